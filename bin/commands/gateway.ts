@@ -1,0 +1,42 @@
+import { loadConfig } from '../../core/config.js';
+import { createHttpApp, finishApp, listen } from '../../core/http.js';
+import { createLogger } from '../../core/log.js';
+import { createRegistry } from '../../core/metrics.js';
+import { mountGateway } from '../../gateway/compose.js';
+import type { Command } from '../command.js';
+
+const untilSignal = () => new Promise<string>((resolve) => {
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
+});
+
+async function runGateway(configFile: string | undefined, port: string | undefined): Promise<number> {
+  const cfg = loadConfig(configFile, process.env, port !== undefined ? { port: Number(port) } : {});
+  const log = createLogger(cfg.logLevel, 'gateway');
+  const registry = createRegistry();
+  const app = createHttpApp(log, registry, {});
+  const gw = mountGateway(app, cfg, log, registry);
+  finishApp(app, log);
+  const server = await listen(app, cfg.port, cfg.bind);
+  log.info({ url: `http://${cfg.bind}:${server.port}` }, 'gateway listening');
+  const sig = await untilSignal();
+  log.info({ signal: sig }, 'stopping');
+  gw.stop();
+  await server.close();
+  return 0;
+}
+
+const options = { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } } as const;
+
+export const gatewayCommand: Command = {
+  summary: 'run the gateway: task lists for agents, result ingest',
+  usage: 'vipwatch gateway [--config FILE] [--port N]',
+  options,
+  run: (v) => runGateway(v.config as string | undefined, v.port as string | undefined),
+};
+
+export const startCommand: Command = {
+  summary: 'run the whole pipeline on this machine (embedded store, built-in demo inventory unless configured)',
+  usage: 'vipwatch start [--config FILE] [--port N]',
+  options,
+  run: (v) => runGateway(v.config as string | undefined, v.port as string | undefined),
+};

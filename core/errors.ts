@@ -1,0 +1,19 @@
+// Errors that carry every problem found at once, each naming file, entry and field.
+
+export interface Problem { file: string; entry?: string; field?: string; message: string }
+
+export const formatProblem = (p: Problem): string =>
+  [p.file, p.entry, p.field].filter(Boolean).join(': ') + `: ${p.message}`;
+
+export class ValidationError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ValidationError';
+  }
+}
+
+/** Renders a value for an error message without letting a huge one flood the log. */
+export const show = (v: unknown): string => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};

@@ -1,0 +1,117 @@
+// Loads and validates an inventory file (YAML or JSON; the same shape), reporting every bad entry at once.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ISPS, PROVINCE_IDS } from './geo.js';
+import { ValidationError, show, type Problem } from './errors.js';
+import type { Inventory } from './model.js';
+
+const id = z.string().trim().min(1);
+const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, 'not an IPv4 address');
+const ip = z.union([ipv4, z.string().regex(/^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$/, 'not an IP address')]);
+
+const entrySchemas = {
+  isps: z.object({ id, name: z.string().default(''), zh: z.string().optional() }),
+  datacenters: z.object({ id, province: id, isp: id }),
+  hosts: z.object({ id, ip, dc: id, probe: z.boolean().default(true) }),
+  vips: z.object({
+    ip,
+    dc: id,
+    business: id,
+    port: z.number().int().min(1).max(65535).optional(),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+  }),
+  businesses: z.object({ name: id, dept: z.union([z.string(), z.number()]).transform(String).optional(), owners: z.array(z.string().min(1)).default([]) }),
+} as const;
+type Section = keyof typeof entrySchemas;
+const SECTIONS = Object.keys(entrySchemas) as Section[];
+
+const label = (section: string, i: number, raw: unknown): string => {
+  const o = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const name = o.id ?? o.ip ?? o.name;
+  return `${section}[${i}]` + (name !== undefined ? ` (${show(name)})` : '');
+};
+
+/** Validates parsed inventory data; `file` names the source in every problem. */
+export function validateInventory(data: unknown, file: string): Inventory {
+  const problems: Problem[] = [];
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ValidationError([{ file, message: `expected an object with datacenters, hosts, vips, businesses; got ${show(data)}` }]);
+  }
+  const root = data as Record<string, unknown>;
+  const out: Record<Section, unknown[]> = { isps: [], datacenters: [], hosts: [], vips: [], businesses: [] };
+  const entryOf = new Map<unknown, string>();
+  for (const section of SECTIONS) {
+    const list = root[section] ?? [];
+    if (!Array.isArray(list)) {
+      problems.push({ file, field: section, message: `expected a list, got ${show(list)}` });
+      continue;
+    }
+    list.forEach((raw, i) => {
+      const entry = label(section, i, raw);
+      const r = entrySchemas[section].safeParse(raw);
+      if (!r.success) {
+        for (const issue of r.error.issues) {
+          const field = issue.path.join('.') || '(entry)';
+          const value = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k as string], raw);
+          problems.push({ file, entry, field, message: `${issue.message} (value ${show(value)})` });
+        }
+        return;
+      }
+      entryOf.set(r.data, entry);
+      out[section].push(r.data);
+    });
+  }
+  const inv = out as unknown as Inventory;
+  const where = (o: object) => entryOf.get(o) ?? '?';
+  const dupes = <T extends object>(section: string, list: T[], key: (t: T) => string, field: string) => {
+    const seen = new Map<string, T>();
+    for (const e of list) {
+      const k = key(e);
+      const first = seen.get(k);
+      if (first) problems.push({ file, entry: where(e), field, message: `duplicate ${field} ${show(k)}, first used by ${where(first)}` });
+      else seen.set(k, e);
+    }
+    return seen;
+  };
+  const ispIds = new Set([...ISPS.map((i) => i.id), ...inv.isps.map((i) => i.id)]);
+  dupes('isps', inv.isps, (i) => i.id, 'id');
+  const dcs = dupes('datacenters', inv.datacenters, (d) => d.id, 'id');
+  dupes('hosts', inv.hosts, (h) => h.id, 'id');
+  dupes('vips', inv.vips, (v) => v.ip, 'ip');
+  const businesses = dupes('businesses', inv.businesses, (b) => b.name, 'name');
+  for (const d of inv.datacenters) {
+    if (!PROVINCE_IDS.has(d.province)) problems.push({ file, entry: where(d), field: 'province', message: `unknown province ${show(d.province)}` });
+    if (!ispIds.has(d.isp)) problems.push({ file, entry: where(d), field: 'isp', message: `unknown isp ${show(d.isp)} (known: ${[...ispIds].join(', ')})` });
+  }
+  for (const h of inv.hosts) {
+    if (!dcs.has(h.dc)) problems.push({ file, entry: where(h), field: 'dc', message: `unknown datacenter ${show(h.dc)}` });
+  }
+  for (const v of inv.vips) {
+    if (!dcs.has(v.dc)) problems.push({ file, entry: where(v), field: 'dc', message: `unknown datacenter ${show(v.dc)}` });
+    if (!businesses.has(v.business)) problems.push({ file, entry: where(v), field: 'business', message: `unknown business ${show(v.business)}` });
+  }
+  if (problems.length) throw new ValidationError(problems);
+  return inv;
+}
+
+/** Parses YAML or JSON text (YAML is a superset, but JSON files get JSON's clearer errors). */
+export function parseInventoryText(text: string, file: string): Inventory {
+  let data: unknown;
+  try {
+    data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ValidationError([{ file, message: `cannot parse: ${(e as Error).message}` }]);
+  }
+  return validateInventory(data, file);
+}
+
+export function loadInventory(file: string): Inventory {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ValidationError([{ file, message: `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseInventoryText(text, file);
+}

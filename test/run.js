@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm test`: installs what the tests need where it can (as root, from Debian's packages), then runs every
+// test/**/*.test.ts with node's test runner. Tests that still lack a tool skip and say why; under CI=true they fail.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const isRoot = process.getuid?.() === 0;
+
+// tool on PATH -> Debian package that provides it
+const tools = { influxd: 'influxdb', fping: 'fping', nft: 'nftables', chromium: 'chromium', ip: 'iproute2', mariadbd: 'mariadb-server' };
+const missing = Object.entries(tools).filter(([cmd]) => !has(cmd) && !(cmd === 'mariadbd' && has('mysqld')));
+if (missing.length && isRoot && process.env.VIPWATCH_TEST_NO_INSTALL !== '1') {
+  const pkgs = missing.map(([, p]) => p);
+  console.log(`test set-up: installing ${pkgs.join(' ')} from Debian's packages`);
+  try {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+      stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (e) {
+    console.log(`test set-up: install failed (${e.message}); the tests that need these will say so`);
+  }
+} else if (missing.length) {
+  console.log(`test set-up: missing ${missing.map(([c]) => c).join(', ')} and not root: the tests that need them will skip`);
+}
+
+const files = [];
+const walk = (dir) => {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory() && e.name !== 'artifacts' && e.name !== 'node_modules') walk(p);
+    else if (e.isFile() && e.name.endsWith('.test.ts')) files.push(relative(root, p));
+  }
+};
+walk(join(root, 'test'));
+const only = process.argv.slice(2);
+const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...selected.sort()], {
+  cwd: root, stdio: 'inherit',
+});
+process.exit(r.status ?? 1);
