@@ -30,6 +30,8 @@ export const configSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8080),
   bind: z.string().default('127.0.0.1'),
   dataDir: z.string().default('./data'),
+  /** Length of a "minute" in seconds: 60 in production; drills and demos shorten it. */
+  minuteSec: z.number().int().min(1).max(60).default(60),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Gateway secret for agent tokens; when unset one is generated once and kept in dataDir. */
   secret: z.string().min(16).optional(),

@@ -81,3 +81,11 @@ export interface WhitelistEntry {
 export function lossPct(r: Pick<ResultRecord, 'sent' | 'recv'>): number {
   return r.sent > 0 ? (100 * (r.sent - r.recv)) / r.sent : 100;
 }
+
+/** What the analyzer engine reports for one evaluated minute: an episode opened, changed scope or parent, or ended. */
+export interface FaultTransition {
+  kind: 'open' | 'update' | 'close';
+  /** the evaluated minute (ms since epoch) */
+  minute: number;
+  episode: FaultEpisode;
+}

@@ -1,0 +1,59 @@
+// The admin store: whitelist (with audit), business owners, web users, sessions and API tokens.
+// Backends: core/store/sqlite (embedded default) and core/store/mysql (MySQL / MariaDB; schema in sql/).
+import type { Business } from '../model.js';
+
+export interface StoredWhitelistEntry {
+  id: number;
+  /** exactly one of vip, dc, business is set */
+  vip: string | null;
+  dc: string | null;
+  business: string | null;
+  reason: string;
+  author: string;
+  createdAt: string;
+  /** ISO time after which the entry no longer applies; null = no expiry */
+  until: string | null;
+}
+
+export type WhitelistInput = Pick<StoredWhitelistEntry, 'vip' | 'dc' | 'business' | 'reason' | 'until'>;
+
+export interface AuditRecord {
+  id: number;
+  at: string;
+  actor: string;
+  action: 'create' | 'update' | 'delete';
+  entryId: number;
+  /** the entry before and after the change (null where it did not exist) */
+  before: StoredWhitelistEntry | null;
+  after: StoredWhitelistEntry | null;
+  why: string;
+}
+
+export type Role = 'viewer' | 'admin';
+export interface User { name: string; role: Role; passwordHash: string; createdAt: string }
+export interface Session { id: string; user: string; csrf: string; expiresAt: string }
+export interface ApiToken { id: string; user: string; tokenHash: string; createdAt: string; label: string }
+
+export interface AdminStore {
+  init(): Promise<void>;
+  // whitelist: every change is written to the audit log in the same transaction
+  listWhitelist(opts?: { search?: string; includeExpired?: boolean; now?: string }): Promise<StoredWhitelistEntry[]>;
+  addWhitelist(entry: WhitelistInput, actor: string, why: string): Promise<StoredWhitelistEntry>;
+  updateWhitelist(id: number, entry: WhitelistInput, actor: string, why: string): Promise<StoredWhitelistEntry | null>;
+  deleteWhitelist(id: number, actor: string, why: string): Promise<boolean>;
+  audit(opts?: { entryId?: number; limit?: number }): Promise<AuditRecord[]>;
+  // business owners (synchronised from the inventory; alert routing reads them)
+  upsertBusinesses(list: Business[]): Promise<void>;
+  businesses(): Promise<Business[]>;
+  // users, sessions, API tokens (for the web UI)
+  putUser(user: User): Promise<void>;
+  getUser(name: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  createSession(s: Session): Promise<void>;
+  getSession(id: string): Promise<Session | null>;
+  deleteSession(id: string): Promise<void>;
+  createApiToken(t: ApiToken): Promise<void>;
+  findApiToken(tokenHash: string): Promise<ApiToken | null>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+// The fault store: fault episodes with their history, and the analyzer's checkpoint.
+// Backends: core/store/sqlite (embedded default) and core/store/mongo (MongoDB).
+import type { FaultEpisode } from '../model.js';
+
+export interface EpisodeEvent {
+  /** ISO minute the event belongs to */
+  at: string;
+  kind: 'open' | 'update' | 'close' | 'alert';
+  /** free-form detail, e.g. which recipients an alert went to */
+  detail?: Record<string, unknown>;
+}
+
+/** An episode as stored: the contract's shape plus a storage key and its history. */
+export interface StoredEpisode extends FaultEpisode {
+  /** unique per episode: `${id}@${start}` (the contract id type:key repeats across episodes) */
+  uid: string;
+  history: EpisodeEvent[];
+  updatedAt: string;
+}
+
+export interface FaultQuery {
+  status: 'open' | 'all';
+  limit?: number;
+  /** only episodes that started at or after this ISO time */
+  since?: string;
+}
+
+export interface AnalyzerCheckpoint {
+  /** the last minute (ms) fully evaluated and stored */
+  minute: number;
+  /** the engine's state after that minute, serialised by the engine */
+  state: unknown;
+}
+
+export interface FaultStore {
+  init(): Promise<void>;
+  /** inserts or replaces episodes by uid, appending the given events to their history (idempotent per event) */
+  upsert(episodes: Array<{ episode: FaultEpisode; events: EpisodeEvent[] }>): Promise<void>;
+  /** newest first */
+  list(q: FaultQuery): Promise<StoredEpisode[]>;
+  get(uid: string): Promise<StoredEpisode | null>;
+  /** episodes, events and checkpoint of one minute, together: a crash leaves either all or the previous minute */
+  commitMinute(episodes: Array<{ episode: FaultEpisode; events: EpisodeEvent[] }>, checkpoint: AnalyzerCheckpoint): Promise<void>;
+  checkpoint(): Promise<AnalyzerCheckpoint | null>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const episodeUid = (e: Pick<FaultEpisode, 'id' | 'start'>): string => `${e.id}@${e.start}`;
