@@ -43,7 +43,7 @@ export interface FaultEvent {
 
 /** Thrown by a backend whose server cannot be reached: the gateway answers 503 and the agent keeps the batch. */
 export class StoreUnavailableError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'StoreUnavailableError';
   }
