@@ -26,6 +26,71 @@ export const rulesSchema = z.object({
 });
 export type Rules = z.infer<typeof rulesSchema>;
 
+/** "90s", "30m", "1h", "2d": durations in the alerting section. */
+const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as 90s, 30m, 1h, 2d');
+const timeZone = z.string().refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } },
+  'expected an IANA time zone such as Asia/Shanghai or UTC');
+const severity = z.enum(['critical', 'informational']);
+
+/** Alerting (analyzer/alerting): recipients, channels, lifecycle, maintenance windows, outbox. */
+export const alertingSchema = z.object({
+  from: z.string().min(3).default('vipwatch <vipwatch@localhost>'),
+  /** Gets every DC, ISP, region and agent root fault. */
+  networkTeam: z.array(z.string().min(3)).default(['network-team@localhost']),
+  /** Base URLs for links in messages: the web UI fault page and the Grafana VIP board. */
+  webUrl: url.default('http://127.0.0.1:8080'),
+  grafanaUrl: url.default('http://127.0.0.1:3000'),
+  /** Time zone for the times shown in messages (they also show UTC). */
+  timeZone: timeZone.default('Asia/Shanghai'),
+  /** Unset: no email channel (messages still go to webhooks and stay in the outbox). */
+  smtp: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(25),
+    secure: z.boolean().default(false),
+    /** off: never upgrade (e.g. a local relay); require: refuse to send without STARTTLS. */
+    starttls: z.enum(['auto', 'off', 'require']).default('auto'),
+    user: z.string().optional(),
+    pass: z.string().optional(),
+    timeoutMs: z.number().int().min(100).default(10_000),
+  }).optional(),
+  webhooks: z.array(z.object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+    url,
+    headers: z.record(z.string(), z.string()).default({}),
+    timeoutMs: z.number().int().min(100).default(10_000),
+  })).default([]),
+  reminderInterval: duration.default('1h'),
+  /** critical: sent at once; informational: held for the daily digest (and shown on the dashboard). */
+  severities: z.object({
+    vip: severity.default('critical'), dc: severity.default('critical'), isp: severity.default('critical'),
+    region: severity.default('informational'), agent: severity.default('informational'),
+  }).prefault({}),
+  digest: z.object({ at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').default('09:00'), timeZone: timeZone.default('Asia/Shanghai') }).prefault({}),
+  /** Windows during which matching faults send nothing, as whitelist entries do; no vip/dc/business = everything. */
+  maintenance: z.array(z.object({
+    /** local wall time in timeZone, "2026-11-23T02:00" (an explicit offset or Z is honoured too) */
+    start: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$/, 'expected a time such as 2026-11-23T02:00'),
+    duration,
+    repeat: z.enum(['none', 'daily', 'weekly']).default('none'),
+    timeZone: timeZone.default('UTC'),
+    vip: z.string().optional(),
+    dc: z.string().optional(),
+    business: z.string().optional(),
+    reason: z.string().optional(),
+  })).default([]),
+  outbox: z.object({
+    backend: z.enum(['sqlite', 'mongo']).default('sqlite'),
+    /** sqlite file, relative to dataDir */
+    file: z.string().default('outbox.sqlite'),
+    mongo: z.object({ url: z.string().default('mongodb://127.0.0.1:27017'), database: z.string().default('vipwatch') }).prefault({}),
+    /** how often the delivery loop looks for due messages */
+    pollMs: z.number().int().min(10).default(5_000),
+    retryBaseMs: z.number().int().min(1).default(1_000),
+    retryMaxMs: z.number().int().min(1).default(300_000),
+  }).prefault({}),
+});
+export type AlertingConfig = z.infer<typeof alertingSchema>;
+
 export const configSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8080),
   bind: z.string().default('127.0.0.1'),
@@ -67,10 +132,70 @@ export const configSchema = z.object({
     /** Records older than this are refused: it matches the agent spool's maximum age. */
     maxAgeSec: z.number().int().min(60).default(86_400),
     maxFutureSec: z.number().int().min(0).default(120),
+    /** The ingest queue gathers concurrent requests' records into store writes of about this many records. */
+    batchRecords: z.number().int().min(1).default(20_000),
+    /** Records waiting or being written; beyond this new requests get 503 + Retry-After (bounded memory). */
+    maxPendingRecords: z.number().int().min(1).default(200_000),
+    /** Store writes in flight at once. */
+    writers: z.number().int().min(1).max(16).default(2),
+    /** Retry-After (s) of a 503; after a store failure the gateway also waits this long before trying the store again. */
+    retryAfterSec: z.number().int().min(1).default(5),
+  }).prefault({}),
+  agent: z.object({
+    /** Ceiling on probes per target per minute; the gateway's intervalSec sets the rate below it. */
+    probesPerMinute: z.number().int().min(1).max(600).default(10),
+    timeoutMs: z.number().int().min(10).max(10_000).default(2000),
+    /** Global rate cap (probes per second, all methods) that protects the host. */
+    maxProbesPerSec: z.number().int().min(1).default(500),
+    /** Task list cache and spool live here; unset means <dataDir>/agent. */
+    dir: z.string().optional(),
+    spool: z.object({
+      maxBatches: z.number().int().min(1).default(1440),
+      /** Batches older than this are dropped: the gateway refuses them (ingest.maxAgeSec). */
+      maxAgeSec: z.number().int().min(60).default(86_400),
+    }).prefault({}),
+    /** Past this age without the gateway confirming it, the last task list is no longer probed (fail closed). */
+    maxListAgeSec: z.number().int().min(60).default(86_400),
+    /** Task pull period: divides an hour (or a day, in whole hours); each agent picks a random offset within it. */
+    pullIntervalSec: z.number().int().min(1).default(3600)
+      .refine((s) => (s < 60 ? 60 % s === 0 : s < 3600 ? s % 60 === 0 && 3600 % s === 0 : s % 3600 === 0 && 86_400 % s === 0),
+        'must divide 60 s, or be whole minutes dividing an hour, or whole hours dividing a day'),
+    /** After a failed pull, the next try comes this much later (plus jitter), not an hour later. */
+    pullRetrySec: z.number().int().min(1).default(60),
+    /** A minute's records are posted in batches of at most this many. */
+    maxBatchRecords: z.number().int().min(1).default(5000),
+    postTimeoutMs: z.number().int().min(100).default(10_000),
+    /** Serves /metrics and /healthz on 127.0.0.1 when set. */
+    metricsPort: z.number().int().min(0).max(65535).optional(),
   }).prefault({}),
   analyzer: z.object({
     graceSec: z.number().min(0).default(45),
     rules: rulesSchema.prefault({}),
+  }).prefault({}),
+  alerting: alertingSchema.prefault({}),
+  /** Web UI and its API (web/): first admin, sessions, login limits, board thresholds. */
+  web: z.object({
+    /** Seeds the first admin when no user exists; unset password = one is generated into dataDir/web-admin-password. */
+    adminUser: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/).default('admin'),
+    adminPassword: z.string().min(8).optional(),
+    sessionTtlSec: z.number().int().min(60).default(43_200),
+    /** Adds Secure to cookies: set when the UI is served over HTTPS (e.g. behind a TLS proxy). */
+    secureCookies: z.boolean().default(false),
+    /** Login attempts per (client IP, user name): a burst, then one more every refillSec. */
+    loginBurst: z.number().int().min(1).default(5),
+    loginRefillSec: z.number().min(0.1).default(12),
+    /** When true, GET /api/v1/faults and /api/v1/whitelist also need a session or API token. */
+    apiReadAuth: z.boolean().default(false),
+    /** Base URL printed in the start-up log (defaults to http://bind:port). */
+    url: url.optional(),
+    board: z.object({
+      minutes: z.number().int().min(1).max(120).default(15),
+      refreshSec: z.number().min(0.2).default(5),
+      lossWarnPct: z.number().min(0).max(100).default(2),
+      lossBadPct: z.number().min(0).max(100).default(20),
+      rttWarnMs: z.number().min(0).default(100),
+      rttBadMs: z.number().min(0).default(200),
+    }).prefault({}),
   }).prefault({}),
 }).strict();
 

@@ -21,8 +21,10 @@ export function hashId(s: string): number {
 export interface Market {
   items: number;
   bins: number;
-  /** how many distinct bins each item must get */
+  /** how many bins each item must get, each of a different class */
   need: number;
+  /** the class of each bin (e.g. its DC): an item never holds two bins of one class */
+  classOf: Int32Array;
   cap: Int32Array;
   /** score of (item, bin); higher is preferred on both sides; ties go to the lower index */
   score(item: number, bin: number): number;
@@ -74,41 +76,47 @@ class BinHeap {
   }
 }
 
-/** Returns, per bin, the items it holds. Items that cannot be placed within capacity are forced into
- *  their best bins that still lack them, over capacity (only possible when need > 1). */
+/** Returns, per bin, the items it holds. An item that cannot be placed within capacity is forced into its best
+ *  bins of classes it still lacks, over capacity (only possible when need > 1). */
 export function stableAssign(m: Market, firstPrefs = 8): number[][] {
   const heaps = Array.from({ length: m.bins }, () => new BinHeap());
   const prefs: Int32Array[] = new Array(m.items);
   const next = new Int32Array(m.items);
-  const held = new Int32Array(m.items);
+  // the classes each item holds: need slots per item, -1 when free
+  const classes = new Int32Array(m.items * m.need).fill(-1);
+  const holdsClass = (item: number, c: number) => { for (let k = item * m.need; k < (item + 1) * m.need; k++) if (classes[k] === c) return true; return false; };
+  const setClass = (item: number, from: number, to: number) => { for (let k = item * m.need; k < (item + 1) * m.need; k++) if (classes[k] === from) { classes[k] = to; return; } };
+  const full = (item: number) => !holdsClass(item, -1);
+  const take = (bin: number, item: number, s: number) => { heaps[bin]!.push(item, s); setClass(item, -1, m.classOf[bin]!); };
   const queue: number[] = [];
   const stuck: number[] = [];
   for (let i = 0; i < m.items; i++) { prefs[i] = m.prefs(i, Math.min(m.bins, firstPrefs)); queue.push(i); }
-  const holds = (bin: number, item: number) => heaps[bin]!.items.includes(item);
   for (let q = 0; q < queue.length; q++) {
     const item = queue[q]!;
-    while (held[item]! < m.need) {
+    while (!full(item)) {
       let p = prefs[item]!;
       if (next[item]! >= p.length) {
         if (p.length >= m.bins) { stuck.push(item); break; }
-        p = prefs[item] = m.prefs(item, m.bins);
+        p = prefs[item] = m.prefs(item, Math.min(m.bins, p.length * 4));
       }
       const bin = p[next[item]!]!;
       next[item] = next[item]! + 1;
+      if (holdsClass(item, m.classOf[bin]!)) continue;
       const heap = heaps[bin]!;
       const s = m.score(item, bin);
-      if (heap.items.length < m.cap[bin]!) { heap.push(item, s); held[item] = held[item]! + 1; continue; }
+      if (heap.items.length < m.cap[bin]!) { take(bin, item, s); continue; }
       if (m.cap[bin]! > 0 && heap.beats(item, s)) {
         const loser = heap.pop();
-        heap.push(item, s); held[item] = held[item]! + 1;
-        held[loser] = held[loser]! - 1; queue.push(loser);
+        setClass(loser, m.classOf[bin]!, -1);
+        take(bin, item, s);
+        queue.push(loser);
       }
     }
   }
   for (const item of stuck) {
     for (const bin of m.prefs(item, m.bins)) {
-      if (held[item]! >= m.need) break;
-      if (!holds(bin, item)) { heaps[bin]!.push(item, m.score(item, bin)); held[item] = held[item]! + 1; }
+      if (full(item)) break;
+      if (!holdsClass(item, m.classOf[bin]!)) take(bin, item, m.score(item, bin));
     }
   }
   return heaps.map((h) => h.items);

@@ -1,23 +1,19 @@
 // The planner: a pure function inventory -> plan (which host probes which VIP).
-// Per group (province, isp): first each VIP picks min(K, DCs) distinct DCs by weighted rendezvous hashing with
-// bounded DC loads; then, inside each DC, its VIPs go to its hosts by rendezvous hashing with tight host
-// capacities, and hosts left below the contract's balance band take their best-scoring VIPs from fuller ones.
-// All ties and orders come from ids, never from the order of the input.
+// Per group (province, isp), every VIP ranks all eligible hosts of the group by a rendezvous score and they are
+// matched by deferred acceptance (gateway/assign.ts): a VIP takes min(K, DCs) hosts of distinct DCs, each host
+// holds at most its capacity. Capacities come from the DC's share of the K x V slots, proportional to host count
+// (water-filled so no DC holds a VIP twice), and are tight (ceil of the share), which gives the contract's
+// balance; hosts left below their DC's balance band then take their best-scoring VIPs from fuller hosts of the DC.
+// Because a VIP's ranking of a host depends only on the two ids, a host that leaves or joins moves little more
+// than its own VIPs. All orders and ties come from ids, never from the order of the input.
 import type { Inventory, Plan } from '../core/model.js';
-import { fmix32, hashId, stableAssign, topBins } from './assign.js';
+import { fmix32, hashId, stableAssign } from './assign.js';
 
-export interface PlanOptions {
-  redundancy?: number;
-  /** DC load slack over its share (bounded loads): more slack moves fewer pairs under churn */
-  dcSlack?: number;
-}
+export interface PlanOptions { redundancy?: number }
 
-interface Dc { id: string; hash: number; hosts: { id: string; hash: number }[] }
+interface GroupHost { id: string; hash: number; dc: number }
 
-const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const U32 = 4294967296;
-
-/** DC shares of rV slots: proportional to host count, none above V (a DC holds each VIP at most once). */
+/** Per-DC slot shares of r x V, proportional to host count, none above V (a DC holds each VIP at most once). */
 export function dcShares(hostCounts: number[], vips: number, r: number): number[] {
   const share = new Array<number>(hostCounts.length).fill(0);
   const open = new Set(hostCounts.map((_, i) => i));
@@ -30,93 +26,124 @@ export function dcShares(hostCounts: number[], vips: number, r: number): number[
   }
 }
 
-/** Level 1: each VIP (index into vipHash) picks r distinct DCs; returns per DC the VIP indices. */
-function assignDcs(dcs: Dc[], vipHash: Uint32Array, r: number, slack: number): number[][] {
-  const V = vipHash.length;
-  const counts = dcs.map((d) => d.hosts.length);
-  const H = counts.reduce((a, b) => a + b, 0);
-  const share = dcShares(counts, V, r);
-  const hostBound = Math.ceil((1.1 * V) / H); // the contract's K = 1 host bound
-  const cap = Int32Array.from(share, (t, i) =>
-    Math.min(V, Math.ceil(t * (1 + slack)), r === 1 ? counts[i]! * hostBound : V));
-  const dcHash = dcs.map((d) => d.hash);
-  // Weighted rendezvous: -ln(u)/w is exponential with rate w, so a DC is first choice in proportion to its share.
-  const score = (v: number, d: number) => share[d]! / -Math.log((fmix32(dcHash[d]! ^ vipHash[v]!) + 0.5) / U32);
-  return stableAssign({
-    items: V, bins: dcs.length, need: r, cap, score,
-    prefs: (v, limit) => topBins(dcs.length, limit, (d) => score(v, d)),
-  }, dcs.length);
+/** The `limit` best hosts of one VIP (best first, ties to the lower index): the planner's hot loop. */
+function topHosts(hostHash: Uint32Array, vipHash: number, limit: number): Int32Array {
+  const best = new Int32Array(limit);
+  const bestS = new Float64Array(limit).fill(-1);
+  let n = 0;
+  for (let b = 0; b < hostHash.length; b++) {
+    let x = hostHash[b]! ^ vipHash;
+    x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b); x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35); x ^= x >>> 16;
+    const s = x >>> 0;
+    if (n === limit && s <= bestS[n - 1]!) continue;
+    let i = n < limit ? n++ : n - 1;
+    while (i > 0 && bestS[i - 1]! < s) { best[i] = best[i - 1]!; bestS[i] = bestS[i - 1]!; i--; }
+    best[i] = b; bestS[i] = s;
+  }
+  return best.subarray(0, n);
 }
 
-/** Level 2: the VIPs of one DC onto its hosts; returns per host the VIP indices. */
-function assignHosts(dc: Dc, vips: number[], vipHash: Uint32Array): number[][] {
-  const n = dc.hosts.length;
-  if (n === 1) return [vips.slice()];
-  const hh = Uint32Array.from(dc.hosts, (h) => h.hash);
-  const vh = Uint32Array.from(vips, (v) => vipHash[v]!);
-  const score = (i: number, h: number) => fmix32(hh[h]! ^ vh[i]!);
-  const hi = Math.ceil(vips.length / n);
+const SLACK = 0.5;
+
+/** Host capacities: each host of DC d may hold x = mean + SLACK VIPs (below the K = 1 bound ceil(1.1 x mean)),
+ *  as floor(x) or floor(x) + 1, the hosts with the lowest hashes getting the larger one so that the average is x.
+ *  Capacities thus follow the mean continuously: when a host comes or goes, only the hosts at the edge of that
+ *  ranking change capacity, never a whole DC at once. Slack shortens rejection chains (fewer moves under churn). */
+function hostCaps(hosts: GroupHost[], counts: number[], share: number[]): Int32Array {
+  const cap = new Int32Array(hosts.length);
+  const byDc = new Map<number, number[]>();
+  hosts.forEach((h, i) => { const m = byDc.get(h.dc); if (m) m.push(i); else byDc.set(h.dc, [i]); });
+  for (const [d, members] of byDc) {
+    const n = counts[d]!;
+    const mean = share[d]! / n;
+    const x = Math.max(mean, Math.min(mean + SLACK, Math.ceil(1.1 * mean - 1e-9) - 1e-6));
+    const base = Math.floor(x);
+    const extra = Math.min(n, Math.ceil((x - base) * n - 1e-9));
+    members.sort((a, b) => hosts[a]!.hash - hosts[b]!.hash || a - b);
+    members.forEach((i, rank) => { cap[i] = base + (rank < extra ? 1 : 0); });
+  }
+  return cap;
+}
+
+/** Assigns all VIPs to the hosts of one group; returns per host (same order) the VIP indices. */
+function planGroup(hosts: GroupHost[], dcCount: number, vipHash: Uint32Array, K: number): number[][] {
+  const counts = new Array<number>(dcCount).fill(0);
+  for (const h of hosts) counts[h.dc]!++;
+  const r = Math.min(K, dcCount);
+  const share = dcShares(counts, vipHash.length, r);
+  const hostHash = Uint32Array.from(hosts, (h) => h.hash);
+  const classOf = Int32Array.from(hosts, (h) => h.dc);
+  const cap = hostCaps(hosts, counts, share);
+  const score = (v: number, b: number) => fmix32(hostHash[b]! ^ vipHash[v]!);
   const perHost = stableAssign({
-    items: vips.length, bins: n, need: 1, cap: new Int32Array(n).fill(hi), score,
-    prefs: (i, limit) => topBins(n, limit, (h) => score(i, h)),
-  });
-  raiseLowHosts(perHost, hi - (Math.ceil((0.1 * vips.length) / n) + 1), score);
-  return perHost.map((items) => items.map((i) => vips[i]!));
+    items: vipHash.length, bins: hosts.length, need: r, classOf, cap, score,
+    prefs: (v, limit) => topHosts(hostHash, vipHash[v]!, limit),
+  }, Math.min(hosts.length, 8 * r));
+  for (let d = 0; d < dcCount; d++) balanceDc(perHost, hosts, d, score);
+  return perHost;
 }
 
-/** Hosts below `lo` take, one at a time, their best-scoring item from hosts above `lo`. */
-function raiseLowHosts(perHost: number[][], lo: number, score: (item: number, host: number) => number): void {
-  if (lo <= 0) return;
-  for (let h = 0; h < perHost.length; h++) {
-    while (perHost[h]!.length < lo) {
-      let best = -1, bestHost = -1, bestPos = -1;
-      perHost.forEach((items, d) => {
-        if (items.length <= lo) return;
-        items.forEach((item, pos) => {
-          const s = score(item, h);
-          if (s > best) { best = s; bestHost = d; bestPos = pos; }
-        });
-      });
-      const [item] = perHost[bestHost]!.splice(bestPos, 1);
-      perHost[h]!.push(item!);
+/** Balance inside DC d (the contract: loads differ by at most ceil(0.1 x mean) + 1). The band's floor is
+ *  lo = max - spread; hosts below it, in the fixed order of their hashes (so churn elsewhere does not reorder
+ *  them), take their best-scoring VIPs from hosts above lo. Capacities keep max <= mean + spread, so a donor
+ *  exists; the variance-lowering loop after it only acts when forced placements (K > 1) overfilled a host. */
+function balanceDc(perHost: number[][], hosts: GroupHost[], d: number, score: (v: number, b: number) => number): void {
+  const members = hosts.flatMap((h, i) => (h.dc === d ? [i] : []));
+  if (members.length < 2) return;
+  const load = (i: number) => perHost[i]!.length;
+  const total = members.reduce((s, i) => s + load(i), 0);
+  const spread = Math.ceil((0.1 * total) / members.length) + 1;
+  /** the taker's best-scoring VIP among hosts holding at least minLoad */
+  const take = (taker: number, minLoad: number): boolean => {
+    let best = -1, from = -1, at = -1;
+    for (const i of members) {
+      const items = perHost[i]!;
+      if (items.length < minLoad) continue;
+      for (let k = 0; k < items.length; k++) {
+        const s = score(items[k]!, taker);
+        if (s > best) { best = s; from = i; at = k; }
+      }
     }
+    if (from < 0) return false;
+    perHost[taker]!.push(perHost[from]!.splice(at, 1)[0]!);
+    return true;
+  };
+  const lo = Math.max(...members.map(load)) - spread;
+  const low = members.filter((i) => load(i) < lo).sort((a, b) => hosts[a]!.hash - hosts[b]!.hash || a - b);
+  for (const h of low) while (load(h) < lo && take(h, lo + 1));
+  for (;;) {
+    let min = members[0]!, max = 0;
+    for (const i of members) { if (load(i) < load(min)) min = i; max = Math.max(max, load(i)); }
+    if (max - load(min) <= spread || !take(min, load(min) + 2)) return;
   }
 }
 
 export function plan(inv: Inventory, opts: PlanOptions = {}): Plan {
   const K = opts.redundancy ?? 1;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`redundancy must be a positive integer, got ${K}`);
-  const slack = opts.dcSlack ?? 0.08;
   const vipIps = inv.vips.map((v) => v.ip).sort();
   const vipHash = Uint32Array.from(vipIps, (ip) => fmix32(hashId(ip) ^ 0x9e3779b9));
   const dcInfo = new Map(inv.datacenters.map((d) => [d.id, d]));
-  const groups = new Map<string, Map<string, Dc>>();
+  const groups = new Map<string, { id: string; dc: string }[]>();
   for (const h of inv.hosts) {
     if (h.probe === false) continue;
     const info = dcInfo.get(h.dc);
     if (!info) throw new Error(`host ${h.id}: unknown datacenter ${h.dc}`);
     const gk = `${info.province}/${info.isp}`;
     let g = groups.get(gk);
-    if (!g) groups.set(gk, (g = new Map()));
-    let dc = g.get(h.dc);
-    if (!dc) g.set(h.dc, (dc = { id: h.dc, hash: hashId(h.dc), hosts: [] }));
-    dc.hosts.push({ id: h.id, hash: hashId(h.id) });
+    if (!g) groups.set(gk, (g = []));
+    g.push({ id: h.id, dc: h.dc });
+  }
+  const lists = new Map<string, string[]>();
+  for (const members of groups.values()) {
+    members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const dcIds = [...new Set(members.map((m) => m.dc))].sort();
+    const dcIndex = new Map(dcIds.map((d, i) => [d, i]));
+    const hosts = members.map((m) => ({ id: m.id, hash: hashId(m.id), dc: dcIndex.get(m.dc)! }));
+    const perHost = vipIps.length ? planGroup(hosts, dcIds.length, vipHash, K) : hosts.map(() => []);
+    hosts.forEach((h, i) => lists.set(h.id, perHost[i]!.map((v) => vipIps[v]!).sort()));
   }
   const assignments: Record<string, string[]> = {};
-  const hostIds: string[] = [];
-  const lists = new Map<string, string[]>();
-  for (const gk of [...groups.keys()].sort()) {
-    const dcs = [...groups.get(gk)!.values()].sort(byId);
-    for (const d of dcs) d.hosts.sort(byId);
-    const perDc = vipIps.length ? assignDcs(dcs, vipHash, Math.min(K, dcs.length), slack) : dcs.map(() => []);
-    dcs.forEach((dc, di) => {
-      const perHost = assignHosts(dc, perDc[di]!, vipHash);
-      dc.hosts.forEach((h, hi) => {
-        hostIds.push(h.id);
-        lists.set(h.id, perHost[hi]!.map((v) => vipIps[v]!).sort());
-      });
-    });
-  }
-  for (const id of hostIds.sort()) assignments[id] = lists.get(id)!;
+  for (const id of [...lists.keys()].sort()) assignments[id] = lists.get(id)!;
   return { redundancy: K, assignments };
 }

@@ -1,18 +1,49 @@
-// The gateway's routes: task lists for agents (and, from the ingest part, their results).
+// The gateway's routes: task lists for agents and the ingest of their results.
 import { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import type { SeriesStore } from '../core/store/series.js';
 import { agentAuth } from './auth.js';
+import { IngestMetrics } from './ingest-metrics.js';
+import { IngestQueue } from './ingest-queue.js';
+import { resultsHandler } from './results.js';
+import type { BodyValidator } from './results-check.js';
 import { tasksHandler, type PlanState } from './tasks.js';
 
 export interface GatewayDeps {
   state: PlanState;
   secret: string;
   log: Logger;
+  /** where accepted results go */
+  series: SeriesStore;
+  /** ingest metrics are registered here */
+  registry: Registry;
+  cfg: Pick<Config, 'minuteSec' | 'ingest'>;
+  /** the clock (ms since epoch) that decides which record times are acceptable */
+  now: () => number;
+  /** POST body validator; defaults to the shared schema */
+  validate?: BodyValidator;
 }
 
-export function gatewayRouter(deps: GatewayDeps): Router {
+export interface GatewayRoutes {
+  router: Router;
+  queue: IngestQueue;
+}
+
+export function gatewayRoutes(deps: GatewayDeps): GatewayRoutes {
   const router = Router();
   const auth = agentAuth(deps.secret, deps.state);
+  const ingest = deps.cfg.ingest;
+  const metrics = new IngestMetrics(deps.registry);
+  const queue = new IngestQueue(deps.series, ingest, metrics, deps.log, deps.now);
   router.get('/api/v1/tasks', auth, tasksHandler(deps.state));
-  return router;
+  router.post('/api/v1/results', auth, resultsHandler({
+    state: deps.state, queue, metrics, log: deps.log, now: deps.now, validate: deps.validate,
+    limits: { minuteSec: deps.cfg.minuteSec, maxAgeSec: ingest.maxAgeSec, maxFutureSec: ingest.maxFutureSec },
+    bodyLimit: ingest.bodyLimit, retryAfterSec: ingest.retryAfterSec,
+  }));
+  return { router, queue };
 }
+
+export const gatewayRouter = (deps: GatewayDeps): Router => gatewayRoutes(deps).router;

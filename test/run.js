@@ -12,7 +12,7 @@ const isRoot = process.getuid?.() === 0;
 // tool on PATH -> Debian package that provides it
 const tools = { influxd: 'influxdb', fping: 'fping', nft: 'nftables', chromium: 'chromium', ip: 'iproute2', mariadbd: 'mariadb-server' };
 const missing = Object.entries(tools).filter(([cmd]) => !has(cmd) && !(cmd === 'mariadbd' && has('mysqld')));
-if (missing.length && isRoot && process.env.VIPWATCH_TEST_NO_INSTALL !== '1') {
+if (missing.length && isRoot && process.env.NO_TEST_INSTALL !== '1') {
   const pkgs = missing.map(([, p]) => p);
   console.log(`test set-up: installing ${pkgs.join(' ')} from Debian's packages`);
   try {

@@ -13,15 +13,16 @@ async function runGateway(configFile: string | undefined, port: string | undefin
   const cfg = loadConfig(configFile, process.env, port !== undefined ? { port: Number(port) } : {});
   const log = createLogger(cfg.logLevel, 'gateway');
   const registry = createRegistry();
-  const app = createHttpApp(log, registry, {});
-  const gw = mountGateway(app, cfg, log, registry);
+  const checks = {};
+  const app = createHttpApp(log, registry, checks);
+  const gw = mountGateway(app, cfg, log, registry, { checks });
   finishApp(app, log);
   const server = await listen(app, cfg.port, cfg.bind);
   log.info({ url: `http://${cfg.bind}:${server.port}` }, 'gateway listening');
   const sig = await untilSignal();
   log.info({ signal: sig }, 'stopping');
-  gw.stop();
   await server.close();
+  await gw.stop();
   return 0;
 }
 

@@ -37,19 +37,28 @@ export interface ApiToken { id: string; user: string; tokenHash: string; created
 export interface AdminStore {
   init(): Promise<void>;
   // whitelist: every change is written to the audit log in the same transaction
+  /**
+   * newest first; without includeExpired, entries whose `until` is at or before `now` (default: the store's clock)
+   * are left out; `search` matches vip, dc, business, reason and author as a case-insensitive substring
+   */
   listWhitelist(opts?: { search?: string; includeExpired?: boolean; now?: string }): Promise<StoredWhitelistEntry[]>;
+  /** invalid input (not exactly one scope, no reason, bad until, no actor) throws ValidationError naming field and value */
   addWhitelist(entry: WhitelistInput, actor: string, why: string): Promise<StoredWhitelistEntry>;
+  /** null (and no audit) when the id is unknown; `author` stays the creator, the changer is in the audit */
   updateWhitelist(id: number, entry: WhitelistInput, actor: string, why: string): Promise<StoredWhitelistEntry | null>;
   deleteWhitelist(id: number, actor: string, why: string): Promise<boolean>;
+  /** newest first */
   audit(opts?: { entryId?: number; limit?: number }): Promise<AuditRecord[]>;
   // business owners (synchronised from the inventory; alert routing reads them)
   upsertBusinesses(list: Business[]): Promise<void>;
   businesses(): Promise<Business[]>;
   // users, sessions, API tokens (for the web UI)
+  /** inserts, or updates role and passwordHash of an existing name (createdAt kept); names are case-sensitive */
   putUser(user: User): Promise<void>;
   getUser(name: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
   createSession(s: Session): Promise<void>;
+  /** null when unknown or expired (expiresAt at or before the store's clock); createSession sweeps expired ones */
   getSession(id: string): Promise<Session | null>;
   deleteSession(id: string): Promise<void>;
   createApiToken(t: ApiToken): Promise<void>;

@@ -28,19 +28,31 @@ export interface FaultQuery {
 export interface AnalyzerCheckpoint {
   /** the last minute (ms) fully evaluated and stored */
   minute: number;
-  /** the engine's state after that minute, serialised by the engine */
+  /** the engine's state after that minute: a JSON-serialisable value, or a Uint8Array (kept as its bytes, no JSON) */
   state: unknown;
 }
 
+/** One episode's latest version and the events to add to its history. */
+export type EpisodeWrite = { episode: FaultEpisode; events: EpisodeEvent[] };
+
 export interface FaultStore {
   init(): Promise<void>;
-  /** inserts or replaces episodes by uid, appending the given events to their history (idempotent per event) */
-  upsert(episodes: Array<{ episode: FaultEpisode; events: EpisodeEvent[] }>): Promise<void>;
-  /** newest first */
+  /**
+   * inserts or replaces episodes by uid, appending the given events to their history (idempotent per event: an
+   * event is its (at, kind, detail), so a replayed one is kept once; two alerts of one minute with different
+   * details are two events). History comes back in time order, and within a minute open, update, alert, close.
+   * Invalid input throws ValidationError before anything is written.
+   */
+  upsert(episodes: EpisodeWrite[]): Promise<void>;
+  /** newest start first; episodes that started in the same minute by uid */
   list(q: FaultQuery): Promise<StoredEpisode[]>;
   get(uid: string): Promise<StoredEpisode | null>;
-  /** episodes, events and checkpoint of one minute, together: a crash leaves either all or the previous minute */
-  commitMinute(episodes: Array<{ episode: FaultEpisode; events: EpisodeEvent[] }>, checkpoint: AnalyzerCheckpoint): Promise<void>;
+  /**
+   * episodes, events and checkpoint of one minute, together: a crash leaves either all or the previous minute
+   * (SQLite: one transaction; MongoDB: deterministic upserts with the checkpoint written last, so replaying the
+   * minute after a crash converges on the same documents)
+   */
+  commitMinute(episodes: EpisodeWrite[], checkpoint: AnalyzerCheckpoint): Promise<void>;
   checkpoint(): Promise<AnalyzerCheckpoint | null>;
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 // The time-series store: per-minute result records in, what the analyzer and the boards need out.
 // Backends: core/store/sqlite (embedded default) and core/store/influx (InfluxDB 1.x HTTP API / v1 compatibility).
-import type { FaultEpisode, ResultRecord } from '../model.js';
+import type { FaultEpisode, FaultType, Method, ResultRecord } from '../model.js';
 
 /** A record with the inventory tags the gateway adds on ingest (InfluxDB tags of measurement `probe`). */
 export interface StoredRecord extends ResultRecord {
@@ -41,6 +41,27 @@ export interface FaultEvent {
   episode: FaultEpisode;
 }
 
+/** A fault event as stored (measurement `fault`): what the boards annotate. */
+export interface StoredFaultEvent {
+  minute: number;
+  event: 'open' | 'close';
+  type: FaultType;
+  key: string;
+  /** type:key */
+  id: string;
+  /** e.g. "DC fault bj-zw opened" */
+  title: string;
+  /** the scope: isps, provinces, VIPs, businesses */
+  text: string;
+  /** `${id}@${start}`: the episode's storage key (web fault page) */
+  uid: string;
+}
+
+/** Narrows an aggregate read to one probe method; all methods when omitted. */
+export interface SeriesFilter {
+  method?: Method;
+}
+
 /** Thrown by a backend whose server cannot be reached: the gateway answers 503 and the agent keeps the batch. */
 export class StoreUnavailableError extends Error {
   constructor(message: string, override readonly cause?: unknown) {
@@ -56,9 +77,14 @@ export interface SeriesStore {
   write(records: StoredRecord[]): Promise<void>;
   /** every record with fromMs <= ts < toMs */
   readRange(fromMs: number, toMs: number): Promise<StoredRecord[]>;
-  groupAggregates(fromMs: number, toMs: number): Promise<GroupAggregate[]>;
-  vipSeries(vip: string, fromMs: number, toMs: number): Promise<VipPoint[]>;
+  /** sorted by minute, province, isp */
+  groupAggregates(fromMs: number, toMs: number, filter?: SeriesFilter): Promise<GroupAggregate[]>;
+  /** sorted by minute, province, isp; rttMin/rttMax are the extremes, rttAvg the mean, loss over summed sent/recv */
+  vipSeries(vip: string, fromMs: number, toMs: number, filter?: SeriesFilter): Promise<VipPoint[]>;
+  /** re-writing the same (id, minute) overwrites it */
   writeFaultEvents(events: FaultEvent[]): Promise<void>;
+  /** fault events with fromMs <= minute < toMs, sorted by minute then id */
+  faultEvents(fromMs: number, toMs: number): Promise<StoredFaultEvent[]>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,0 +1,164 @@
+// The agent: pulls its task list (at start, then every pullIntervalSec at a random offset), probes it with the
+// engine, and reports every minute through the spool. Everything it uses is passed in (clock, timers, methods,
+// scheduler), so tests run it with short minutes and fake ages.
+import { join } from 'node:path';
+import schedule from 'node-schedule';
+import type { Registry } from 'prom-client';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/log.js';
+import type { Method } from '../core/model.js';
+import type { Clock, Timers } from './clock.js';
+import { ProbeEngine, type MinuteBatch } from './engine.js';
+import { agentMetrics, type AgentMetrics } from './metrics.js';
+import { probesPerMinute } from './pacing.js';
+import type { ProbeMethod } from './probes/method.js';
+import { Reporter } from './reporter.js';
+import { Spool } from './spool.js';
+import { pullCron, TaskSource } from './tasks.js';
+
+/** Runs fn on a cron rule; node-schedule in production. */
+export type Scheduler = (cron: string, fn: () => void) => { cancel(): void };
+
+export const nodeScheduler: Scheduler = (cron, fn) => {
+  const job = schedule.scheduleJob(cron, fn);
+  return { cancel: () => { job.cancel(); } };
+};
+
+export interface AgentDeps {
+  cfg: Config;
+  gatewayUrl: string;
+  token: string;
+  methods: Partial<Record<Method, ProbeMethod>>;
+  clock: Clock;
+  timers: Timers;
+  log: Logger;
+  registry: Registry;
+  scheduler?: Scheduler;
+  random?: () => number;
+}
+
+export const agentDir = (cfg: Config): string => cfg.agent.dir ?? join(cfg.dataDir, 'agent');
+
+export class Agent {
+  readonly #d: AgentDeps;
+  readonly metrics: AgentMetrics;
+  readonly spool: Spool;
+  readonly tasks: TaskSource;
+  readonly reporter: Reporter;
+  readonly engine: ProbeEngine;
+  readonly #submits = new Set<Promise<void>>();
+  #job: { cancel(): void } | null = null;
+  #timers = new Set<unknown>();
+  #applied: string | null = null;
+  #stopReason: string | null = null;
+  #running = false;
+
+  constructor(deps: AgentDeps) {
+    this.#d = deps;
+    const { cfg, clock, timers, log } = deps;
+    const a = cfg.agent;
+    const dir = agentDir(cfg);
+    this.metrics = agentMetrics(deps.registry);
+    this.spool = new Spool({ dir: join(dir, 'spool'), maxBatches: a.spool.maxBatches, maxAgeMs: a.spool.maxAgeSec * 1000, clock, log, metrics: this.metrics });
+    this.tasks = new TaskSource({ gatewayUrl: deps.gatewayUrl, token: deps.token, file: join(dir, 'tasks.json'), clock, log, metrics: this.metrics, timeoutMs: a.postTimeoutMs });
+    this.reporter = new Reporter({
+      gatewayUrl: deps.gatewayUrl, token: deps.token, spool: this.spool, clock, timers, log, metrics: this.metrics,
+      maxBatchRecords: a.maxBatchRecords, postTimeoutMs: a.postTimeoutMs, maxBackoffMs: cfg.minuteSec * 1000,
+    });
+    this.engine = new ProbeEngine({
+      methods: deps.methods, clock, timers, log, metrics: this.metrics, minuteMs: cfg.minuteSec * 1000,
+      timeoutMs: a.timeoutMs, maxProbesPerSec: a.maxProbesPerSec, onMinute: (b) => this.#onMinute(b),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { cfg, log } = this.#d;
+    this.#running = true;
+    await this.spool.init();
+    await this.tasks.load();
+    this.engine.start();
+    this.apply();
+    await this.pull();
+    const random = this.#d.random ?? Math.random;
+    const cron = pullCron(cfg.agent.pullIntervalSec, random() * cfg.agent.pullIntervalSec);
+    this.#job = (this.#d.scheduler ?? nodeScheduler)(cron, () => { void this.pull(); });
+    log.info({ gateway: this.#d.gatewayUrl, pullCron: cron, minuteSec: cfg.minuteSec }, 'agent started');
+    this.#every(Math.min(60_000, cfg.minuteSec * 1000), () => this.apply());
+    this.reporter.kick();
+  }
+
+  /** Pulls the task list now; after a failure the next try comes pullRetrySec later (with jitter), not an hour later. */
+  async pull(): Promise<void> {
+    const outcome = await this.tasks.pull();
+    this.apply();
+    if (outcome === 'failed' && this.#running) {
+      const wait = this.#d.cfg.agent.pullRetrySec * 1000 * (0.5 + (this.#d.random ?? Math.random)());
+      this.#after(wait, () => { void this.pull(); });
+    }
+  }
+
+  /** Brings the engine in line with the list and its age: probe it, or stop and say why (fail closed). */
+  apply(): void {
+    const { cfg, log } = this.#d;
+    const list = this.tasks.list;
+    const age = this.tasks.age();
+    this.metrics.listAge.set(Number.isFinite(age) ? age / 1000 : -1);
+    const why = !list ? 'no task list yet: the gateway has not answered and none is kept on disk'
+      : age > cfg.agent.maxListAgeSec * 1000
+        ? `the task list is ${Math.round(age / 1000)} s old, over agent.maxListAgeSec (${cfg.agent.maxListAgeSec} s): probing stopped until the gateway confirms a list (fail closed)`
+        : !list.targets.length ? 'the task list is empty: nothing to probe' : null;
+    if (why) {
+      if (this.#stopReason !== why) log.warn({ version: list?.version }, why);
+      this.#stopReason = why;
+      this.#applied = null;
+      if (this.engine.targetCount) this.engine.setTargets(list?.host ?? '', [], 1);
+      this.metrics.probing.set(0);
+      return;
+    }
+    this.#stopReason = null;
+    this.metrics.probing.set(1);
+    if (this.#applied === list!.version) return;
+    this.#applied = list!.version;
+    const perMinute = probesPerMinute(list!.intervalSec, cfg.agent.probesPerMinute, list!.targets.length, cfg.minuteSec, cfg.agent.maxProbesPerSec);
+    const skipped = list!.targets.filter((t) => !this.#d.methods[t.method]);
+    this.engine.setTargets(list!.host, list!.targets, perMinute);
+    log.info({ version: list!.version, targets: this.engine.targetCount, probesPerMinute: perMinute }, 'probing the task list');
+    if (perMinute < Math.round(60 / list!.intervalSec)) {
+      log.warn({ asked: Math.round(60 / list!.intervalSec), ceiling: cfg.agent.probesPerMinute, maxProbesPerSec: cfg.agent.maxProbesPerSec }, 'probe rate lowered to the host limits');
+    }
+    if (skipped.length) {
+      const methods = [...new Set(skipped.map((t) => t.method))];
+      log.error({ skipped: skipped.length, methods }, `targets not probed: method ${methods.join(', ')} cannot run on this machine`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#job?.cancel();
+    for (const t of this.#timers) this.#d.timers.clearTimeout(t);
+    this.#timers.clear();
+    await this.engine.stop();
+    await Promise.all([...this.#submits]);
+    await this.reporter.stop();
+  }
+
+  #onMinute(batch: MinuteBatch): void {
+    if (!batch.records.length) return;
+    const p = this.reporter.submit(batch)
+      .catch((e: Error) => { this.#d.log.error({ minute: new Date(batch.start).toISOString(), records: batch.records.length, err: e.message }, 'could not spool a minute of results'); })
+      .finally(() => { this.#submits.delete(p); });
+    this.#submits.add(p);
+  }
+
+  #after(ms: number, fn: () => void): void {
+    const h = this.#d.timers.setTimeout(() => { this.#timers.delete(h); fn(); }, ms);
+    this.#timers.add(h);
+  }
+
+  #every(ms: number, fn: () => void): void {
+    this.#after(ms, () => {
+      fn();
+      if (this.#running) this.#every(ms, fn);
+    });
+  }
+}

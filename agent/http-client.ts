@@ -1,0 +1,59 @@
+// A small JSON-over-HTTP(S) client for the agent's two calls to the gateway (task pull, result post), on node:http.
+// No keep-alive: one request a minute (or an hour) does not need it, and a kept socket only risks a reset from a
+// restarted gateway. (axios, used by the HTTP probe method, is loaded only when a task list has http targets.)
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+export interface JsonResponse { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }
+
+export interface GatewayClient {
+  request(method: 'GET' | 'POST', path: string, opts?: { headers?: Record<string, string>; json?: unknown }): Promise<JsonResponse>;
+}
+
+/** Largest response body read (a task list of 100,000 targets is a few MB). */
+const MAX_BODY = 64 << 20;
+
+export function gatewayClient(baseUrl: string, token: string, timeoutMs: number): GatewayClient {
+  const base = new URL(baseUrl);
+  const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
+  return {
+    request: (method, path, opts = {}) => new Promise((resolve, reject) => {
+      const payload = opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));
+      const req = send(new URL(path, base), {
+        method,
+        agent: false,
+        timeout: timeoutMs,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json',
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}),
+          ...opts.headers,
+        },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_BODY) req.destroy(new Error(`${method} ${path}: response larger than ${MAX_BODY} bytes`));
+          else chunks.push(c);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          if (/json/.test(String(res.headers['content-type'] ?? ''))) {
+            try { body = JSON.parse(text); } catch { /* kept as text; the caller reports it */ }
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload);
+    }),
+  };
+}
+
+/** The gateway's error message from a JSON {"error": ...} body, or the text. */
+export const errorOf = (body: unknown): string =>
+  body && typeof body === 'object' ? String((body as { error?: unknown }).error ?? '') : String(body ?? '');

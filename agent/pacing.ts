@@ -1,0 +1,107 @@
+// Where in each probe interval a target's probes go. Pure: no clock, no I/O.
+// Every target is probed once per interval (minute / probesPerMinute) at its own fixed phase. The targets are
+// ordered by a hash and given evenly spaced phases (interval / n apart), shifted by a per-host offset: a host's
+// probes leave at an even rate, never in bursts, and hosts probing the same VIP do not line up.
+
+/** FNV-1a, 32 bit: a stable, well-spread hash of a short string. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** FNV-1a with murmur3's finalizer: similar keys (127.0.0.1, 127.0.0.2...) land far apart. */
+export function mixHash(s: string): number {
+  let h = fnv1a(s);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export interface Slot { index: number; at: number }
+
+export class PhasePlan {
+  /** target indexes sorted by phase, and their phases (ms into the interval) */
+  readonly #order: number[];
+  readonly #phases: number[];
+
+  /** keys: one per target; seed: the host (sets the offset) */
+  constructor(keys: string[], readonly intervalMs: number, seed = '') {
+    const hash = keys.map(mixHash);
+    this.#order = keys.map((_, i) => i).sort((a, b) => hash[a]! - hash[b]! || a - b);
+    const n = keys.length;
+    const offset = mixHash(seed) / 0x1_0000_0000;
+    // rank r goes at (r + offset) / n of the interval: evenly spaced, still sorted
+    this.#phases = this.#order.map((_, r) => ((r + offset) / n) * intervalMs);
+  }
+
+  get size(): number { return this.#order.length; }
+
+  /** Every slot with from <= at < to, in time order. */
+  *between(from: number, to: number): Generator<Slot> {
+    const n = this.#phases.length;
+    if (!n || to <= from) return;
+    const iv = this.intervalMs;
+    for (let base = Math.floor(from / iv) * iv; base < to; base += iv) {
+      for (let k = this.#firstAtOrAfter(from - base); k < n; k++) {
+        const at = base + this.#phases[k]!;
+        if (at >= to) return;
+        yield { index: this.#order[k]!, at };
+      }
+    }
+  }
+
+  /** The time of the first slot at or after t (Infinity when there are no targets). */
+  nextAt(t: number): number {
+    const n = this.#phases.length;
+    if (!n) return Infinity;
+    const base = Math.floor(t / this.intervalMs) * this.intervalMs;
+    const k = this.#firstAtOrAfter(t - base);
+    return k < n ? base + this.#phases[k]! : base + this.intervalMs + this.#phases[0]!;
+  }
+
+  #firstAtOrAfter(offset: number): number {
+    let lo = 0;
+    let hi = this.#phases.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#phases[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/**
+ * Probes per target per minute: the gateway's rate (60 / intervalSec), never above the host's ceiling, and lowered
+ * so that all targets together stay under the global cap of maxPerSec.
+ */
+export function probesPerMinute(intervalSec: number, ceiling: number, targets: number, minuteSec: number, maxPerSec: number): number {
+  const fromGateway = Math.max(1, Math.round(60 / intervalSec));
+  const wanted = Math.min(fromGateway, ceiling);
+  if (!targets) return wanted;
+  return Math.max(1, Math.min(wanted, Math.floor((maxPerSec * minuteSec) / targets)));
+}
+
+/** A token bucket: the last line of the global rate cap (one second of burst). */
+export class TokenBucket {
+  #tokens: number;
+  #at: number;
+  constructor(readonly perSec: number, now: number) {
+    this.#tokens = perSec;
+    this.#at = now;
+  }
+  take(now: number): boolean {
+    this.#tokens = Math.min(this.perSec, this.#tokens + ((now - this.#at) / 1000) * this.perSec);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}

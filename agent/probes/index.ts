@@ -1,0 +1,14 @@
+// The probe-method registry: one factory per method name. Adding a method is one file and one line here.
+import type { Method } from '../../core/model.js';
+import { HttpProbe } from './http.js';
+import { IcmpProbe } from './icmp.js';
+import type { ProbeMethod } from './method.js';
+import { TcpProbe } from './tcp.js';
+
+export const probeMethods: Record<Method, () => ProbeMethod> = {
+  icmp: () => new IcmpProbe(),
+  tcp: () => new TcpProbe(),
+  http: () => new HttpProbe(),
+};
+
+export { ProbeUnavailableError, type ProbeMethod, type ProbeTarget } from './method.js';

@@ -1,0 +1,65 @@
+// Per-minute accounting: a probe counts in the minute it was SENT, whenever its reply (or timeout) comes.
+// A minute is complete once it has ended and none of its probes is still in flight.
+import type { Method, ResultRecord } from '../core/model.js';
+import { isoSeconds } from './clock.js';
+
+interface Acc { vip: string; method: Method; sent: number; recv: number; min: number; max: number; sum: number }
+
+interface MinuteTally { start: number; pending: number; byTarget: Map<string, Acc> }
+
+/** Rounds an RTT to µs, the precision fping prints. */
+const us = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export class Tally {
+  readonly #minutes = new Map<number, MinuteTally>();
+
+  /** Counts one probe sent in the minute starting at minuteStart; call the returned function with its outcome. */
+  sent(minuteStart: number, vip: string, method: Method): (rtt: number | null) => void {
+    let m = this.#minutes.get(minuteStart);
+    if (!m) this.#minutes.set(minuteStart, (m = { start: minuteStart, pending: 0, byTarget: new Map() }));
+    const key = `${method} ${vip}`;
+    let acc = m.byTarget.get(key);
+    if (!acc) m.byTarget.set(key, (acc = { vip, method, sent: 0, recv: 0, min: Infinity, max: 0, sum: 0 }));
+    acc.sent++;
+    m.pending++;
+    const minute = m;
+    const a = acc;
+    let settled = false;
+    return (rtt) => {
+      if (settled) return;
+      settled = true;
+      minute.pending--;
+      if (rtt === null) return;
+      a.recv++;
+      a.sum += rtt;
+      if (rtt < a.min) a.min = rtt;
+      if (rtt > a.max) a.max = rtt;
+    };
+  }
+
+  /** Minutes that ended before `now` with nothing in flight (or every minute when `all`), oldest first; removed from the tally. */
+  takeComplete(now: number, minuteMs: number, host: string, all = false): { start: number; records: ResultRecord[] }[] {
+    const out: { start: number; records: ResultRecord[] }[] = [];
+    for (const m of [...this.#minutes.values()].sort((a, b) => a.start - b.start)) {
+      if (!all && (m.start + minuteMs > now || m.pending > 0)) continue;
+      this.#minutes.delete(m.start);
+      out.push({ start: m.start, records: [...m.byTarget.values()].map((a) => toRecord(m.start, host, a)) });
+    }
+    return out;
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const m of this.#minutes.values()) n += m.pending;
+    return n;
+  }
+}
+
+function toRecord(start: number, host: string, a: Acc): ResultRecord {
+  const r: ResultRecord = { ts: isoSeconds(start), host, vip: a.vip, method: a.method, sent: a.sent, recv: a.recv };
+  if (a.recv === 0) return r;
+  const min = us(a.min);
+  const max = us(a.max);
+  // rounding each figure separately must not break min <= avg <= max
+  return { ...r, rttMin: min, rttAvg: Math.min(max, Math.max(min, us(a.sum / a.recv))), rttMax: max };
+}

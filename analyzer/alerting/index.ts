@@ -1,0 +1,47 @@
+// Composition: builds the alerter (outbox backend, notifiers, deliverer, policy context) from the config.
+import type { Registry } from 'prom-client';
+import type { Catalog } from '../../core/catalog.js';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+import type { Business } from '../../core/model.js';
+import { Alerter } from './alerter.js';
+import { policyContext } from './context.js';
+import { buildNotifiers } from './notifiers/index.js';
+import type { Notifier } from './notifiers/notifier.js';
+import { Deliverer } from './outbox/deliver.js';
+import { createOutboxStore } from './outbox/index.js';
+import type { OutboxStore } from './outbox/store.js';
+
+export { Alerter } from './alerter.js';
+export { writeOutboxDir } from './eml.js';
+
+export interface AlerterDeps {
+  config: Config;
+  catalog: Catalog;
+  log: Logger;
+  registry?: Registry;
+  /** owners from the admin store (synchronised from the inventory); default: the inventory's */
+  businesses?: Business[];
+  /** overrides for tests or other compositions */
+  store?: OutboxStore;
+  notifiers?: Notifier[];
+  now?: () => number;
+  /** name of the config file, for error messages */
+  source?: string;
+}
+
+/** Builds and initialises the alerter; call start(config.alerting.outbox.pollMs) to run the delivery loop. */
+export async function createAlerter(d: AlerterDeps): Promise<Alerter> {
+  const a = d.config.alerting;
+  const notifiers = d.notifiers ?? buildNotifiers(a, d.source);
+  if (!notifiers.some((n) => n.name === 'email')) d.log.warn('alerting.smtp is not set: alert messages are not emailed');
+  const store = d.store ?? createOutboxStore(d.config);
+  const deliverer = new Deliverer({
+    store, notifiers, retryBaseMs: a.outbox.retryBaseMs, retryMaxMs: a.outbox.retryMaxMs, log: d.log, registry: d.registry, now: d.now,
+  });
+  const alerter = new Alerter({
+    store, deliverer, notifiers, context: policyContext(d.config, d.catalog, d.businesses, d.source), log: d.log, registry: d.registry,
+  });
+  await alerter.init();
+  return alerter;
+}

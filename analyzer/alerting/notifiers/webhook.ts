@@ -1,0 +1,44 @@
+// Webhook: a JSON POST per envelope (chat bots, or automation such as StackStorm failing a VIP over).
+import axios, { type AxiosInstance } from 'axios';
+import type { AlertingConfig } from '../../../core/config.js';
+import { faultLink, vipBoardLink, type LinkConfig } from '../links.js';
+import type { AlertMessage } from '../types.js';
+import type { Envelope, Notifier } from './notifier.js';
+
+export type WebhookConfig = AlertingConfig['webhooks'][number];
+
+/** The JSON body: the message with its fault, children, affected VIPs and links. */
+export function webhookBody(e: Envelope, links: LinkConfig): Record<string, unknown> {
+  const one = (m: AlertMessage) => ({
+    id: m.id, kind: m.kind, severity: m.severity, audience: m.audience, to: m.to,
+    at: new Date(m.at).toISOString(), uid: m.uid, fault: m.fault, children: m.children, vips: m.vips,
+    links: { fault: faultLink(links, m.uid), vips: Object.fromEntries(m.vips.map((v) => [v.ip, vipBoardLink(links, v.ip)])) },
+  });
+  return e.digest ? { id: e.id, digest: true, messages: e.messages.map(one) } : { ...one(e.messages[0]!), id: e.id, digest: false };
+}
+
+export class WebhookNotifier implements Notifier {
+  readonly name: string;
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly hook: WebhookConfig, private readonly links: LinkConfig) {
+    this.name = `webhook:${hook.name}`;
+    this.http = axios.create({ timeout: hook.timeoutMs, maxRedirects: 0, validateStatus: (s) => s >= 200 && s < 300 });
+  }
+
+  accepts(): boolean {
+    return true;
+  }
+
+  async send(envelope: Envelope): Promise<void> {
+    try {
+      await this.http.post(this.hook.url, webhookBody(envelope, this.links), {
+        headers: { ...this.hook.headers, 'content-type': 'application/json', 'idempotency-key': envelope.id },
+      });
+    } catch (e) {
+      // axios errors carry the whole request config; keep the log line to what an operator needs
+      const err = e as { response?: { status: number }; code?: string; message: string };
+      throw new Error(`webhook ${this.hook.name} ${this.hook.url}: ${err.response ? `HTTP ${err.response.status}` : err.code ?? err.message}`);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// Human text for one message or a digest: subject, plain text and HTML. Pure.
+import type { FaultEpisode } from '../../core/model.js';
+import { faultLink, vipBoardLink, type LinkConfig } from './links.js';
+import type { AlertMessage } from './types.js';
+import { formatWall } from './zones.js';
+
+export interface RenderConfig extends LinkConfig { timeZone: string }
+
+export interface Rendered { subject: string; text: string; html: string }
+
+const TYPE_NAME: Record<FaultEpisode['type'], string> = { vip: 'VIP', dc: 'DC', isp: 'ISP', region: 'Region', agent: 'Agent' };
+const VERB = { open: 'OPEN', reminder: 'STILL OPEN', recovery: 'RECOVERED' } as const;
+
+const list = (xs: string[], max = 6): string => (xs.length <= max ? xs.join(',') : `${xs.slice(0, max).join(',')} +${xs.length - max} more`);
+
+function scopeOf(m: AlertMessage): string {
+  const f = m.fault;
+  const parts = [];
+  if (f.isps.length) parts.push(`isps ${list(f.isps)}`);
+  if (f.provinces.length) parts.push(`provinces ${list(f.provinces, 3)}`);
+  if (m.audience.kind === 'business') parts.push(`${m.vips.length} VIP${m.vips.length === 1 ? '' : 's'} of ${m.audience.business}`);
+  else if (f.vips.length) parts.push(`${f.vips.length} VIP${f.vips.length === 1 ? '' : 's'}`);
+  return parts.join('; ');
+}
+
+const hours = (ms: number): string => (ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)}h` : `${Math.round(ms / 60_000)}m`);
+
+export function subjectOf(m: AlertMessage): string {
+  const f = m.fault;
+  const verb = m.kind === 'reminder' ? `${VERB.reminder} ${hours(m.openForMs)}` : VERB[m.kind];
+  return `[vipwatch ${m.severity}] ${verb}: ${TYPE_NAME[f.type]} fault ${f.key} (${scopeOf(m)})`;
+}
+
+const when = (iso: string, tz: string): string => `${iso} (${formatWall(Date.parse(iso), tz)} ${tz})`;
+
+function textOf(m: AlertMessage, cfg: RenderConfig): string {
+  const f = m.fault;
+  const lines = [
+    `${TYPE_NAME[f.type]} fault ${f.key} ${m.kind === 'open' ? 'opened' : m.kind === 'reminder' ? `is still open after ${hours(m.openForMs)}` : 'has recovered'}.`,
+    '',
+    `Severity:  ${m.severity}`,
+    `For:       ${m.audience.kind === 'business' ? `owners of business ${m.audience.business}` : 'network team'}`,
+    `Started:   ${when(f.start, cfg.timeZone)}`,
+    `Detected:  ${when(f.detectedAt, cfg.timeZone)}`,
+    ...(f.end ? [`Ended:     ${when(f.end, cfg.timeZone)}`] : []),
+    `Scope:     isps ${f.isps.join(', ') || '-'}; provinces ${f.provinces.join(', ') || '-'}; dcs ${f.dcs.join(', ') || '-'}`,
+    `Fault:     ${faultLink(cfg, m.uid)}`,
+    '',
+  ];
+  if (m.vips.length) {
+    lines.push(`Affected VIPs${m.audience.kind === 'business' ? ` of ${m.audience.business}` : ''} (${m.vips.length}):`);
+    for (const v of m.vips) {
+      lines.push(`  ${v.ip}  dc ${v.dc || '-'}  business ${v.business || '-'}  isps ${v.isps.join(',') || '-'}  provinces ${v.provinces.join(',') || '-'}`);
+      lines.push(`    ${vipBoardLink(cfg, v.ip)}`);
+    }
+    lines.push('');
+  }
+  if (m.children.length) {
+    lines.push(`Explained by this fault (${m.children.length}):`);
+    for (const c of m.children) lines.push(`  ${c.id}  since ${c.start}  isps ${c.isps.join(',') || '-'}  provinces ${list(c.provinces)}`);
+    lines.push('');
+  }
+  lines.push(`Message ${m.id}`);
+  return lines.join('\n');
+}
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function htmlOf(m: AlertMessage, cfg: RenderConfig): string {
+  const f = m.fault;
+  const row = (k: string, v: string) => `<tr><th align="left">${esc(k)}</th><td>${v}</td></tr>`;
+  const vips = m.vips.map((v) => `<tr><td><a href="${esc(vipBoardLink(cfg, v.ip))}">${esc(v.ip)}</a></td><td>${esc(v.dc)}</td>`
+    + `<td>${esc(v.business)}</td><td>${esc(v.isps.join(', '))}</td><td>${esc(v.provinces.join(', '))}</td></tr>`).join('');
+  const children = m.children.map((c) => `<li>${esc(c.id)} since ${esc(c.start)} (isps ${esc(c.isps.join(', '))})</li>`).join('');
+  return [
+    `<h2>${esc(subjectOf(m))}</h2>`,
+    '<table>',
+    row('Severity', esc(m.severity)),
+    row('For', esc(m.audience.kind === 'business' ? `owners of business ${m.audience.business}` : 'network team')),
+    row('Started', esc(when(f.start, cfg.timeZone))),
+    row('Detected', esc(when(f.detectedAt, cfg.timeZone))),
+    ...(f.end ? [row('Ended', esc(when(f.end, cfg.timeZone)))] : []),
+    row('Scope', esc(`isps ${f.isps.join(', ') || '-'}; provinces ${f.provinces.join(', ') || '-'}; dcs ${f.dcs.join(', ') || '-'}`)),
+    row('Fault', `<a href="${esc(faultLink(cfg, m.uid))}">${esc(f.id)}</a>`),
+    '</table>',
+    ...(m.vips.length ? [`<h3>Affected VIPs (${m.vips.length})</h3>`,
+      `<table border="1" cellpadding="3"><tr><th>VIP</th><th>DC</th><th>Business</th><th>ISPs</th><th>Provinces</th></tr>${vips}</table>`] : []),
+    ...(m.children.length ? [`<h3>Explained by this fault (${m.children.length})</h3><ul>${children}</ul>`] : []),
+  ].join('\n');
+}
+
+export function render(m: AlertMessage, cfg: RenderConfig): Rendered {
+  return { subject: subjectOf(m), text: textOf(m, cfg), html: htmlOf(m, cfg) };
+}
+
+/** One message summing up several held (informational) ones for the same recipients. */
+export function renderDigest(messages: AlertMessage[], cfg: RenderConfig): Rendered {
+  const first = messages[0]!;
+  const parts = messages.map((m) => render(m, cfg));
+  const day = formatWall(first.deliverAt, cfg.timeZone).slice(0, 10);
+  return {
+    subject: `[vipwatch informational] digest ${day}: ${messages.length} message${messages.length === 1 ? '' : 's'}`,
+    text: parts.map((p) => `== ${p.subject}\n\n${p.text}`).join('\n\n'),
+    html: parts.map((p) => p.html).join('\n<hr>\n'),
+  };
+}

@@ -1,0 +1,45 @@
+// The data alerting passes between its pure policy, the outbox and the notifiers. Plain data only.
+import type { FaultEpisode, FaultType } from '../../core/model.js';
+
+export type Severity = 'critical' | 'informational';
+export type MessageKind = 'open' | 'reminder' | 'recovery';
+
+/** Who a message is for: the owners of one business, or the network team. */
+export type Audience = { kind: 'business'; business: string } | { kind: 'network' };
+export const audienceKey = (a: Audience): string => (a.kind === 'business' ? `business:${a.business}` : 'network');
+
+/** One VIP a message lists, with the province/ISP scope its fault has. */
+export interface AffectedVip { ip: string; dc: string; business: string; isps: string[]; provinces: string[] }
+
+/** What routing decided for one audience of one root fault. */
+export interface Route {
+  audience: Audience;
+  key: string;
+  to: string[];
+  vips: AffectedVip[];
+  /** the child faults this audience is told about inside the message */
+  children: FaultEpisode[];
+}
+
+export interface AlertMessage {
+  /** deterministic: the same fault, kind, audience and minute always give the same id */
+  id: string;
+  kind: MessageKind;
+  severity: Severity;
+  audience: Audience;
+  audienceKey: string;
+  to: string[];
+  /** the minute (ms) the policy produced it */
+  at: number;
+  /** when it may be delivered: `at` for critical, the next digest time for informational */
+  deliverAt: number;
+  /** episode uid `${id}@${start}` (web fault page key) */
+  uid: string;
+  fault: FaultEpisode;
+  children: FaultEpisode[];
+  vips: AffectedVip[];
+  /** for reminders: how long the fault has been open, ms */
+  openForMs: number;
+}
+
+export type SeverityMap = Record<FaultType, Severity>;

@@ -1,0 +1,61 @@
+// One minute of records in columns of integer ids: what the engine's step takes.
+import { lossPct, type ResultRecord } from '../../core/model.js';
+import type { Topology } from './topology.js';
+
+export interface MinuteBatch {
+  length: number;
+  /** host index (Topology.hosts) per record */
+  host: Int32Array;
+  /** VIP index (Topology.vips) per record */
+  vip: Int32Array;
+  /** loss% per record */
+  loss: Float32Array;
+}
+
+export const emptyBatch = (): MinuteBatch => ({ length: 0, host: new Int32Array(0), vip: new Int32Array(0), loss: new Float32Array(0) });
+
+/** Growable columns; build() returns views without copying. */
+export class BatchBuilder {
+  length = 0;
+  private host: Int32Array;
+  private vip: Int32Array;
+  private loss: Float32Array;
+
+  constructor(capacity = 1024) {
+    this.host = new Int32Array(capacity);
+    this.vip = new Int32Array(capacity);
+    this.loss = new Float32Array(capacity);
+  }
+
+  push(host: number, vip: number, loss: number): void {
+    if (this.length === this.host.length) this.grow();
+    const i = this.length++;
+    this.host[i] = host;
+    this.vip[i] = vip;
+    this.loss[i] = loss;
+  }
+
+  private grow(): void {
+    const n = this.host.length * 2;
+    const h = new Int32Array(n); h.set(this.host); this.host = h;
+    const v = new Int32Array(n); v.set(this.vip); this.vip = v;
+    const l = new Float32Array(n); l.set(this.loss); this.loss = l;
+  }
+
+  build(): MinuteBatch {
+    return { length: this.length, host: this.host.subarray(0, this.length), vip: this.vip.subarray(0, this.length), loss: this.loss.subarray(0, this.length) };
+  }
+}
+
+/** Converts stored records of one minute; records of hosts or VIPs the inventory does not know are left out and counted. */
+export function batchFromRecords(topo: Topology, records: Iterable<Pick<ResultRecord, 'host' | 'vip' | 'sent' | 'recv'>>): { batch: MinuteBatch; unknown: number } {
+  const b = new BatchBuilder();
+  let unknown = 0;
+  for (const r of records) {
+    const h = topo.hostIndex.get(r.host);
+    const v = topo.vipIndex.get(r.vip);
+    if (h === undefined || v === undefined) { unknown++; continue; }
+    b.push(h, v, lossPct(r));
+  }
+  return { batch: b.build(), unknown };
+}

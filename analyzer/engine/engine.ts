@@ -1,0 +1,104 @@
+// The rules engine: one minute of records plus the previous state in, the fault transitions of that minute out.
+// Pure: no I/O, no clock; the same inputs give the same outputs. `step` updates the state it is given (the state
+// is large typed arrays; copying them each minute would cost more than the rules) and returns it.
+import type { Catalog } from '../../core/catalog.js';
+import type { Rules } from '../../core/config.js';
+import { FAULT_TYPES, type FaultTransition, type WhitelistEntry } from '../../core/model.js';
+import { agentRule, excludedHosts, HostCounts, hostPass } from './agent.js';
+import type { MinuteBatch } from './batch.js';
+import { windowMask } from './bits.js';
+import { CellCounts, cellPass, Gathered } from './cells.js';
+import { correlate } from './correlation.js';
+import { dcRule, openDcs } from './dc.js';
+import { EpisodeBook, isoTime } from './episodes.js';
+import { ispRule } from './isp.js';
+import { provinceStatus } from './provinces.js';
+import { regionRule } from './region.js';
+import { initialState, restoreState, serializeState, type EngineState, type SerializedState } from './state.js';
+import { applyWhitelist } from './suppression.js';
+import { buildTopology, type Topology } from './topology.js';
+import { vipRule } from './vip.js';
+
+export interface EngineOptions {
+  rules: Rules;
+  /** length of a minute in ms (cfg.minuteSec * 1000; 60 000 in production) */
+  minuteMs?: number;
+}
+
+export interface StepResult {
+  state: EngineState;
+  transitions: FaultTransition[];
+}
+
+export class Engine {
+  readonly topo: Topology;
+  readonly rules: Rules;
+  readonly minuteMs: number;
+  // Scratch buffers reused every minute (not state: nothing in them survives a step).
+  private readonly gathered: Gathered;
+  private readonly hostCounts: HostCounts;
+  private readonly cellCounts: CellCounts;
+  private readonly excluded: Uint8Array;
+
+  constructor(catalog: Catalog, opts: EngineOptions) {
+    if (opts.rules.smoothWindow > 16) throw new Error(`rules.smoothWindow: at most 16 minutes are kept, got ${opts.rules.smoothWindow}`);
+    if (opts.rules.smoothNeed > opts.rules.smoothWindow) throw new Error(`rules.smoothNeed (${opts.rules.smoothNeed}) exceeds rules.smoothWindow (${opts.rules.smoothWindow}): nothing could ever be lossy`);
+    this.topo = buildTopology(catalog);
+    this.rules = opts.rules;
+    this.minuteMs = opts.minuteMs ?? 60_000;
+    this.gathered = new Gathered(this.topo);
+    this.hostCounts = new HostCounts(this.topo.hosts.length);
+    this.cellCounts = new CellCounts(this.topo);
+    this.excluded = new Uint8Array(this.topo.hosts.length);
+  }
+
+  initialState(): EngineState {
+    return initialState(this.topo);
+  }
+
+  serialize(state: EngineState): SerializedState {
+    return serializeState(state);
+  }
+
+  restore(json: unknown): { state: EngineState; historiesKept: boolean } {
+    return restoreState(this.topo, json);
+  }
+
+  /**
+   * Evaluates minute `minute` (ms, the minute's start). Minutes must come in order without gaps (a minute without
+   * records is still a minute: pass an empty batch). `whitelist` is the list in force for this minute.
+   */
+  step(state: EngineState, minute: number, batch: MinuteBatch, whitelist: readonly WhitelistEntry[] = []): StepResult {
+    if (state.fingerprint !== this.topo.fingerprint) throw new Error('engine state belongs to another inventory: restore it through Engine.restore');
+    if (state.minute !== null && minute !== state.minute + this.minuteMs) {
+      throw new Error(`minutes must be evaluated in order: last was ${isoTime(state.minute)}, got ${isoTime(minute)} (expected ${isoTime(state.minute + this.minuteMs)})`);
+    }
+    const { topo, rules } = this;
+    const mask = windowMask(rules.smoothWindow);
+    for (const t of FAULT_TYPES) {
+      const a = state.raw[t];
+      for (let i = 0; i < a.length; i++) a[i] = (a[i]! << 1) & mask;
+    }
+    const book = new EpisodeBook(state, rules, minute, this.minuteMs);
+
+    this.gathered.load(batch);
+    hostPass(topo, rules, state, this.gathered, this.hostCounts);
+    agentRule(topo, rules, this.hostCounts, book);
+    excludedHosts(topo, state, this.excluded);
+
+    cellPass(topo, rules, state, this.gathered, this.excluded, this.cellCounts);
+    vipRule(topo, rules, this.cellCounts, book);
+    dcRule(topo, rules, this.cellCounts, book);
+    const dcOpen = openDcs(topo, book);
+    const provinces = provinceStatus(topo, rules, state, this.cellCounts, dcOpen);
+    ispRule(topo, rules, this.cellCounts, provinces, dcOpen, book);
+    regionRule(topo, provinces, book);
+    book.observeRest();
+
+    const touched = book.touched();
+    correlate(touched, (id) => book.isOpen(id));
+    applyWhitelist(topo, touched, whitelist, minute);
+    state.minute = minute;
+    return { state, transitions: book.transitions() };
+  }
+}

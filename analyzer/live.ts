@@ -1,0 +1,176 @@
+// The live analyzer: every minute, once the grace period for late records has passed, reads the closed minute from
+// the series store, runs the engine, hands the transitions to the listeners (alerting), writes the board
+// annotations, and commits episodes, events and the engine checkpoint in one fault-store transaction.
+// After a restart it resumes at the minute after the checkpoint: no minute is skipped or evaluated twice, and when
+// it is behind it catches up minute by minute.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../core/log.js';
+import type { FaultTransition, WhitelistEntry } from '../core/model.js';
+import type { EpisodeEvent, FaultStore } from '../core/store/faults.js';
+import type { FaultEvent, SeriesStore } from '../core/store/series.js';
+import { batchFromRecords } from './engine/batch.js';
+import type { Engine } from './engine/engine.js';
+import { isoTime } from './engine/episodes.js';
+import type { EngineState } from './engine/state.js';
+
+/** Gets every evaluated minute's transitions (also an empty list), before the minute is committed. */
+export type MinuteListener = (minute: number, transitions: FaultTransition[]) => Promise<void> | void;
+
+export interface LiveAnalyzerDeps {
+  engine: Engine;
+  series: SeriesStore;
+  faults: FaultStore;
+  /** the whitelist in force at a minute (ms) */
+  whitelist: (minute: number) => Promise<WhitelistEntry[]>;
+  listeners?: MinuteListener[];
+  /** seconds after a minute closes before it is read (late records) */
+  graceSec: number;
+  log: Logger;
+  registry?: Registry;
+  now?: () => number;
+  /** wait after a failed minute before trying again */
+  retryMs?: number;
+  /** longest sleep between checks (a clock that jumps is noticed within this) */
+  maxSleepMs?: number;
+}
+
+export class LiveAnalyzer {
+  private state: EngineState | null = null;
+  /** the next minute to evaluate; null until the checkpoint is read */
+  private next: number | null = null;
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly now: () => number;
+  private readonly metrics;
+
+  constructor(private readonly d: LiveAnalyzerDeps) {
+    this.now = d.now ?? Date.now;
+    const registers = d.registry ? [d.registry] : [];
+    this.metrics = {
+      minutes: new Counter({ name: 'vipwatch_analyzer_minutes_total', help: 'minutes evaluated', registers }),
+      records: new Counter({ name: 'vipwatch_analyzer_records_total', help: 'records evaluated', registers }),
+      unknown: new Counter({ name: 'vipwatch_analyzer_unknown_records_total', help: 'records of hosts or VIPs not in the inventory (ignored)', registers }),
+      transitions: new Counter({ name: 'vipwatch_analyzer_transitions_total', help: 'fault transitions', labelNames: ['kind', 'type'], registers }),
+      failures: new Counter({ name: 'vipwatch_analyzer_failures_total', help: 'minutes that failed and will be retried', registers }),
+      lag: new Gauge({ name: 'vipwatch_analyzer_lag_seconds', help: 'now minus the end of the last evaluated minute', registers }),
+      open: new Gauge({ name: 'vipwatch_analyzer_open_faults', help: 'open fault episodes', registers }),
+      evalSec: new Histogram({ name: 'vipwatch_analyzer_step_seconds', help: 'engine time per minute', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers }),
+    };
+  }
+
+  private get minuteMs(): number {
+    return this.d.engine.minuteMs;
+  }
+
+  /** The newest minute whose grace period is over. */
+  lastDue(now = this.now()): number {
+    const m = this.minuteMs;
+    return Math.floor((now - this.d.graceSec * 1000 - m) / m) * m;
+  }
+
+  /** Reads the checkpoint (or picks the first minute when there is none). */
+  private async resume(): Promise<void> {
+    const cp = await this.d.faults.checkpoint();
+    if (cp) {
+      const { state, historiesKept } = this.d.engine.restore(cp.state);
+      if (!historiesKept) this.d.log.warn({ minute: isoTime(cp.minute) }, 'checkpoint from another inventory: open faults kept, smoothing histories start afresh');
+      this.state = state;
+      this.state.minute = cp.minute;
+      this.next = cp.minute + this.minuteMs;
+      this.d.log.info({ checkpoint: isoTime(cp.minute), next: isoTime(this.next) }, 'analyzer resumes after its checkpoint');
+    } else {
+      // A first start: begin a smoothing window back, so a fault already under way is seen at once.
+      this.state = this.d.engine.initialState();
+      this.next = this.lastDue() - (this.d.engine.rules.smoothWindow - 1) * this.minuteMs;
+      this.d.log.info({ first: isoTime(this.next) }, 'analyzer starts without a checkpoint');
+    }
+  }
+
+  /** Evaluates one minute and commits it. */
+  private async evaluate(minute: number): Promise<void> {
+    const { engine, series, faults } = this.d;
+    const records = await series.readRange(minute, minute + this.minuteMs);
+    const { batch, unknown } = batchFromRecords(engine.topo, records);
+    const whitelist = await this.d.whitelist(minute);
+    const t0 = performance.now();
+    const { state, transitions } = engine.step(this.state!, minute, batch, whitelist);
+    this.metrics.evalSec.observe((performance.now() - t0) / 1000);
+    for (const l of this.d.listeners ?? []) await l(minute, transitions);
+    const annotations: FaultEvent[] = transitions
+      .filter((t) => t.kind !== 'update')
+      .map((t) => ({ minute, event: t.kind === 'open' ? 'open' : 'close', episode: t.episode }));
+    if (annotations.length) await series.writeFaultEvents(annotations);
+    const at = isoTime(minute);
+    await faults.commitMinute(
+      transitions.map((t) => ({ episode: t.episode, events: [{ at, kind: t.kind } satisfies EpisodeEvent] })),
+      { minute, state: engine.serialize(state) },
+    );
+    this.state = state;
+    this.metrics.minutes.inc();
+    this.metrics.records.inc(batch.length);
+    if (unknown) this.metrics.unknown.inc(unknown);
+    for (const t of transitions) this.metrics.transitions.inc({ kind: t.kind, type: t.episode.type });
+    this.metrics.open.set(state.open.size);
+    this.metrics.lag.set((this.now() - minute - this.minuteMs) / 1000);
+    if (transitions.length) this.d.log.info({ minute: at, transitions: transitions.map((t) => `${t.kind} ${t.episode.id}`) }, 'fault transitions');
+    else this.d.log.debug({ minute: at, records: batch.length }, 'minute evaluated');
+  }
+
+  /**
+   * Evaluates every minute that is due, in order, and returns how many it did. On a failure the in-memory state is
+   * dropped (step changes it in place) and the next call starts again from the stored checkpoint.
+   */
+  async runDue(): Promise<number> {
+    if (this.next === null) await this.resume();
+    let done = 0;
+    const last = this.lastDue();
+    try {
+      while (this.next! <= last) {
+        await this.evaluate(this.next!);
+        this.next! += this.minuteMs;
+        done++;
+        if (!this.running && this.loop) break;
+      }
+    } catch (e) {
+      this.metrics.failures.inc();
+      this.d.log.error({ minute: isoTime(this.next!), err: (e as Error).message }, 'minute failed; retrying from the checkpoint');
+      this.state = null;
+      this.next = null;
+      throw e;
+    }
+    return done;
+  }
+
+  /** Runs until stop(): evaluates due minutes, then sleeps until the next one is due. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let waitMs: number;
+        try {
+          await this.runDue();
+          waitMs = this.next! + this.minuteMs + this.d.graceSec * 1000 - this.now();
+        } catch {
+          waitMs = this.d.retryMs ?? 5000;
+        }
+        if (!this.running) break;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.timer = setTimeout(resolve, Math.min(Math.max(0, waitMs), this.d.maxSleepMs ?? 10_000));
+        });
+      }
+    })();
+  }
+
+  /** Finishes the minute in progress, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+}

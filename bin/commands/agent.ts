@@ -1,0 +1,51 @@
+// `vipwatch agent`: runs on a CDN host; pulls its task list from the gateway, probes it, reports every minute.
+import { loadConfig } from '../../core/config.js';
+import { createLogger } from '../../core/log.js';
+import { createRegistry } from '../../core/metrics.js';
+import { Agent } from '../../agent/agent.js';
+import { systemClock, systemTimers } from '../../agent/clock.js';
+import { availableMethods, closeMethods } from '../../agent/methods.js';
+import type { Command } from '../command.js';
+
+const untilSignal = () => new Promise<string>((resolve) => {
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
+});
+
+export const agentCommand: Command = {
+  summary: 'run the probe agent: pull the task list from the gateway, probe it, report results every minute',
+  usage: 'vipwatch agent --gateway URL --token TOKEN [--config FILE]   (token: `vipwatch token HOST` on the gateway)',
+  options: { gateway: { type: 'string', short: 'g' }, token: { type: 'string', short: 't' }, config: { type: 'string', short: 'c' } },
+  async run(v) {
+    const gateway = v.gateway as string | undefined;
+    const token = (v.token as string | undefined) ?? process.env.VIPWATCH_AGENT_TOKEN;
+    if (!gateway || !/^https?:\/\/[^/]/.test(gateway)) {
+      console.error(`vipwatch agent: --gateway ${JSON.stringify(gateway ?? '')}: expected the gateway's URL, e.g. http://gateway:8080\nusage: ${agentCommand.usage}`);
+      return 2;
+    }
+    if (!token) {
+      console.error(`vipwatch agent: --token is required (or VIPWATCH_AGENT_TOKEN)\nusage: ${agentCommand.usage}`);
+      return 2;
+    }
+    const cfg = loadConfig(v.config as string | undefined);
+    const log = createLogger(cfg.logLevel, 'agent');
+    const registry = createRegistry();
+    const available = availableMethods(log);
+    const agent = new Agent({ cfg, gatewayUrl: gateway.replace(/\/+$/, ''), token, methods: available.methods, clock: systemClock, timers: systemTimers, log, registry });
+    let server: { port: number; close(): Promise<void> } | null = null;
+    if (cfg.agent.metricsPort !== undefined) {
+      // express only when asked for: the agent stays small on hosts that do not scrape it
+      const { createHttpApp, finishApp, listen } = await import('../../core/http.js');
+      const app = createHttpApp(log, registry, {});
+      finishApp(app, log);
+      server = await listen(app, cfg.agent.metricsPort, '127.0.0.1');
+      log.info({ url: `http://127.0.0.1:${server.port}/metrics` }, 'agent metrics');
+    }
+    await agent.start();
+    const sig = await untilSignal();
+    log.info({ signal: sig }, 'stopping: sending what was measured');
+    await agent.stop();
+    await closeMethods(available);
+    await server?.close();
+    return 0;
+  },
+};

@@ -1,0 +1,57 @@
+// `vipwatch web`: the web UI and its API alone, reading the same stores the gateway and analyzer write.
+import { unwatchFile, watchFile } from 'node:fs';
+import { buildCatalog } from '../../core/catalog.js';
+import { loadConfig } from '../../core/config.js';
+import { createHttpApp, finishApp, listen } from '../../core/http.js';
+import { loadInventory } from '../../core/inventory.js';
+import { createLogger } from '../../core/log.js';
+import { createRegistry } from '../../core/metrics.js';
+import { createAdminStore } from '../../core/store/admin-backends.js';
+import { createFaultStore } from '../../core/store/fault-backends.js';
+import { createSeriesStore } from '../../core/store/series-backends.js';
+import { inventoryFrom } from '../../gateway/compose.js';
+import { mountWeb } from '../../web/compose.js';
+import type { Command } from '../command.js';
+
+const untilSignal = () => new Promise<string>((resolve) => {
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
+});
+
+export const webCommand: Command = {
+  summary: 'run the web UI and its API alone: board, faults, VIP pages, whitelist admin',
+  usage: 'vipwatch web [--config FILE] [--port N]',
+  options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
+  async run(v) {
+    const cfg = loadConfig(v.config as string | undefined, process.env, v.port !== undefined ? { port: Number(v.port) } : {});
+    const log = createLogger(cfg.logLevel, 'web');
+    const registry = createRegistry();
+    const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
+    await Promise.all([admin.init(), faults.init(), series.init()]);
+    let catalog = buildCatalog(inventoryFrom(cfg));
+    const file = cfg.inventory;
+    if (file) {
+      watchFile(file, { interval: 5000 }, () => {
+        try {
+          catalog = buildCatalog(loadInventory(file));
+          log.info({ inventory: file }, 'inventory reloaded');
+        } catch (e) {
+          log.error({ inventory: file, err: (e as Error).message }, 'inventory change rejected; keeping the previous one');
+        }
+      });
+    }
+    const app = createHttpApp(log, registry, { admin: () => admin.ping(), faults: () => faults.ping(), series: () => series.ping() });
+    const web = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, now: Date.now });
+    finishApp(app, log);
+    const server = await listen(app, cfg.port, cfg.bind);
+    const url = `http://${cfg.bind}:${server.port}`;
+    log.info({ url }, 'web listening');
+    log.info(web.hintText(url));
+    const sig = await untilSignal();
+    log.info({ signal: sig }, 'stopping');
+    if (file) unwatchFile(file);
+    web.close();
+    await server.close();
+    await Promise.all([admin.close(), faults.close(), series.close()]);
+    return 0;
+  },
+};

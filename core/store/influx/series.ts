@@ -1,0 +1,111 @@
+// The InfluxDB series store (1.x HTTP API): records as measurement `probe`, fault events as `fault`, hourly rollups by
+// a continuous query. A point's key is (measurement, tags, time), so re-writing a record overwrites it: ingest is
+// idempotent without any read-before-write.
+import type { Logger } from '../../log.js';
+import { byMinuteGroup, byMinuteId, faultAnnotation, isoTs, sumLoss } from '../series-common.js';
+import type {
+  FaultEvent, GroupAggregate, SeriesFilter, SeriesStore, StoredFaultEvent, StoredRecord, VipPoint,
+} from '../series.js';
+import type { Method, FaultType } from '../../model.js';
+import { InfluxClient, ident, literal, type InfluxConnection } from './client.js';
+import { FAULT, PROBE, faultLine, probeLines } from './lines.js';
+import { ensureLayout, type InfluxLayout } from './schema.js';
+
+export interface InfluxSeriesStoreOptions extends InfluxConnection, InfluxLayout {
+  /** length of a "minute" in seconds (cfg.minuteSec): aggregates group by it */
+  minuteSec: number;
+  /** lines per /write request; InfluxDB's guidance is 5,000-10,000 */
+  linesPerWrite?: number;
+  log: Logger;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+export class InfluxSeriesStore implements SeriesStore {
+  private readonly client: InfluxClient;
+  private readonly linesPerWrite: number;
+
+  constructor(private readonly opts: InfluxSeriesStoreOptions) {
+    this.client = new InfluxClient(opts);
+    this.linesPerWrite = opts.linesPerWrite ?? 10_000;
+  }
+
+  async init(): Promise<void> {
+    await ensureLayout(this.client, this.opts, this.opts.log);
+    this.opts.log.debug({ url: this.opts.url, database: this.opts.database }, 'series store (influx) ready');
+  }
+
+  private from(measurement: string): string {
+    return `${ident(this.opts.database)}.${ident(this.opts.retentionPolicy)}.${ident(measurement)}`;
+  }
+
+  private where(fromMs: number, toMs: number, filter: SeriesFilter = {}, vip?: string): string {
+    const parts = [`time >= ${Math.floor(fromMs)}ms`, `time < ${Math.floor(toMs)}ms`];
+    if (vip !== undefined) parts.push(`"vip" = ${literal(vip)}`);
+    if (filter.method) parts.push(`"method" = ${literal(filter.method)}`);
+    return parts.join(' AND ');
+  }
+
+  async write(records: StoredRecord[]): Promise<void> {
+    const lines = probeLines(records);
+    // Chunks go out one after another: the caller (the ingest queue) already runs writes side by side.
+    for (let i = 0; i < lines.length; i += this.linesPerWrite) {
+      await this.client.write(lines.slice(i, i + this.linesPerWrite).join('\n'), this.opts.retentionPolicy);
+    }
+  }
+
+  async readRange(fromMs: number, toMs: number): Promise<StoredRecord[]> {
+    const rows = await this.client.rows(`SELECT * FROM ${this.from(PROBE)} WHERE ${this.where(fromMs, toMs)}`);
+    return rows.map((r) => {
+      const out: StoredRecord = {
+        ts: isoTs(r.time as number), host: r.host as string, vip: r.vip as string, method: r.method as Method,
+        sent: r.sent as number, recv: r.recv as number,
+        dc: r.dc as string, province: r.province as string, isp: r.isp as string, vipDc: r.vip_dc as string, business: r.business as string,
+      };
+      if (typeof r.rtt_avg === 'number') Object.assign(out, { rttMin: r.rtt_min, rttAvg: r.rtt_avg, rttMax: r.rtt_max });
+      return out;
+    });
+  }
+
+  async groupAggregates(fromMs: number, toMs: number, filter: SeriesFilter = {}): Promise<GroupAggregate[]> {
+    const rows = await this.client.rows(`SELECT mean("rtt_avg") AS "rtt", sum("sent") AS "sent", sum("recv") AS "recv",
+      count("sent") AS "n" FROM ${this.from(PROBE)} WHERE ${this.where(fromMs, toMs, filter)}
+      GROUP BY time(${this.opts.minuteSec}s), "province", "isp" fill(none)`);
+    return rows.map((r) => ({
+      minute: r.time as number, province: r.province as string, isp: r.isp as string, rttAvg: num(r.rtt),
+      lossPct: sumLoss(r.sent as number, r.recv as number), records: r.n as number,
+    })).sort(byMinuteGroup);
+  }
+
+  async vipSeries(vip: string, fromMs: number, toMs: number, filter: SeriesFilter = {}): Promise<VipPoint[]> {
+    const rows = await this.client.rows(`SELECT min("rtt_min") AS "mn", mean("rtt_avg") AS "av", max("rtt_max") AS "mx",
+      sum("sent") AS "sent", sum("recv") AS "recv" FROM ${this.from(PROBE)} WHERE ${this.where(fromMs, toMs, filter, vip)}
+      GROUP BY time(${this.opts.minuteSec}s), "province", "isp" fill(none)`);
+    return rows.map((r) => ({
+      minute: r.time as number, province: r.province as string, isp: r.isp as string,
+      rttMin: num(r.mn), rttAvg: num(r.av), rttMax: num(r.mx), lossPct: sumLoss(r.sent as number, r.recv as number),
+    })).sort(byMinuteGroup);
+  }
+
+  async writeFaultEvents(events: FaultEvent[]): Promise<void> {
+    if (!events.length) return;
+    await this.client.write(events.map((ev) => faultLine(faultAnnotation(ev))).join('\n'), this.opts.retentionPolicy);
+  }
+
+  async faultEvents(fromMs: number, toMs: number): Promise<StoredFaultEvent[]> {
+    const rows = await this.client.rows(`SELECT "event", "title", "text", "uid", "type", "key", "id" FROM ${this.from(FAULT)}
+      WHERE ${this.where(fromMs, toMs)}`);
+    return rows.map((r) => ({
+      minute: r.time as number, event: r.event as 'open' | 'close', type: r.type as FaultType, key: r.key as string,
+      id: r.id as string, title: r.title as string, text: r.text as string, uid: r.uid as string,
+    })).sort(byMinuteId);
+  }
+
+  ping(): Promise<boolean> {
+    return this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}

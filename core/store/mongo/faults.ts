@@ -1,0 +1,142 @@
+// The MongoDB fault store (official driver). No multi-document transaction is needed, so it runs on a standalone
+// server as well as a replica set: commitMinute writes episodes and events as deterministic upserts, then the state
+// chunks, then the checkpoint pointer last. A crash anywhere in between leaves the previous checkpoint in force; the
+// analyzer replays that minute and the same upserts land on the same documents.
+import { MongoClient, MongoNetworkError, MongoServerSelectionError, type Db } from 'mongodb';
+import type { Logger } from '../../log.js';
+import type { AnalyzerCheckpoint, FaultQuery, FaultStore, StoredEpisode } from '../faults.js';
+import { checkWrites, decodeState, encodeState, type EpisodeWrite } from '../faults-common.js';
+import { StoreUnavailableError } from '../series.js';
+import {
+  COLLECTIONS, INDEXES, LIST_SORT, checkpointDoc, episodeFromDoc, episodeOps, joinChunks, listFilter, stateChunks,
+  type CheckpointDoc, type EpisodeDoc, type EventDoc, type StateChunkDoc,
+} from './docs.js';
+
+export interface MongoFaultStoreOptions {
+  url: string;
+  database: string;
+  log: Logger;
+  now?: () => Date;
+}
+
+export class MongoFaultStore implements FaultStore {
+  private client: MongoClient | null = null;
+  private db: Db | null = null;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: MongoFaultStoreOptions) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    await this.guard('connect', async () => {
+      const client = new MongoClient(this.opts.url, { appName: 'vipwatch' });
+      await client.connect();
+      const db = client.db(this.opts.database);
+      for (const [name, specs] of Object.entries(INDEXES) as Array<[keyof typeof COLLECTIONS, typeof INDEXES.episodes]>) {
+        if (specs.length) await db.collection(COLLECTIONS[name]).createIndexes(specs);
+      }
+      this.client = client;
+      this.db = db;
+    });
+    this.opts.log.debug({ database: this.opts.database }, 'fault store (mongo) ready');
+  }
+
+  private get conn(): Db {
+    if (!this.db) throw new Error('fault store (mongo): init() was not called');
+    return this.db;
+  }
+
+  private episodes() { return this.conn.collection<EpisodeDoc>(COLLECTIONS.episodes); }
+  private events() { return this.conn.collection<EventDoc>(COLLECTIONS.events); }
+  private chunks() { return this.conn.collection<StateChunkDoc>(COLLECTIONS.state); }
+  private pointer() { return this.conn.collection<CheckpointDoc>(COLLECTIONS.checkpoint); }
+
+  /** Network and server-selection failures become StoreUnavailableError, so callers can retry the minute later. */
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof MongoNetworkError || e instanceof MongoServerSelectionError) {
+        throw new StoreUnavailableError(`fault store (mongo): ${what} failed: ${e.message}`, e);
+      }
+      throw e;
+    }
+  }
+
+  /** Episodes first, then their events: a reader may see an episode before all its history, never history without it. */
+  private async writeAll(writes: EpisodeWrite[]): Promise<void> {
+    const ops = episodeOps(writes, this.now().toISOString());
+    if (ops.episodes.length) await this.episodes().bulkWrite(ops.episodes, { ordered: false });
+    if (ops.events.length) await this.events().bulkWrite(ops.events, { ordered: false });
+  }
+
+  async upsert(writes: EpisodeWrite[]): Promise<void> {
+    checkWrites(writes);
+    await this.guard('upsert', () => this.writeAll(writes));
+  }
+
+  async commitMinute(writes: EpisodeWrite[], checkpoint: AnalyzerCheckpoint): Promise<void> {
+    checkWrites(writes);
+    const chunks = stateChunks(checkpoint.minute, encodeState(checkpoint.state));
+    await this.guard('commitMinute', async () => {
+      await this.writeAll(writes);
+      await this.chunks().bulkWrite(chunks.map((c) => ({ replaceOne: { filter: { _id: c._id }, replacement: c, upsert: true } })), { ordered: false });
+      await this.pointer().replaceOne({ _id: 'analyzer' }, checkpointDoc(checkpoint.minute, chunks, this.now().toISOString()), { upsert: true });
+      // only once the pointer has moved: the previous minute's chunks are no longer needed
+      await this.chunks().deleteMany({ minute: { $ne: checkpoint.minute } });
+    });
+  }
+
+  async checkpoint(): Promise<AnalyzerCheckpoint | null> {
+    return this.guard('checkpoint', async () => {
+      const pointer = await this.pointer().findOne({ _id: 'analyzer' });
+      if (!pointer) return null;
+      const chunks = await this.chunks().find({ minute: pointer.minute, n: { $lt: pointer.chunks } }).toArray();
+      return { minute: pointer.minute, state: decodeState(joinChunks(pointer, chunks)) };
+    });
+  }
+
+  async list(q: FaultQuery): Promise<StoredEpisode[]> {
+    return this.guard('list', async () => {
+      let cursor = this.episodes().find(listFilter(q)).sort(LIST_SORT);
+      if (q.limit !== undefined) cursor = cursor.limit(q.limit);
+      const docs = await cursor.toArray();
+      return this.withHistory(docs);
+    });
+  }
+
+  async get(uid: string): Promise<StoredEpisode | null> {
+    return this.guard('get', async () => {
+      const doc = await this.episodes().findOne({ uid });
+      return doc ? (await this.withHistory([doc]))[0]! : null;
+    });
+  }
+
+  private async withHistory(docs: EpisodeDoc[]): Promise<StoredEpisode[]> {
+    if (!docs.length) return [];
+    const events = await this.events().find({ uid: { $in: docs.map((d) => d.uid) } }).toArray();
+    const byUid = new Map<string, EventDoc[]>();
+    for (const ev of events) {
+      let list = byUid.get(ev.uid);
+      if (!list) byUid.set(ev.uid, (list = []));
+      list.push(ev);
+    }
+    return docs.map((d) => episodeFromDoc(d, byUid.get(d.uid) ?? []));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.conn.command({ ping: 1 })).ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+    this.client = null;
+    this.db = null;
+  }
+}

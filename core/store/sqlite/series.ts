@@ -1,0 +1,168 @@
+// The embedded series store: one SQLite file under dataDir (WAL). A write is one transaction with synchronous=FULL,
+// so once write() resolves the records survive a crash or power cut; (ts, host, vip, method) is the key, so a re-write
+// replaces the row (idempotent ingest).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '../../log.js';
+import { lossPct, type Method } from '../../model.js';
+import { byMinuteGroup, byMinuteId, faultAnnotation, isoTs, sumLoss } from '../series-common.js';
+import {
+  StoreUnavailableError, type FaultEvent, type GroupAggregate, type SeriesFilter, type SeriesStore, type StoredFaultEvent,
+  type StoredRecord, type VipPoint,
+} from '../series.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS probe (
+  ts INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  vip TEXT NOT NULL,
+  method TEXT NOT NULL,
+  dc TEXT NOT NULL,
+  province TEXT NOT NULL,
+  isp TEXT NOT NULL,
+  vip_dc TEXT NOT NULL,
+  business TEXT NOT NULL,
+  sent INTEGER NOT NULL,
+  recv INTEGER NOT NULL,
+  loss REAL NOT NULL,
+  rtt_min REAL,
+  rtt_avg REAL,
+  rtt_max REAL,
+  PRIMARY KEY (ts, host, vip, method)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS probe_vip ON probe (vip, ts);
+CREATE TABLE IF NOT EXISTS fault (
+  ts INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  key TEXT NOT NULL,
+  event TEXT NOT NULL,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL,
+  uid TEXT NOT NULL,
+  PRIMARY KEY (ts, id)
+) WITHOUT ROWID;`;
+
+// SQLite result codes that mean "the storage is not usable right now", not "this data is wrong".
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|PROTOCOL)/;
+
+interface ProbeRow {
+  ts: number; host: string; vip: string; method: Method; dc: string; province: string; isp: string; vip_dc: string;
+  business: string; sent: number; recv: number; rtt_min: number | null; rtt_avg: number | null; rtt_max: number | null;
+}
+
+export interface SqliteSeriesStoreOptions {
+  /** a file path, or ':memory:' */
+  file: string;
+  log: Logger;
+}
+
+export class SqliteSeriesStore implements SeriesStore {
+  private db: Database.Database | null = null;
+
+  constructor(private readonly opts: SqliteSeriesStoreOptions) {}
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    if (this.opts.file !== ':memory:') mkdirSync(dirname(this.opts.file), { recursive: true });
+    const db = this.guard(() => new Database(this.opts.file));
+    db.pragma('journal_mode = WAL');
+    // FULL: the WAL is synced at each commit, so an acknowledged batch is on disk (the gateway's 200 promises that).
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(DDL);
+    this.db = db;
+    this.opts.log.debug({ file: this.opts.file }, 'series store (sqlite) ready');
+  }
+
+  private get conn(): Database.Database {
+    if (!this.db) throw new Error('series store (sqlite): init() was not called');
+    return this.db;
+  }
+
+  /** Turns storage-level failures into StoreUnavailableError (the gateway answers 503 and the agent keeps its batch). */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (UNAVAILABLE.test(code)) throw new StoreUnavailableError(`series store (sqlite) ${this.opts.file}: ${(e as Error).message}`, e);
+      throw e;
+    }
+  }
+
+  async write(records: StoredRecord[]): Promise<void> {
+    if (!records.length) return;
+    const put = this.conn.prepare(`INSERT OR REPLACE INTO probe
+      (ts, host, vip, method, dc, province, isp, vip_dc, business, sent, recv, loss, rtt_min, rtt_avg, rtt_max)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const tsCache = new Map<string, number>();
+    this.guard(() => this.conn.transaction(() => {
+      for (const r of records) {
+        let ts = tsCache.get(r.ts);
+        if (ts === undefined) tsCache.set(r.ts, (ts = Date.parse(r.ts)));
+        put.run(ts, r.host, r.vip, r.method, r.dc, r.province, r.isp, r.vipDc, r.business, r.sent, r.recv, lossPct(r),
+          r.rttMin ?? null, r.rttAvg ?? null, r.rttMax ?? null);
+      }
+    })());
+  }
+
+  async readRange(fromMs: number, toMs: number): Promise<StoredRecord[]> {
+    const rows = this.guard(() => this.conn.prepare('SELECT * FROM probe WHERE ts >= ? AND ts < ? ORDER BY ts, host, vip, method')
+      .all(fromMs, toMs)) as ProbeRow[];
+    return rows.map((r) => {
+      const out: StoredRecord = {
+        ts: isoTs(r.ts), host: r.host, vip: r.vip, method: r.method, sent: r.sent, recv: r.recv,
+        dc: r.dc, province: r.province, isp: r.isp, vipDc: r.vip_dc, business: r.business,
+      };
+      if (r.rtt_avg !== null) Object.assign(out, { rttMin: r.rtt_min, rttAvg: r.rtt_avg, rttMax: r.rtt_max });
+      return out;
+    });
+  }
+
+  async groupAggregates(fromMs: number, toMs: number, filter: SeriesFilter = {}): Promise<GroupAggregate[]> {
+    const rows = this.guard(() => this.conn.prepare(`SELECT ts, province, isp, AVG(rtt_avg) AS rtt, SUM(sent) AS sent,
+        SUM(recv) AS recv, COUNT(*) AS n
+      FROM probe WHERE ts >= ? AND ts < ? AND (? IS NULL OR method = ?) GROUP BY ts, province, isp`)
+      .all(fromMs, toMs, filter.method ?? null, filter.method ?? null)) as Array<{ ts: number; province: string; isp: string; rtt: number | null; sent: number; recv: number; n: number }>;
+    return rows.map((r) => ({
+      minute: r.ts, province: r.province, isp: r.isp, rttAvg: r.rtt, lossPct: sumLoss(r.sent, r.recv), records: r.n,
+    })).sort(byMinuteGroup);
+  }
+
+  async vipSeries(vip: string, fromMs: number, toMs: number, filter: SeriesFilter = {}): Promise<VipPoint[]> {
+    const rows = this.guard(() => this.conn.prepare(`SELECT ts, province, isp, MIN(rtt_min) AS mn, AVG(rtt_avg) AS av,
+        MAX(rtt_max) AS mx, SUM(sent) AS sent, SUM(recv) AS recv
+      FROM probe WHERE vip = ? AND ts >= ? AND ts < ? AND (? IS NULL OR method = ?) GROUP BY ts, province, isp`)
+      .all(vip, fromMs, toMs, filter.method ?? null, filter.method ?? null)) as Array<{ ts: number; province: string; isp: string; mn: number | null; av: number | null; mx: number | null; sent: number; recv: number }>;
+    return rows.map((r) => ({
+      minute: r.ts, province: r.province, isp: r.isp, rttMin: r.mn, rttAvg: r.av, rttMax: r.mx, lossPct: sumLoss(r.sent, r.recv),
+    })).sort(byMinuteGroup);
+  }
+
+  async writeFaultEvents(events: FaultEvent[]): Promise<void> {
+    if (!events.length) return;
+    const put = this.conn.prepare(`INSERT OR REPLACE INTO fault (ts, id, type, key, event, title, text, uid)
+      VALUES (@minute, @id, @type, @key, @event, @title, @text, @uid)`);
+    this.guard(() => this.conn.transaction(() => { for (const ev of events) put.run(faultAnnotation(ev)); })());
+  }
+
+  async faultEvents(fromMs: number, toMs: number): Promise<StoredFaultEvent[]> {
+    const rows = this.guard(() => this.conn.prepare('SELECT * FROM fault WHERE ts >= ? AND ts < ?').all(fromMs, toMs)) as Array<Omit<StoredFaultEvent, 'minute'> & { ts: number }>;
+    return rows.map(({ ts, ...r }) => ({ minute: ts, ...r })).sort(byMinuteId);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.conn.prepare('SELECT 1 AS one').get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = null;
+  }
+}

@@ -1,0 +1,24 @@
+// Validates a POST /api/v1/results body with the shared schema (core/records.ts), naming each bad field as
+// "results[3].rttAvg: message (value ...)".
+import { show } from '../core/errors.js';
+import { resultsBodySchema } from '../core/records.js';
+import type { BodyValidator } from './results-check.js';
+
+/** "results[3].rttAvg" from ["results", 3, "rttAvg"]; "(body)" for the root. */
+export const fieldPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '') || '(body)';
+
+const valueAt = (raw: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), raw);
+
+export const schemaValidator: BodyValidator = (raw) => {
+  const r = resultsBodySchema.safeParse(raw);
+  if (r.success) return { ok: true, body: r.data };
+  return {
+    ok: false,
+    problems: r.error.issues.map((issue) => {
+      const v = issue.code === 'unrecognized_keys' ? undefined : valueAt(raw, issue.path);
+      return `${fieldPath(issue.path)}: ${issue.message}${v !== undefined ? ` (value ${show(v)})` : ''}`;
+    }),
+  };
+};

@@ -1,0 +1,81 @@
+// POST /api/v1/results: body limit (413, before parsing), validation (400 naming each bad field), authorization (403),
+// then the ingest queue; 200 {"accepted": n} only once the store confirmed, 503 + Retry-After while it cannot.
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from '../core/log.js';
+import { StoreUnavailableError } from '../core/store/series.js';
+import type { IngestMetrics } from './ingest-metrics.js';
+import { QueueFullError, type IngestQueue } from './ingest-queue.js';
+import { schemaValidator } from './results-body.js';
+import { checkResults, describeProblems, type BodyValidator, type IngestLimits } from './results-check.js';
+import type { PlanState } from './tasks.js';
+
+export interface ResultsDeps {
+  state: PlanState;
+  queue: IngestQueue;
+  metrics: IngestMetrics;
+  limits: IngestLimits;
+  /** cfg.ingest.bodyLimit, e.g. "1mb" */
+  bodyLimit: string;
+  retryAfterSec: number;
+  now: () => number;
+  log: Logger;
+  /** defaults to the shared schema (core/records.ts) */
+  validate?: BodyValidator;
+}
+
+export function resultsHandler(deps: ResultsDeps): RequestHandler {
+  // Any content type: an agent that forgets the header still gets its JSON read (or a clear 400).
+  const parse = express.json({ limit: deps.bodyLimit, type: () => true });
+  const validate = deps.validate ?? schemaValidator;
+
+  const unavailable = (res: Response, error: string) => {
+    res.status(503).setHeader('Retry-After', String(deps.retryAfterSec)).json({ error });
+  };
+
+  const accept = async (req: Request, res: Response): Promise<void> => {
+    const host = res.locals.host as string;
+    const verdict = checkResults(req.body, host, deps.state.current, deps.limits, deps.now(), validate);
+    if (verdict.status !== 200) {
+      deps.metrics.count(verdict.status === 400 ? 'invalid' : 'forbidden', verdict.records);
+      deps.log.info({ host, status: verdict.status, problems: verdict.problems.length, first: verdict.problems[0] }, 'results refused');
+      res.status(verdict.status).json({ error: describeProblems(verdict.problems), problems: verdict.problems.slice(0, 50) });
+      return;
+    }
+    const n = verdict.records.length;
+    try {
+      await deps.queue.submit(verdict.records);
+    } catch (e) {
+      if (e instanceof QueueFullError) {
+        deps.metrics.count('busy', n);
+        return unavailable(res, e.message);
+      }
+      if (e instanceof StoreUnavailableError) {
+        deps.metrics.count('unavailable', n);
+        return unavailable(res, `series store unavailable, keep the batch and retry: ${e.message}`);
+      }
+      deps.metrics.count('failed', n);
+      deps.log.error({ host, records: n, err: (e as Error).message }, 'results not stored');
+      res.status(500).json({ error: `results not stored: ${(e as Error).message}` });
+      return;
+    }
+    deps.metrics.count('accepted', n);
+    res.json({ accepted: n });
+  };
+
+  return (req, res, next) => {
+    parse(req, res, (err?: unknown) => {
+      if (err) {
+        const e = err as { status?: number; type?: string; message?: string };
+        if (e.status === 413) {
+          res.status(413).json({ error: `body larger than ingest.bodyLimit (${deps.bodyLimit}); send the records in smaller batches` });
+        } else if (e.status === 400 || e.status === 415) {
+          res.status(e.status).json({ error: `body: not valid JSON (${e.message ?? e.type})` });
+        } else {
+          next(err);
+        }
+        return;
+      }
+      accept(req, res).catch(next);
+    });
+  };
+}

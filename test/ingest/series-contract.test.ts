@@ -1,0 +1,224 @@
+// One contract for every SeriesStore backend, run against the embedded SQLite file and a real InfluxDB (influxd 1.x).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../../core/log.js';
+import { lossPct, type FaultEpisode } from '../../core/model.js';
+import { InfluxClient } from '../../core/store/influx/client.js';
+import { InfluxSeriesStore } from '../../core/store/influx/series.js';
+import { ROLLUP_CQ, rollupSelect } from '../../core/store/influx/schema.js';
+import { StoreUnavailableError, type SeriesStore, type StoredRecord } from '../../core/store/series.js';
+import { SqliteSeriesStore } from '../../core/store/sqlite/series.js';
+import { missing } from '../support/env.js';
+import { startInfluxd, type Influxd } from '../support/influxd.js';
+import { freePort } from '../support/ports.js';
+
+const log = createLogger('silent');
+const MIN = 60_000;
+// Recent minutes: InfluxDB drops points older than the retention policy (30 d).
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+const HOSTS = {
+  h1: { dc: 'beijing-ct-1', province: 'beijing', isp: 'ct' },
+  h2: { dc: 'beijing-ct-2', province: 'beijing', isp: 'ct' },
+  h3: { dc: 'shanghai-cu-1', province: 'shanghai', isp: 'cu' },
+} as const;
+const VIPS = { '198.19.0.1': { vipDc: 'idc-beijing-ct', business: 'search' }, '198.19.0.2': { vipDc: 'idc-shanghai-cu', business: 'video' } } as const;
+
+function rec(minute: number, host: keyof typeof HOSTS, vip: keyof typeof VIPS, method: 'icmp' | 'tcp', sent: number, recv: number, rtt = 10): StoredRecord {
+  const r: StoredRecord = { ts: iso(T0 + minute * MIN), host, vip, method, sent, recv, ...HOSTS[host], ...VIPS[vip] };
+  if (recv > 0) Object.assign(r, { rttMin: rtt - 1.5, rttAvg: rtt, rttMax: rtt + 2.25 });
+  return r;
+}
+
+// 3 minutes x 3 hosts x 2 VIPs, icmp always and tcp for one VIP; some total losses (no rtt fields).
+const FIXTURE: StoredRecord[] = [];
+for (let m = 0; m < 3; m++) {
+  for (const h of ['h1', 'h2', 'h3'] as const) {
+    FIXTURE.push(rec(m, h, '198.19.0.1', 'icmp', 20, h === 'h2' && m === 1 ? 0 : 20 - m, 10 + m + (h === 'h3' ? 20 : 0)));
+    FIXTURE.push(rec(m, h, '198.19.0.2', 'icmp', 10, 10 - m * 2, 30.5 + m));
+    FIXTURE.push(rec(m, h, '198.19.0.2', 'tcp', 5, 5, 40 + m));
+  }
+}
+
+const key = (r: StoredRecord) => `${r.ts}|${r.host}|${r.vip}|${r.method}`;
+const sorted = (rs: StoredRecord[]) => [...rs].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+const close = (a: number | null, b: number | null, what: string) => {
+  if (a === null || b === null) return assert.equal(a, b, what);
+  assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} != ${b}`);
+};
+const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+
+/** The aggregates by hand, straight from the definition in core/store/series.ts. */
+function expectedGroups(rs: StoredRecord[]) {
+  const groups = new Map<string, StoredRecord[]>();
+  for (const r of rs) {
+    const k = `${Date.parse(r.ts)}|${r.province}|${r.isp}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.entries()].map(([k, g]) => {
+    const [minute, province, isp] = k.split('|');
+    const sent = g.reduce((s, r) => s + r.sent, 0);
+    const recv = g.reduce((s, r) => s + r.recv, 0);
+    return {
+      minute: Number(minute), province: province!, isp: isp!, records: g.length,
+      rttAvg: mean(g.filter((r) => r.rttAvg !== undefined).map((r) => r.rttAvg!)),
+      rttMin: g.some((r) => r.rttMin !== undefined) ? Math.min(...g.filter((r) => r.rttMin !== undefined).map((r) => r.rttMin!)) : null,
+      rttMax: g.some((r) => r.rttMax !== undefined) ? Math.max(...g.filter((r) => r.rttMax !== undefined).map((r) => r.rttMax!)) : null,
+      lossPct: lossPct({ sent, recv }),
+    };
+  }).sort((a, b) => a.minute - b.minute || a.province.localeCompare(b.province) || a.isp.localeCompare(b.isp));
+}
+
+const episode = (type: FaultEpisode['type'], k: string, start: number, end: number | null): FaultEpisode => ({
+  id: `${type}:${k}`, type, key: k, start: iso(start), detectedAt: iso(start + 2 * MIN), end: end === null ? null : iso(end),
+  isps: ['ct', 'cu'], provinces: ['beijing'], dcs: ['idc-beijing-ct'], vips: type === 'dc' ? ['198.19.0.1'] : [],
+  businesses: type === 'dc' ? ['search'] : [], parent: null, suppressed: false,
+});
+
+function contract(makeStore: () => SeriesStore) {
+  let store: SeriesStore;
+  before(async () => {
+    store = makeStore();
+    await store.init();
+    await store.init(); // init is safe to repeat (every start, every replica)
+  });
+  after(async () => { await store.close(); });
+
+  it('reads back exactly what was written, by [from, to)', async () => {
+    await store.write(FIXTURE);
+    assert.deepEqual(sorted(await store.readRange(T0, T0 + 3 * MIN)), sorted(FIXTURE));
+    const m1 = await store.readRange(T0 + MIN, T0 + 2 * MIN);
+    assert.deepEqual(sorted(m1), sorted(FIXTURE.filter((r) => r.ts === iso(T0 + MIN))));
+    const lost = m1.find((r) => r.host === 'h2' && r.vip === '198.19.0.1')!;
+    assert.equal(lost.recv, 0);
+    assert.ok(!('rttAvg' in lost) && !('rttMin' in lost) && !('rttMax' in lost), 'rtt fields stay absent when recv is 0');
+    assert.deepEqual(await store.readRange(T0 + 3 * MIN, T0 + 10 * MIN), []);
+    assert.equal(await store.ping(), true);
+  });
+
+  it('re-writing a record overwrites it (idempotent ingest)', async () => {
+    await store.write(FIXTURE);
+    await store.write(FIXTURE.slice(0, 5));
+    assert.equal((await store.readRange(T0, T0 + 3 * MIN)).length, FIXTURE.length);
+    const changed = { ...FIXTURE[0]!, recv: 3, rttMin: 1, rttAvg: 2, rttMax: 3 };
+    await store.write([changed]);
+    const back = await store.readRange(T0, T0 + MIN);
+    assert.equal(back.length, FIXTURE.filter((r) => r.ts === iso(T0)).length);
+    assert.deepEqual(back.find((r) => key(r) === key(changed)), changed);
+    await store.write([FIXTURE[0]!]);
+    assert.deepEqual(sorted(await store.readRange(T0, T0 + 3 * MIN)), sorted(FIXTURE));
+  });
+
+  it('aggregates per minute and province x isp', async () => {
+    const got = await store.groupAggregates(T0, T0 + 3 * MIN);
+    const want = expectedGroups(FIXTURE);
+    assert.equal(got.length, want.length);
+    got.forEach((g, i) => {
+      const w = want[i]!;
+      assert.deepEqual([g.minute, g.province, g.isp, g.records], [w.minute, w.province, w.isp, w.records]);
+      close(g.rttAvg, w.rttAvg, `rttAvg ${g.province}/${g.isp}@${g.minute}`);
+      close(g.lossPct, w.lossPct, `lossPct ${g.province}/${g.isp}@${g.minute}`);
+    });
+    const icmp = await store.groupAggregates(T0, T0 + 3 * MIN, { method: 'icmp' });
+    assert.deepEqual(icmp.map((g) => g.records), expectedGroups(FIXTURE.filter((r) => r.method === 'icmp')).map((g) => g.records));
+    assert.deepEqual(await store.groupAggregates(T0 + 3 * MIN, T0 + 4 * MIN), []);
+  });
+
+  it("gives one VIP's series by province and isp", async () => {
+    for (const [vip, method] of [['198.19.0.1', undefined], ['198.19.0.2', 'tcp'], ['198.19.0.2', undefined]] as const) {
+      const got = await store.vipSeries(vip, T0, T0 + 3 * MIN, method ? { method } : {});
+      const want = expectedGroups(FIXTURE.filter((r) => r.vip === vip && (!method || r.method === method)));
+      assert.equal(got.length, want.length, `${vip} ${method ?? 'all'}`);
+      got.forEach((p, i) => {
+        const w = want[i]!;
+        assert.deepEqual([p.minute, p.province, p.isp], [w.minute, w.province, w.isp]);
+        close(p.rttMin, w.rttMin, 'rttMin');
+        close(p.rttAvg, w.rttAvg, 'rttAvg');
+        close(p.rttMax, w.rttMax, 'rttMax');
+        close(p.lossPct, w.lossPct, 'lossPct');
+      });
+    }
+    // the (beijing, ct) minute where h2 lost everything: loss over summed probes
+    const m1 = (await store.vipSeries('198.19.0.1', T0 + MIN, T0 + 2 * MIN)).find((p) => p.province === 'beijing')!;
+    close(m1.lossPct, (100 * (40 - 19)) / 40, 'beijing loss at minute 1');
+    assert.deepEqual(await store.vipSeries('198.19.9.9', T0, T0 + 3 * MIN), []);
+  });
+
+  it('stores fault events for board annotations', async () => {
+    const dc = episode('dc', 'idc-beijing-ct', T0, null);
+    const vip = episode('vip', '198.19.0.1', T0 + MIN, T0 + 2 * MIN);
+    await store.writeFaultEvents([
+      { minute: T0 + 2 * MIN, event: 'open', episode: dc },
+      { minute: T0 + 3 * MIN, event: 'open', episode: vip },
+      { minute: T0 + 5 * MIN, event: 'close', episode: { ...vip, end: iso(T0 + 5 * MIN) } },
+    ]);
+    await store.writeFaultEvents([{ minute: T0 + 2 * MIN, event: 'open', episode: dc }]);
+    const got = await store.faultEvents(T0, T0 + 10 * MIN);
+    assert.deepEqual(got.map((e) => [e.minute - T0, e.event, e.id, e.uid]), [
+      [2 * MIN, 'open', 'dc:idc-beijing-ct', `dc:idc-beijing-ct@${iso(T0)}`],
+      [3 * MIN, 'open', 'vip:198.19.0.1', `vip:198.19.0.1@${iso(T0 + MIN)}`],
+      [5 * MIN, 'close', 'vip:198.19.0.1', `vip:198.19.0.1@${iso(T0 + MIN)}`],
+    ]);
+    assert.equal(got[0]!.title, 'DC fault idc-beijing-ct opened');
+    assert.equal(got[2]!.title, 'VIP fault 198.19.0.1 closed');
+    assert.equal(got[0]!.text, 'isps: ct, cu; provinces: beijing; VIPs: 198.19.0.1; businesses: search');
+    assert.deepEqual([got[0]!.type, got[0]!.key], ['dc', 'idc-beijing-ct']);
+    assert.equal((await store.faultEvents(T0 + 3 * MIN, T0 + 5 * MIN)).length, 1);
+  });
+}
+
+describe('series store contract: sqlite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vipwatch-series-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  contract(() => new SqliteSeriesStore({ file: join(dir, 'series.db'), log }));
+});
+
+const influxMissing = missing({ commands: ['influxd'] });
+describe('series store contract: influx', { skip: influxMissing ?? false }, () => {
+  let influxd: Influxd;
+  const layout = { database: 'contract', retentionPolicy: 'vipwatch', retention: '30d', rollupRetention: '400d' };
+  before(async () => { influxd = await startInfluxd(); });
+  after(async () => { await influxd?.stop(); });
+  contract(() => new InfluxSeriesStore({ url: influxd.url, ...layout, minuteSec: 60, log }));
+
+  it('created the retention policies and the hourly rollup, whose query rolls records up as named', async () => {
+    const client = new InfluxClient({ url: influxd.url, database: layout.database });
+    try {
+      const rps = await client.rows('SHOW RETENTION POLICIES ON "contract"');
+      assert.deepEqual(rps.filter((r) => r.name !== 'autogen').map((r) => [r.name, r.duration, r.default]),
+        [['vipwatch', '720h0m0s', true], ['rollup', '9600h0m0s', false]]);
+      const [cqs = []] = await client.query('SHOW CONTINUOUS QUERIES');
+      assert.ok(cqs.find((s) => s.name === 'contract')?.values?.some((v) => v[0] === ROLLUP_CQ), 'cq_probe_1h exists');
+      // Run the continuous query's own SELECT ... INTO over the fixture's hour and check the rollup.
+      await client.query(rollupSelect(layout, `time >= ${T0}ms AND time < ${T0 + 3_600_000}ms`));
+      const rows = await client.rows(`SELECT * FROM "contract"."rollup"."probe_1h" WHERE "host" = 'h1' AND "vip" = '198.19.0.2' AND "method" = 'icmp'`);
+      assert.equal(rows.length, 1);
+      const src = FIXTURE.filter((r) => r.host === 'h1' && r.vip === '198.19.0.2' && r.method === 'icmp');
+      const row = rows[0]!;
+      assert.equal(row.time, T0);
+      assert.deepEqual([row.sent, row.recv, row.business, row.province], [30, src.reduce((s, r) => s + r.recv, 0), 'video', 'beijing']);
+      close(row.rtt_min as number, Math.min(...src.map((r) => r.rttMin!)), 'rollup rtt_min');
+      close(row.rtt_max as number, Math.max(...src.map((r) => r.rttMax!)), 'rollup rtt_max');
+      close(row.rtt_avg as number, mean(src.map((r) => r.rttAvg!)), 'rollup rtt_avg');
+      close(row.loss as number, mean(src.map(lossPct)), 'rollup loss');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('says StoreUnavailableError when the server cannot be reached', async () => {
+    const dead = new InfluxSeriesStore({ url: `http://127.0.0.1:${await freePort()}`, ...layout, minuteSec: 60, log });
+    try {
+      assert.equal(await dead.ping(), false);
+      await assert.rejects(dead.write(FIXTURE.slice(0, 1)), StoreUnavailableError);
+      await assert.rejects(dead.init(), StoreUnavailableError);
+      await assert.rejects(dead.readRange(T0, T0 + MIN), StoreUnavailableError);
+    } finally {
+      await dead.close();
+    }
+  });
+});

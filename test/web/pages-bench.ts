@@ -1,0 +1,53 @@
+// Page and API response times with the real SQLite stores and 15 minutes of the demo inventory's records
+// (every VIP from every province x ISP group each minute). Run: node --import tsx test/web/pages-bench.ts
+// Prints one line per path, then a summary on the last line.
+import { buildCatalog } from '../../core/catalog.js';
+import { demoInventory } from '../../core/demo.js';
+import type { StoredRecord } from '../../core/store/series.js';
+import { ADMIN, login, startWeb } from './harness.js';
+
+const MIN = 60_000, RUNS = 20;
+const w = await startWeb();
+try {
+  const cat = buildCatalog(demoInventory());
+  const cur = Math.floor(Date.now() / MIN) * MIN;
+  const records: StoredRecord[] = [];
+  for (let i = 1; i <= 15; i++) {
+    const ts = new Date(cur - i * MIN).toISOString().replace('.000Z', 'Z');
+    for (const hosts of cat.groups.values()) {
+      cat.inventory.vips.forEach((v, j) => {
+        const h = hosts[j % hosts.length]!, dc = cat.dcs.get(h.dc)!;
+        records.push({ ts, host: h.id, vip: v.ip, method: 'icmp', sent: 20, recv: 19, rttMin: 20, rttAvg: 25 + (j % 7), rttMax: 40, dc: dc.id, province: dc.province, isp: dc.isp, vipDc: v.dc, business: v.business });
+      });
+    }
+  }
+  await w.series.write(records);
+  const { cookie } = await login(w.url, ADMIN.user, ADMIN.password);
+  const medians: string[] = [];
+  for (const path of ['/board', '/faults', '/whitelist', `/vips/${cat.inventory.vips[0]!.ip}`, '/api/v1/faults?status=all']) {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const res = await fetch(w.url + path, { headers: { Cookie: cookie } });
+      await res.text();
+      if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[RUNS / 2]!.toFixed(1);
+    console.log(`${path}: median ${median} ms, max ${times[RUNS - 1]!.toFixed(1)} ms over ${RUNS} requests`);
+    medians.push(`${path.split('?')[0]} ${median} ms`);
+  }
+  const agg: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await w.series.groupAggregates(Date.now() - 16 * MIN, Date.now() + MIN);
+    agg.push(performance.now() - t0);
+  }
+  agg.sort((a, b) => a - b);
+  console.log(`SeriesStore.groupAggregates over the board's window alone: median ${agg[RUNS / 2]!.toFixed(1)} ms`);
+  medians.push(`groupAggregates alone ${agg[RUNS / 2]!.toFixed(1)} ms`);
+  console.log(`web pages (${records.length} records in the window, median of ${RUNS}): ${medians.join(', ')}`);
+} finally {
+  await w.stop();
+}

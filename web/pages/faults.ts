@@ -1,0 +1,54 @@
+// Fault pages: open and recent faults (roots first, children folded), and one episode by its uid.
+import { Router } from 'express';
+import type { Access } from '../auth/access.js';
+import { identify, requirePageLogin } from '../auth/guards.js';
+import { ctxOf, sendPage, type WebDeps } from '../deps.js';
+import { faultTree, type FaultNode } from '../fault-tree.js';
+import { html } from '../html.js';
+import { securityHeaders } from '../security.js';
+import { episodeDetail, faultList, faultTitle } from '../views/faults.js';
+import { messagePage, page } from '../views/layout.js';
+
+/** How many episodes the pages read: enough for a day of a bad incident, small enough to render at once. */
+const RECENT = 500;
+
+export function faultPages(deps: WebDeps, access: Access): Router {
+  const router = Router();
+  const read = [securityHeaders, identify(access, false), requirePageLogin];
+
+  router.get('/faults', ...read, async (req, res) => {
+    const now = deps.now();
+    const roots = faultTree(await deps.faults.list({ status: 'all', limit: RECENT }));
+    const open = roots.filter((n) => n.episode.end === null);
+    const closed = roots.filter((n) => n.episode.end !== null);
+    const count = (ns: FaultNode[]): number => ns.reduce((s, n) => s + 1 + count(n.children), 0);
+    sendPage(res, page(ctxOf(req, res), 'Faults', html`
+<p class="muted">Root faults first; a root's child faults (explained by it, not alerted on their own) fold under it. Times are UTC.</p>
+<h2>Open <span class="count">${open.length} root${open.length === 1 ? '' : 's'}, ${count(open)} in all</span></h2>
+${faultList(open, now)}
+<h2>Recent <span class="count">${closed.length} closed root${closed.length === 1 ? '' : 's'}</span></h2>
+${faultList(closed, now)}`, { wide: true }));
+  });
+
+  router.get('/faults/:uid', ...read, async (req, res) => {
+    const ctx = ctxOf(req, res);
+    const uid = String(req.params.uid);
+    const episode = await deps.faults.get(uid);
+    if (!episode) return sendPage(res, messagePage(ctx, 'Fault not found', `No fault episode ${uid}.`), 404);
+    // Parent and children are found the way the list finds them, among recent episodes plus this one.
+    const around = await deps.faults.list({ status: 'all', limit: RECENT });
+    const all = around.some((e) => e.uid === uid) ? around : [episode, ...around];
+    const find = (nodes: FaultNode[], parent: FaultNode | null): { node: FaultNode; parent: FaultNode | null } | null => {
+      for (const n of nodes) {
+        if (n.episode.uid === uid) return { node: n, parent };
+        const hit = find(n.children, n);
+        if (hit) return hit;
+      }
+      return null;
+    };
+    const hit = find(faultTree(all), null);
+    sendPage(res, page(ctx, faultTitle(episode), episodeDetail(episode, hit?.parent?.episode ?? null, hit?.node.children ?? [], deps.now(), !!hit?.parent)));
+  });
+
+  return router;
+}
