@@ -77,7 +77,8 @@ export class Agent {
     await this.spool.init();
     await this.tasks.load();
     this.engine.start();
-    this.apply();
+    // a kept list is probed at once; without one, the pull below decides (and says why if it fails)
+    if (this.tasks.list) this.apply();
     await this.pull();
     const random = this.#d.random ?? Math.random;
     const cron = pullCron(cfg.agent.pullIntervalSec, random() * cfg.agent.pullIntervalSec);

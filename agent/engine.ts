@@ -31,10 +31,13 @@ export const probeTargetOf = (t: Target): ProbeTarget => ({ address: t.vip, port
 export class ProbeEngine {
   readonly #d: EngineDeps;
   readonly #tally = new Tally();
-  readonly #inFlight = new Set<Promise<void>>();
+  #inFlight = 0;
+  #idle: (() => void) | null = null;
   readonly #bucket: TokenBucket;
   #host = '';
   #targets: Target[] = [];
+  /** per target, where its probes go (built once, not per probe) */
+  #probeTargets: ProbeTarget[] = [];
   #plan: PhasePlan | null = null;
   #cursor = 0;
   #timer: unknown = null;
@@ -50,6 +53,7 @@ export class ProbeEngine {
     const usable = targets.filter((t) => this.#d.methods[t.method]);
     this.#host = host;
     this.#targets = usable;
+    this.#probeTargets = usable.map(probeTargetOf);
     const keys = usable.map((t) => `${host} ${t.method} ${t.vip} ${t.port ?? ''} ${t.url ?? ''}`);
     this.#plan = usable.length ? new PhasePlan(keys, this.#d.minuteMs / perMinute, host) : null;
     this.#cursor = this.#d.clock.now();
@@ -70,7 +74,8 @@ export class ProbeEngine {
     this.#running = false;
     if (this.#timer !== null) this.#d.timers.clearTimeout(this.#timer);
     this.#timer = null;
-    await Promise.all([...this.#inFlight]);
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#idle = resolve; });
+    this.#idle = null;
     for (const b of this.#tally.takeComplete(this.#d.clock.now(), this.#d.minuteMs, this.#host, true)) this.#d.onMinute({ host: this.#host, ...b });
   }
 
@@ -91,35 +96,43 @@ export class ProbeEngine {
     if (plan) {
       // after a stall (suspended process), send at most one probe per target, not the whole backlog
       const from = Math.max(this.#cursor, now - plan.intervalMs);
-      for (const slot of plan.between(from, now + 1)) this.#send(this.#targets[slot.index]!, now);
+      for (const slot of plan.between(from, now + 1)) this.#send(slot.index, now);
       this.#cursor = now + 1;
     }
     this.#flush(now);
     this.#schedule();
   }
 
-  #send(target: Target, now: number): void {
+  #send(index: number, now: number): void {
+    const target = this.#targets[index]!;
     if (!this.#bucket.take(now)) {
       this.#d.metrics.skipped.inc();
       return;
     }
-    const method = this.#d.methods[target.method]!;
-    const done = this.#tally.sent(periodOf(now, this.#d.minuteMs), target.vip, target.method);
-    const p = method.probe(probeTargetOf(target), this.#d.timeoutMs)
-      .catch((e: Error) => {
-        this.#d.log.warn({ vip: target.vip, method: target.method, err: e.message }, 'probe failed to start');
-        return null;
-      })
-      .then((rtt) => {
-        done(rtt);
-        this.#d.metrics.probes.inc({ method: target.method, outcome: rtt === null ? 'lost' : 'reply' });
-        this.#inFlight.delete(p);
-        this.#flush(this.#d.clock.now());
-      });
-    this.#inFlight.add(p);
+    const minute = periodOf(now, this.#d.minuteMs);
+    const done = this.#tally.sent(minute, target.vip, target.method);
+    this.#inFlight++;
+    const settle = (rtt: number | null) => {
+      done(rtt);
+      if (--this.#inFlight === 0) this.#idle?.();
+      // a minute still under way is flushed by the ticks; only a late reply may complete an ended one
+      const t = this.#d.clock.now();
+      if (minute + this.#d.minuteMs <= t) this.#flush(t);
+    };
+    this.#d.methods[target.method]!.probe(this.#probeTargets[index]!, this.#d.timeoutMs).then(settle, (e: Error) => {
+      this.#d.log.warn({ vip: target.vip, method: target.method, err: e.message }, 'probe failed to start');
+      settle(null);
+    });
   }
 
   #flush(now: number): void {
-    for (const b of this.#tally.takeComplete(now, this.#d.minuteMs, this.#host)) this.#d.onMinute({ host: this.#host, ...b });
+    for (const b of this.#tally.takeComplete(now, this.#d.minuteMs, this.#host)) {
+      // counted per minute, not per probe: the probe path stays free of metric bookkeeping
+      for (const r of b.records) {
+        this.#d.metrics.probes.inc({ method: r.method, outcome: 'reply' }, r.recv);
+        this.#d.metrics.probes.inc({ method: r.method, outcome: 'lost' }, r.sent - r.recv);
+      }
+      this.#d.onMinute({ host: this.#host, ...b });
+    }
   }
 }

@@ -10,7 +10,8 @@ const url = z.string().url();
 export const rulesSchema = z.object({
   /** A (vip, province, isp) minute is lossy when its median loss% is above this. */
   lossPct: z.number().min(0).max(100).default(50),
-  smoothWindow: z.number().int().min(1).default(5),
+  /** at most 16: the engine keeps 16-bit histories */
+  smoothWindow: z.number().int().min(1).max(16).default(5),
   smoothNeed: z.number().int().min(1).default(3),
   /** Minutes a condition must stay false before its fault ends. */
   recoverMinutes: z.number().int().min(1).default(5),
@@ -23,7 +24,7 @@ export const rulesSchema = z.object({
   ispProvinceShare: z.number().min(0).max(1).default(1 / 3),
   ispVipShare: z.number().min(0).max(1).default(1 / 3),
   ispMinDcs: z.number().int().min(1).default(2),
-});
+}).refine((r) => r.smoothNeed <= r.smoothWindow, { path: ['smoothNeed'], message: 'must not exceed smoothWindow: nothing could ever be lossy' });
 export type Rules = z.infer<typeof rulesSchema>;
 
 /** "90s", "30m", "1h", "2d": durations in the alerting section. */
@@ -59,6 +60,8 @@ export const alertingSchema = z.object({
     headers: z.record(z.string(), z.string()).default({}),
     timeoutMs: z.number().int().min(100).default(10_000),
   })).default([]),
+  /** Writes every message as an RFC 5322 .eml file into this directory (channel "eml"); unset: off. `start` with the simulated fleet uses dataDir/mail. */
+  emlDir: z.string().min(1).optional(),
   reminderInterval: duration.default('1h'),
   /** critical: sent at once; informational: held for the daily digest (and shown on the dashboard). */
   severities: z.object({
@@ -117,6 +120,10 @@ export const configSchema = z.object({
       username: z.string().optional(),
       password: z.string().optional(),
       token: z.string().optional(),
+      /** Lines per /write request (InfluxDB's guidance: 5,000-10,000). */
+      linesPerWrite: z.number().int().min(1).default(5_000),
+      /** Milliseconds before a request to InfluxDB counts as failed (the agent then gets 503). */
+      timeoutMs: z.number().int().min(100).default(10_000),
     }).prefault({}),
   }).prefault({}),
   faults: z.object({
@@ -195,6 +202,38 @@ export const configSchema = z.object({
       lossBadPct: z.number().min(0).max(100).default(20),
       rttWarnMs: z.number().min(0).default(100),
       rttBadMs: z.number().min(0).default(200),
+    }).prefault({}),
+  }).prefault({}),
+  /** The simulated fleet of `vipwatch start` (agent/sim): one real agent per inventory host on the "sim" probe backend. */
+  sim: z.object({
+    /** unset: on when no inventory file is configured (the built-in demo), off otherwise */
+    enabled: z.boolean().optional(),
+    /** seeds every random draw (jitter, loss, spikes), so a run can be repeated */
+    seed: z.number().int().default(1),
+    /** hosts the simulation leaves alone, for real agents joining the same gateway */
+    exclude: z.array(z.string()).default([]),
+    /** RTT = baseMs + msPer100Km x great-circle distance + ispCrossMs when the host's isp is not the VIP DC's + jitter */
+    baseMs: z.number().min(0).default(3),
+    msPer100Km: z.number().min(0).default(1),
+    ispCrossMs: z.number().min(0).default(25),
+    /** mean of the exponential per-probe jitter */
+    jitterMs: z.number().min(0).default(2),
+    /** background loss, percent of probes */
+    lossPct: z.number().min(0).max(100).default(0.3),
+    /** one group (province x isp) has one bad minute in every block of everyMinutes (0 = no spikes) */
+    spikes: z.object({
+      everyMinutes: z.number().int().min(0).default(5),
+      lossPct: z.number().min(0).max(100).default(90),
+    }).prefault({}),
+    /** the scripted outage: VIPs of `dc` lose lossPct of the probes from `isps`, minutes counted from the fleet's start */
+    incident: z.object({
+      /** unset: the first DC that serves VIPs */
+      dc: z.string().optional(),
+      isps: z.array(z.string()).min(1).default(['ct', 'cu']),
+      startMinute: z.number().int().min(0).default(1),
+      /** 0 = no incident */
+      minutes: z.number().int().min(0).default(4),
+      lossPct: z.number().min(0).max(100).default(98),
     }).prefault({}),
   }).prefault({}),
 }).strict();

@@ -14,6 +14,12 @@ export class ValidationError extends Error {
 
 /** Renders a value for an error message without letting a huge one flood the log. */
 export const show = (v: unknown): string => {
-  const s = JSON.stringify(v) ?? String(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // hostile input nested deeper than the stack (or cyclic): describe it rather than fail the request
+    s = Array.isArray(v) ? '[array too deep to show]' : '[value too deep to show]';
+  }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 };

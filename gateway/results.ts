@@ -5,8 +5,8 @@ import type { Logger } from '../core/log.js';
 import { StoreUnavailableError } from '../core/store/series.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { QueueFullError, type IngestQueue } from './ingest-queue.js';
-import { schemaValidator } from './results-body.js';
-import { checkResults, describeProblems, type BodyValidator, type IngestLimits } from './results-check.js';
+import { MAX_PROBLEMS, checkResults, describeProblems, type IngestLimits } from './results-check.js';
+import { fastValidator } from './results-validate.js';
 import type { PlanState } from './tasks.js';
 
 export interface ResultsDeps {
@@ -19,14 +19,11 @@ export interface ResultsDeps {
   retryAfterSec: number;
   now: () => number;
   log: Logger;
-  /** defaults to the shared schema (core/records.ts) */
-  validate?: BodyValidator;
 }
 
 export function resultsHandler(deps: ResultsDeps): RequestHandler {
   // Any content type: an agent that forgets the header still gets its JSON read (or a clear 400).
   const parse = express.json({ limit: deps.bodyLimit, type: () => true });
-  const validate = deps.validate ?? schemaValidator;
 
   const unavailable = (res: Response, error: string) => {
     res.status(503).setHeader('Retry-After', String(deps.retryAfterSec)).json({ error });
@@ -34,11 +31,11 @@ export function resultsHandler(deps: ResultsDeps): RequestHandler {
 
   const accept = async (req: Request, res: Response): Promise<void> => {
     const host = res.locals.host as string;
-    const verdict = checkResults(req.body, host, deps.state.current, deps.limits, deps.now(), validate);
+    const verdict = checkResults(req.body, host, deps.state.current, deps.limits, deps.now(), fastValidator);
     if (verdict.status !== 200) {
       deps.metrics.count(verdict.status === 400 ? 'invalid' : 'forbidden', verdict.records);
       deps.log.info({ host, status: verdict.status, problems: verdict.problems.length, first: verdict.problems[0] }, 'results refused');
-      res.status(verdict.status).json({ error: describeProblems(verdict.problems), problems: verdict.problems.slice(0, 50) });
+      res.status(verdict.status).json({ error: describeProblems(verdict.problems), problems: verdict.problems.slice(0, MAX_PROBLEMS) });
       return;
     }
     const n = verdict.records.length;

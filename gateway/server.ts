@@ -8,7 +8,6 @@ import { agentAuth } from './auth.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { IngestQueue } from './ingest-queue.js';
 import { resultsHandler } from './results.js';
-import type { BodyValidator } from './results-check.js';
 import { tasksHandler, type PlanState } from './tasks.js';
 
 export interface GatewayDeps {
@@ -22,8 +21,6 @@ export interface GatewayDeps {
   cfg: Pick<Config, 'minuteSec' | 'ingest'>;
   /** the clock (ms since epoch) that decides which record times are acceptable */
   now: () => number;
-  /** POST body validator; defaults to the shared schema */
-  validate?: BodyValidator;
 }
 
 export interface GatewayRoutes {
@@ -39,11 +36,9 @@ export function gatewayRoutes(deps: GatewayDeps): GatewayRoutes {
   const queue = new IngestQueue(deps.series, ingest, metrics, deps.log, deps.now);
   router.get('/api/v1/tasks', auth, tasksHandler(deps.state));
   router.post('/api/v1/results', auth, resultsHandler({
-    state: deps.state, queue, metrics, log: deps.log, now: deps.now, validate: deps.validate,
+    state: deps.state, queue, metrics, log: deps.log, now: deps.now,
     limits: { minuteSec: deps.cfg.minuteSec, maxAgeSec: ingest.maxAgeSec, maxFutureSec: ingest.maxFutureSec },
     bodyLimit: ingest.bodyLimit, retryAfterSec: ingest.retryAfterSec,
   }));
   return { router, queue };
 }
-
-export const gatewayRouter = (deps: GatewayDeps): Router => gatewayRoutes(deps).router;

@@ -1,6 +1,7 @@
 // What the web part is built from; everything is passed in (see web/compose.ts for the wiring from config).
 import type { Request, Response } from 'express';
 import type { Registry } from 'prom-client';
+import type { OutboxStore } from '../analyzer/alerting/outbox/store.js';
 import type { Catalog } from '../core/catalog.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
@@ -19,6 +20,8 @@ export interface WebDeps {
   config: Config;
   log: Logger;
   registry: Registry;
+  /** the alerter's outbox, read by the outbox page */
+  outbox: Pick<OutboxStore, 'list'>;
   now: () => number;
 }
 

@@ -54,3 +54,37 @@ export function alertsOf(history: EpisodeEvent[]): AlertSummary[] {
     return { at: h.at, recipients, note };
   });
 }
+
+/** What the outbox pages and fault pages need of a stored delivery. */
+export interface DeliveryView {
+  notifier: string;
+  status: 'pending' | 'done';
+  message: { id: string; uid: string; kind: string; at: number; to: string[] };
+}
+
+/**
+ * The alert messages the outbox holds for each episode, added to its history as 'alert' events (one per message,
+ * whatever the number of channels): the outbox is where the alerter records what it sent.
+ */
+export function withOutboxAlerts(episodes: StoredEpisode[], deliveries: DeliveryView[]): StoredEpisode[] {
+  const byUid = new Map<string, Map<string, { m: DeliveryView['message']; channels: string[]; sent: boolean }>>();
+  for (const d of deliveries) {
+    let perMessage = byUid.get(d.message.uid);
+    if (!perMessage) byUid.set(d.message.uid, (perMessage = new Map()));
+    const entry = perMessage.get(d.message.id);
+    if (entry) {
+      entry.channels.push(d.notifier);
+      entry.sent ||= d.status === 'done';
+    } else perMessage.set(d.message.id, { m: d.message, channels: [d.notifier], sent: d.status === 'done' });
+  }
+  return episodes.map((e) => {
+    const sent = byUid.get(e.uid);
+    if (!sent) return e;
+    const alerts: EpisodeEvent[] = [...sent.values()].map(({ m, channels, sent: done }) => ({
+      at: new Date(m.at).toISOString().replace('.000Z', 'Z'),
+      kind: 'alert',
+      detail: { to: m.to, message: m.kind, via: channels.join(' '), status: done ? 'sent' : 'pending' },
+    }));
+    return { ...e, history: [...e.history, ...alerts] };
+  });
+}

@@ -9,6 +9,7 @@ import type { WebDeps } from './deps.js';
 import { boardPages } from './pages/board.js';
 import { faultPages } from './pages/faults.js';
 import { loginRoutes } from './pages/login.js';
+import { outboxPages } from './pages/outbox.js';
 import { vipPages } from './pages/vips.js';
 import { whitelistPages } from './pages/whitelist.js';
 
@@ -34,6 +35,7 @@ export function webRouter(deps: WebDeps): WebRouter {
   router.use(faultPages(deps, access));
   router.use(vipPages(deps, access));
   router.use(whitelistPages(deps, access, changes));
+  router.use(outboxPages(deps, access));
   router.use(apiRoutes(deps, access, changes));
   return Object.assign(router, { access, close: () => board.hub.close() });
 }

@@ -3,6 +3,8 @@ declare module 'raw-socket' {
   import { EventEmitter } from 'node:events';
   export interface SocketOptions { protocol?: number; addressFamily?: number; bufferSize?: number }
   export class Socket extends EventEmitter {
+    /** the addon's native socket: send() calls sendto() at once and then the callback (throws on error) */
+    readonly wrap: { send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void };
     send(buffer: Buffer, offset: number, length: number, address: string,
       beforeCallback: () => void, afterCallback: (error: Error | null, bytes: number) => void): this;
     setOption(level: number, option: number, value: number): void;

@@ -4,10 +4,7 @@ import { createLogger } from '../../core/log.js';
 import { createRegistry } from '../../core/metrics.js';
 import { mountGateway } from '../../gateway/compose.js';
 import type { Command } from '../command.js';
-
-const untilSignal = () => new Promise<string>((resolve) => {
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
-});
+import { untilSignal } from '../lifecycle.js';
 
 async function runGateway(configFile: string | undefined, port: string | undefined): Promise<number> {
   const cfg = loadConfig(configFile, process.env, port !== undefined ? { port: Number(port) } : {});
@@ -31,13 +28,6 @@ const options = { config: { type: 'string', short: 'c' }, port: { type: 'string'
 export const gatewayCommand: Command = {
   summary: 'run the gateway: task lists for agents, result ingest',
   usage: 'vipwatch gateway [--config FILE] [--port N]',
-  options,
-  run: (v) => runGateway(v.config as string | undefined, v.port as string | undefined),
-};
-
-export const startCommand: Command = {
-  summary: 'run the whole pipeline on this machine (embedded store, built-in demo inventory unless configured)',
-  usage: 'vipwatch start [--config FILE] [--port N]',
   options,
   run: (v) => runGateway(v.config as string | undefined, v.port as string | undefined),
 };

@@ -9,13 +9,12 @@ import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
+import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
 import { inventoryFrom } from '../../gateway/compose.js';
 import { mountWeb } from '../../web/compose.js';
 import type { Command } from '../command.js';
+import { untilSignal } from '../lifecycle.js';
 
-const untilSignal = () => new Promise<string>((resolve) => {
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
-});
 
 export const webCommand: Command = {
   summary: 'run the web UI and its API alone: board, faults, VIP pages, whitelist admin',
@@ -26,7 +25,9 @@ export const webCommand: Command = {
     const log = createLogger(cfg.logLevel, 'web');
     const registry = createRegistry();
     const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
-    await Promise.all([admin.init(), faults.init(), series.init()]);
+    // the alerter's outbox (written by `vipwatch analyzer`), for the outbox page
+    const outbox = createOutboxStore(cfg);
+    await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
     let catalog = buildCatalog(inventoryFrom(cfg));
     const file = cfg.inventory;
     if (file) {
@@ -40,7 +41,7 @@ export const webCommand: Command = {
       });
     }
     const app = createHttpApp(log, registry, { admin: () => admin.ping(), faults: () => faults.ping(), series: () => series.ping() });
-    const web = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, now: Date.now });
+    const web = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, outbox, now: Date.now });
     finishApp(app, log);
     const server = await listen(app, cfg.port, cfg.bind);
     const url = `http://${cfg.bind}:${server.port}`;
@@ -51,7 +52,7 @@ export const webCommand: Command = {
     if (file) unwatchFile(file);
     web.close();
     await server.close();
-    await Promise.all([admin.close(), faults.close(), series.close()]);
+    await Promise.all([admin.close(), faults.close(), series.close(), outbox.close()]);
     return 0;
   },
 };

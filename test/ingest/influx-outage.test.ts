@@ -2,6 +2,7 @@
 // every acknowledged record is in InfluxDB.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { InfluxClient } from '../../core/store/influx/client.js';
 import { missing } from '../support/env.js';
 import { startInfluxd, type Influxd } from '../support/influxd.js';
 import { busyHosts, batchFor, post, startGateway, stored, type TestGateway } from './harness.js';
@@ -78,5 +79,23 @@ describe('InfluxDB outage during ingest', { skip: missing({ commands: ['influxd'
     assert.equal(ackedWhileDown, 0, 'no post made while InfluxDB was down got a 200');
     assert.deepEqual(missingAcked, []);
     assert.equal(rows.length, acked.size, 'every record of every batch ends up stored, once');
+  });
+
+  it('re-creates a dropped database: 503 first, then stored', async () => {
+    const client = new InfluxClient({ url: influxd.url, database: 'outage' });
+    try {
+      await client.query('DROP DATABASE "outage"');
+    } finally {
+      client.close();
+    }
+    const [host] = busyHosts(t, 1) as [string];
+    const batch = batchFor(t, host, Math.floor(Date.now() / MIN) * MIN - MIN);
+    const first = await post(t, { host, results: batch }, t.token(host));
+    assert.equal(first.status, 503, JSON.stringify(first.json));
+    assert.match(String(first.json.error), /database not found/);
+    await sleep(1_100); // Retry-After
+    const again = await post(t, { host, results: batch }, t.token(host));
+    assert.equal(again.status, 200, JSON.stringify(again.json));
+    assert.equal((await stored(t)).length, batch.length);
   });
 });

@@ -85,16 +85,22 @@ describe('ingest queue', () => {
     assert.equal(q.pending, 0);
   });
 
-  it('splits the waiting requests into writes of about batchRecords, running `writers` at once', async () => {
+  it('starts a second writer only for a full batch, so a loaded store gets fewer, larger writes', async () => {
     const q = queue({ batchRecords: 4, writers: 2 });
     const all = [0, 1, 2, 3, 4, 5].map((i) => settled(q.submit(records(`h${i}`, 3))));
     await tick();
-    // Writes start at once while a writer is free: the first two requests go out alone, the others group by 4+.
-    assert.deepEqual(store.writes.map((w) => w.length), [3, 3]);
-    store.release(); store.release();
+    // the first request finds the store idle and goes alone; the second waits until a batch of >= 4 is there
+    assert.deepEqual(store.writes.map((w) => w.length), [3, 6]);
+    store.release();
     await tick(); await tick();
-    assert.deepEqual(store.writes.map((w) => w.length), [3, 3, 6, 6]);
-    store.release(); store.release();
+    assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6], 'a writer freed: the next full batch');
+    store.release();
+    await tick(); await tick();
+    assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6], 'the last 3 records wait: a write is still running');
+    store.release();
+    await tick(); await tick();
+    assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6, 3], 'the store went idle: what waits goes at once');
+    store.release();
     await tick(); await tick();
     assert.ok(all.every((s) => s.done && s.error === null));
   });

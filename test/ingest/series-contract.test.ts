@@ -183,7 +183,8 @@ describe('series store contract: influx', { skip: influxMissing ?? false }, () =
   const layout = { database: 'contract', retentionPolicy: 'vipwatch', retention: '30d', rollupRetention: '400d' };
   before(async () => { influxd = await startInfluxd(); });
   after(async () => { await influxd?.stop(); });
-  contract(() => new InfluxSeriesStore({ url: influxd.url, ...layout, minuteSec: 60, log }));
+  // 7 lines per /write: the fixture goes out in several requests
+  contract(() => new InfluxSeriesStore({ url: influxd.url, ...layout, minuteSec: 60, linesPerWrite: 7, log }));
 
   it('created the retention policies and the hourly rollup, whose query rolls records up as named', async () => {
     const client = new InfluxClient({ url: influxd.url, database: layout.database });

@@ -15,6 +15,8 @@ import { createFaultStore } from '../../core/store/fault-backends.js';
 import type { FaultStore } from '../../core/store/faults.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import type { SeriesStore, StoredRecord } from '../../core/store/series.js';
+import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
+import type { OutboxStore } from '../../analyzer/alerting/outbox/store.js';
 import { mountWeb, type WebPart } from '../../web/compose.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-pass-123' };
@@ -27,6 +29,7 @@ export interface TestWeb {
   admin: AdminStore;
   faults: FaultStore;
   series: SeriesStore;
+  outbox: OutboxStore;
   web: WebPart;
   dir: string;
   stop(): Promise<void>;
@@ -41,19 +44,20 @@ export async function startWeb(web: Record<string, unknown> = {}): Promise<TestW
   const log = createLogger('silent', 'web-test');
   const registry = createRegistry();
   const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
-  await Promise.all([admin.init(), faults.init(), series.init()]);
+  const outbox = createOutboxStore(cfg);
+  await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
   const catalog = buildCatalog(demoInventory({ dcsPerGroup: 1, hostsPerDc: 1, vipDcs: 3, vipsPerDc: 4, businesses: 3 }));
   const app = createHttpApp(log, registry, {});
-  const part = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, now: Date.now });
+  const part = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, outbox, now: Date.now });
   await part.router.access.putUser(VIEWER.user, 'viewer', VIEWER.password);
   finishApp(app, log);
   const server = await listen(app, 0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${server.port}`, cfg, catalog, admin, faults, series, web: part, dir,
+    url: `http://127.0.0.1:${server.port}`, cfg, catalog, admin, faults, series, outbox, web: part, dir,
     stop: async () => {
       part.close();
       await server.close();
-      await Promise.all([admin.close(), faults.close(), series.close()]);
+      await Promise.all([admin.close(), faults.close(), series.close(), outbox.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,8 +2,9 @@
 import { Router } from 'express';
 import type { Access } from '../auth/access.js';
 import { identify, requirePageLogin } from '../auth/guards.js';
+import type { StoredEpisode } from '../../core/store/faults.js';
 import { ctxOf, sendPage, type WebDeps } from '../deps.js';
-import { faultTree, type FaultNode } from '../fault-tree.js';
+import { faultTree, withOutboxAlerts, type FaultNode } from '../fault-tree.js';
 import { html } from '../html.js';
 import { securityHeaders } from '../security.js';
 import { episodeDetail, faultList, faultTitle } from '../views/faults.js';
@@ -18,7 +19,8 @@ export function faultPages(deps: WebDeps, access: Access): Router {
 
   router.get('/faults', ...read, async (req, res) => {
     const now = deps.now();
-    const roots = faultTree(await deps.faults.list({ status: 'all', limit: RECENT }));
+    const [episodes, deliveries] = await Promise.all([deps.faults.list({ status: 'all', limit: RECENT }), deps.outbox.list()]);
+    const roots = faultTree(withOutboxAlerts(episodes, deliveries));
     const open = roots.filter((n) => n.episode.end === null);
     const closed = roots.filter((n) => n.episode.end !== null);
     const count = (ns: FaultNode[]): number => ns.reduce((s, n) => s + 1 + count(n.children), 0);
@@ -33,10 +35,11 @@ ${faultList(closed, now)}`, { wide: true }));
   router.get('/faults/:uid', ...read, async (req, res) => {
     const ctx = ctxOf(req, res);
     const uid = String(req.params.uid);
-    const episode = await deps.faults.get(uid);
-    if (!episode) return sendPage(res, messagePage(ctx, 'Fault not found', `No fault episode ${uid}.`), 404);
+    const stored = await deps.faults.get(uid);
+    if (!stored) return sendPage(res, messagePage(ctx, 'Fault not found', `No fault episode ${uid}.`), 404);
     // Parent and children are found the way the list finds them, among recent episodes plus this one.
-    const around = await deps.faults.list({ status: 'all', limit: RECENT });
+    const [listed, deliveries] = await Promise.all([deps.faults.list({ status: 'all', limit: RECENT }), deps.outbox.list()]);
+    const [episode, ...around] = withOutboxAlerts([stored, ...listed], deliveries) as [StoredEpisode, ...StoredEpisode[]];
     const all = around.some((e) => e.uid === uid) ? around : [episode, ...around];
     const find = (nodes: FaultNode[], parent: FaultNode | null): { node: FaultNode; parent: FaultNode | null } | null => {
       for (const n of nodes) {

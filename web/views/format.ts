@@ -8,8 +8,13 @@ export const fmtTime = (iso: string | null | undefined): string => {
   return new Date(t).toISOString().replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z');
 };
 
+/** "2026-11-23 14:05:06Z": for messages, which a short demo minute can put seconds apart. */
+export const fmtSeconds = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
 export const fmtDuration = (ms: number): string => {
-  const m = Math.max(0, Math.round(ms / 60_000));
+  // under a minute (recent events, short demo minutes) seconds say more than "0 min"
+  if (ms < 59_500) return `${Math.max(0, Math.round(ms / 1000))} s`;
+  const m = Math.round(ms / 60_000);
   if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);
   if (h < 48) return `${h} h ${m % 60} min`;

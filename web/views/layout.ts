@@ -8,7 +8,7 @@ export interface PageContext {
   path: string;
 }
 
-const NAV: Array<[string, string]> = [['/board', 'Board'], ['/faults', 'Faults'], ['/vips', 'VIPs'], ['/whitelist', 'Whitelist']];
+const NAV: Array<[string, string]> = [['/board', 'Board'], ['/faults', 'Faults'], ['/vips', 'VIPs'], ['/whitelist', 'Whitelist'], ['/outbox', 'Outbox']];
 
 export const csrfField = (ctx: PageContext): Html =>
   html`<input type="hidden" name="_csrf" value="${ctx.principal?.session?.csrf ?? ''}">`;

@@ -2,6 +2,7 @@
 import type { AlertingConfig } from '../../../core/config.js';
 import { ValidationError } from '../../../core/errors.js';
 import { EmailNotifier } from './email.js';
+import { EmlFileNotifier } from './eml.js';
 import type { Notifier } from './notifier.js';
 import { WebhookNotifier } from './webhook.js';
 
@@ -12,6 +13,7 @@ type ChannelFactory = (cfg: AlertingConfig) => Notifier[];
 export const channels: Record<string, ChannelFactory> = {
   email: (cfg) => (cfg.smtp ? [new EmailNotifier(cfg.smtp, cfg)] : []),
   webhook: (cfg) => cfg.webhooks.map((w) => new WebhookNotifier(w, cfg)),
+  eml: (cfg) => (cfg.emlDir ? [new EmlFileNotifier(cfg.emlDir, cfg)] : []),
 };
 
 export function buildNotifiers(cfg: AlertingConfig, source = 'config'): Notifier[] {

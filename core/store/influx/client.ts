@@ -56,12 +56,16 @@ export class InfluxClient {
       : {};
   }
 
-  /** Maps transport failures: no answer, a timeout or a 5xx means the store is unavailable; a 4xx is our fault. */
+  /**
+   * Maps transport failures. Only 400 (bad points, e.g. outside the retention policy) and 413 are the request's fault;
+   * no answer, a timeout, a 5xx, refused credentials (401/403) or a missing database (404, re-created by the next
+   * init()) mean the store cannot take anything now: the agent should keep its batch.
+   */
   private failure(what: string, e: unknown): Error {
     if (e instanceof HttpError) {
       const detail = (e.json as { error?: string } | undefined)?.error ?? e.body ?? e.message;
       const msg = `InfluxDB ${this.conn.url} ${what}: ${e.statusCode} ${detail}`.trim();
-      return e.statusCode >= 500 ? new StoreUnavailableError(msg, e) : new InfluxRequestError(msg, e.statusCode);
+      return e.statusCode === 400 || e.statusCode === 413 ? new InfluxRequestError(msg, e.statusCode) : new StoreUnavailableError(msg, e);
     }
     if (e instanceof RequestTimedOutError) return new StoreUnavailableError(`InfluxDB ${this.conn.url} ${what}: timed out`, e);
     const code = (e as { code?: string }).code;

@@ -1,34 +1,63 @@
-// Line protocol for the shared measurements (see /tmp/shared-names.md): `probe` records and `fault` events,
-// rendered by @influxdata/influxdb-client's Point (escaping, field types). Timestamps are in seconds (precision=s).
-import { Point } from '@influxdata/influxdb-client';
+// Line protocol for the shared measurements (see the shared names): `probe` records and `fault` events. Timestamps
+// are in seconds (precision=s).
+//
+// Fault events go through @influxdata/influxdb-client's Point. Probe records are the ingest hot path: a Point per
+// record (two objects, a sort of tag and field names, escaping every tag) costs more than the rest of the gateway's
+// work on a record, so each series' tag set is escaped once with the client's own `escape` rules, in Point's order,
+// and kept; a record then only adds its fields and time. test/ingest/lines.test.ts holds the output to Point's.
+import { Point, escape } from '@influxdata/influxdb-client';
 import { lossPct } from '../../model.js';
 import type { StoredFaultEvent, StoredRecord } from '../series.js';
 
 export const PROBE = 'probe';
 export const FAULT = 'fault';
 
-/** One `probe` point: tags host, dc, province, isp, vip, vip_dc, business, method; rtt fields only when recv > 0. */
-export function probePoint(r: StoredRecord, tsSec: number): Point {
-  const p = new Point(PROBE)
-    .tag('host', r.host).tag('dc', r.dc).tag('province', r.province).tag('isp', r.isp)
-    .tag('vip', r.vip).tag('vip_dc', r.vipDc).tag('business', r.business).tag('method', r.method)
-    .intField('sent', r.sent).intField('recv', r.recv).floatField('loss', lossPct(r))
-    .timestamp(tsSec);
-  if (r.rttAvg !== undefined) p.floatField('rtt_min', r.rttMin).floatField('rtt_avg', r.rttAvg).floatField('rtt_max', r.rttMax);
-  return p;
-}
+/** Point's timestamp conversion for numbers we already hold in the write precision: print as is. */
+export const asIs = (t: unknown): string | undefined => (t === undefined ? undefined : String(t));
 
-const asIs = (t: unknown): string | undefined => (t === undefined ? undefined : String(t));
+/** One series' escaped "probe,tag=value,..." and the inventory tags it was made from (they change with the inventory). */
+interface Series { dc: string; province: string; isp: string; vipDc: string; business: string; prefix: string }
 
-/** The records as line protocol, one line each, with ts parsed once per distinct minute text. */
-export function probeLines(records: StoredRecord[]): string[] {
-  const tsCache = new Map<string, number>();
-  const settings = { convertTime: asIs };
-  return records.map((r) => {
-    let sec = tsCache.get(r.ts);
-    if (sec === undefined) tsCache.set(r.ts, (sec = Math.floor(Date.parse(r.ts) / 1000)));
-    return probePoint(r, sec).toLineProtocol(settings)!;
-  });
+const tag = (k: string, v: string): string => (v ? `,${k}=${escape.tag(v)}` : ''); // Point drops empty tags
+
+/** Renders `probe` lines, keeping each series' escaped tag set; at most maxSeries are kept (then it starts over). */
+export class ProbeLineRenderer {
+  // host -> "vip method" -> series
+  private cache = new Map<string, Map<string, Series>>();
+  private size = 0;
+
+  constructor(private readonly maxSeries = 1_000_000) {}
+
+  private series(r: StoredRecord): string {
+    const k = r.method === 'icmp' ? r.vip : `${r.vip} ${r.method}`;
+    const s = this.cache.get(r.host)?.get(k);
+    if (s && s.dc === r.dc && s.vipDc === r.vipDc && s.business === r.business && s.province === r.province && s.isp === r.isp) return s.prefix;
+    if (!s && ++this.size > this.maxSeries) {
+      this.cache.clear();
+      this.size = 1;
+    }
+    let byHost = this.cache.get(r.host);
+    if (!byHost) this.cache.set(r.host, (byHost = new Map()));
+    // tag keys in Point's (sorted) order
+    const prefix = escape.measurement(PROBE) + tag('business', r.business) + tag('dc', r.dc) + tag('host', r.host) + tag('isp', r.isp)
+      + tag('method', r.method) + tag('province', r.province) + tag('vip', r.vip) + tag('vip_dc', r.vipDc) + ' ';
+    byHost.set(k, { dc: r.dc, province: r.province, isp: r.isp, vipDc: r.vipDc, business: r.business, prefix });
+    return prefix;
+  }
+
+  /** One line per record, ts parsed once per distinct time text. Field order and number format are Point's. */
+  render(records: StoredRecord[]): string[] {
+    const tsCache = new Map<string, number>();
+    const out = new Array<string>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let sec = tsCache.get(r.ts);
+      if (sec === undefined) tsCache.set(r.ts, (sec = Math.floor(Date.parse(r.ts) / 1000)));
+      const rtt = r.rttAvg === undefined ? '' : `,rtt_avg=${r.rttAvg},rtt_max=${r.rttMax},rtt_min=${r.rttMin}`;
+      out[i] = `${this.series(r)}loss=${lossPct(r)},recv=${Math.floor(r.recv)}i${rtt},sent=${Math.floor(r.sent)}i ${sec}`;
+    }
+    return out;
+  }
 }
 
 /** One `fault` point: tags type, key, id; fields event, title, text, uid. */

@@ -8,13 +8,13 @@ import type {
 } from '../series.js';
 import type { Method, FaultType } from '../../model.js';
 import { InfluxClient, ident, literal, type InfluxConnection } from './client.js';
-import { FAULT, PROBE, faultLine, probeLines } from './lines.js';
+import { FAULT, PROBE, ProbeLineRenderer, faultLine } from './lines.js';
 import { ensureLayout, type InfluxLayout } from './schema.js';
 
 export interface InfluxSeriesStoreOptions extends InfluxConnection, InfluxLayout {
   /** length of a "minute" in seconds (cfg.minuteSec): aggregates group by it */
   minuteSec: number;
-  /** lines per /write request; InfluxDB's guidance is 5,000-10,000 */
+  /** lines per /write request (default 5,000; InfluxDB's guidance is 5,000-10,000) */
   linesPerWrite?: number;
   log: Logger;
 }
@@ -24,10 +24,11 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 export class InfluxSeriesStore implements SeriesStore {
   private readonly client: InfluxClient;
   private readonly linesPerWrite: number;
+  private readonly lines = new ProbeLineRenderer();
 
   constructor(private readonly opts: InfluxSeriesStoreOptions) {
     this.client = new InfluxClient(opts);
-    this.linesPerWrite = opts.linesPerWrite ?? 10_000;
+    this.linesPerWrite = opts.linesPerWrite ?? 5_000;
   }
 
   async init(): Promise<void> {
@@ -47,7 +48,7 @@ export class InfluxSeriesStore implements SeriesStore {
   }
 
   async write(records: StoredRecord[]): Promise<void> {
-    const lines = probeLines(records);
+    const lines = this.lines.render(records);
     // Chunks go out one after another: the caller (the ingest queue) already runs writes side by side.
     for (let i = 0; i < lines.length; i += this.linesPerWrite) {
       await this.client.write(lines.slice(i, i + this.linesPerWrite).join('\n'), this.opts.retentionPolicy);

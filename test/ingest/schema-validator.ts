@@ -1,8 +1,8 @@
-// Validates a POST /api/v1/results body with the shared schema (core/records.ts), naming each bad field as
-// "results[3].rttAvg: message (value ...)".
-import { show } from '../core/errors.js';
-import { resultsBodySchema } from '../core/records.js';
-import type { BodyValidator } from './results-check.js';
+// The reference the gateway's hand-written validator is held to: the shared zod schema (core/records.ts), its issues
+// named "results[3].rttAvg: message (value ...)".
+import { show } from '../../core/errors.js';
+import { resultsBodySchema } from '../../core/records.js';
+import type { BodyValidator } from '../../gateway/results-check.js';
 
 /** "results[3].rttAvg" from ["results", 3, "rttAvg"]; "(body)" for the root. */
 export const fieldPath = (path: readonly PropertyKey[]): string =>
@@ -17,7 +17,8 @@ export const schemaValidator: BodyValidator = (raw) => {
   return {
     ok: false,
     problems: r.error.issues.map((issue) => {
-      const v = issue.code === 'unrecognized_keys' ? undefined : valueAt(raw, issue.path);
+      // no value for unknown keys (it would be the whole object) nor for an over-long array
+      const v = issue.code === 'unrecognized_keys' || issue.code === 'too_big' && issue.origin === 'array' ? undefined : valueAt(raw, issue.path);
       return `${fieldPath(issue.path)}: ${issue.message}${v !== undefined ? ` (value ${show(v)})` : ''}`;
     }),
   };

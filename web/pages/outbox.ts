@@ -1,0 +1,30 @@
+// The outbox page: the alert messages the alerter produced (one row per message and channel) and how their
+// delivery went, read from the alerter's outbox store.
+import { Router } from 'express';
+import type { Access } from '../auth/access.js';
+import { identify, requirePageLogin } from '../auth/guards.js';
+import { ctxOf, sendPage, type WebDeps } from '../deps.js';
+import { html } from '../html.js';
+import { securityHeaders } from '../security.js';
+import { page } from '../views/layout.js';
+import { outboxTable } from '../views/outbox.js';
+
+/** The newest deliveries shown: a long incident's messages, small enough to render at once. */
+const SHOWN = 500;
+
+export function outboxPages(deps: WebDeps, access: Access): Router {
+  const router = Router();
+  router.get('/outbox', securityHeaders, identify(access, false), requirePageLogin, async (req, res) => {
+    const all = await deps.outbox.list();
+    const shown = all.slice(-SHOWN).reverse();
+    const count = (s: 'pending' | 'done') => all.filter((d) => d.status === s).length;
+    const channels = deps.config.alerting;
+    const where = [channels.smtp ? `SMTP ${channels.smtp.host}:${channels.smtp.port}` : '', channels.emlDir ? `.eml files in ${channels.emlDir}` : '',
+      ...channels.webhooks.map((w) => `webhook ${w.name}`)].filter(Boolean);
+    sendPage(res, page(ctxOf(req, res), 'Outbox', html`
+<p class="muted">Alert messages, newest first: one row per message and channel. Channels: ${where.length ? where.join('; ') : 'none configured, so the alerter keeps and sends no message (set alerting.smtp, alerting.webhooks or alerting.emlDir)'}. Times are UTC.</p>
+<h2>Messages <span class="count">${count('done')} sent, ${count('pending')} pending${all.length > SHOWN ? `, newest ${SHOWN} of ${all.length} shown` : ''}</span></h2>
+${outboxTable(shown, deps.now())}`, { wide: true }));
+  });
+  return router;
+}

@@ -1,0 +1,42 @@
+// Outbox screen: every alert delivery the alerter stored, newest first: when, kind, subject (to the fault page),
+// recipients, channel and delivery status.
+import type { Delivery } from '../../analyzer/alerting/outbox/store.js';
+import { subjectOf } from '../../analyzer/alerting/render.js';
+import { html, type Html } from '../html.js';
+import { faultHref } from './faults.js';
+import { fmtAgo, fmtSeconds } from './format.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const list = (items: string[], max = 3): string =>
+  items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} +${items.length - max}`;
+
+/** Where a delivery stands: sent, waiting for the digest, or retrying after a failure. */
+function statusCell(d: Delivery, now: number): Html {
+  if (d.status === 'done') return html`<span class="badge closed">sent</span> <span class="muted">${d.deliveredAt !== null ? fmtSeconds(d.deliveredAt) : ''}</span>`;
+  if (d.attempts === 0) {
+    return d.deliverAt > now
+      ? html`<span class="badge muted-badge">held</span> <span class="muted">until ${fmtSeconds(d.deliverAt)} (digest)</span>`
+      : html`<span class="badge alerted">pending</span>`;
+  }
+  return html`<span class="badge open">retrying</span> <span class="muted">${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, next ${fmtAgo(iso(d.nextAttemptAt), now)}</span>${d.lastError ? html`<div class="muted">${d.lastError}</div>` : ''}`;
+}
+
+export function outboxTable(deliveries: Delivery[], now: number): Html {
+  if (!deliveries.length) return html`<p class="muted empty">No alert messages yet.</p>`;
+  return html`
+<table class="list outbox">
+<thead><tr><th>Time</th><th>Kind</th><th>Subject</th><th>Recipients</th><th>Channel</th><th>Status</th></tr></thead>
+<tbody>${deliveries.map((d) => {
+    const m = d.message;
+    return html`<tr data-delivery="${d.id}" data-kind="${m.kind}" data-status="${d.status}">
+  <td><time datetime="${iso(m.at)}">${fmtSeconds(m.at)}</time></td>
+  <td><span class="tag kind-${m.kind}">${m.kind}</span> <span class="muted">${m.severity}</span></td>
+  <td><a href="${faultHref(m)}">${subjectOf(m)}</a></td>
+  <td title="${m.to.join(', ')}">${list(m.to)}</td>
+  <td><code>${d.notifier}</code></td>
+  <td>${statusCell(d, now)}</td>
+</tr>`;
+  })}</tbody>
+</table>`;
+}
