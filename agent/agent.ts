@@ -67,7 +67,7 @@ export class Agent {
     });
     this.engine = new ProbeEngine({
       methods: deps.methods, clock, timers, log, metrics: this.metrics, minuteMs: cfg.minuteSec * 1000,
-      timeoutMs: a.timeoutMs, maxProbesPerSec: a.maxProbesPerSec, onMinute: (b) => this.#onMinute(b),
+      timeoutMs: a.timeoutMs, maxProbesPerSec: a.maxProbesPerSec, tickMs: a.tickMs, onMinute: (b) => this.#onMinute(b),
     });
   }
 

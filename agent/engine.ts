@@ -21,8 +21,11 @@ export interface EngineDeps {
   timeoutMs: number;
   maxProbesPerSec: number;
   onMinute(batch: MinuteBatch): void;
-  /** shortest wait between two wake-ups: probes due closer together leave together (default 20 ms) */
-  tickMs?: number;
+  /**
+   * shortest wait between two wake-ups (agent.tickMs): probes due closer together leave together. Wake-ups are much
+   * of an agent's CPU (bench, 1,000 targets: 20 ms -> 2.6%, 50 ms -> 1.9-2.1%, 100 ms -> 2.0% of a core, one run each).
+   */
+  tickMs: number;
 }
 
 /** Where a task-list target's probes go: its address, port (tcp) or URL (http). */
@@ -84,7 +87,7 @@ export class ProbeEngine {
     const now = this.#d.clock.now();
     const nextMinute = periodOf(now, this.#d.minuteMs) + this.#d.minuteMs;
     const nextSlot = this.#plan ? this.#plan.nextAt(this.#cursor) : Infinity;
-    const wait = Math.max(this.#d.tickMs ?? 20, Math.min(nextSlot, nextMinute) - now);
+    const wait = Math.max(this.#d.tickMs, Math.min(nextSlot, nextMinute) - now);
     this.#timer = this.#d.timers.setTimeout(() => this.#tick(), wait);
   }
 

@@ -5,7 +5,7 @@ import { commands } from './commands/index.js';
 
 const help = (): string =>
   ['vipwatch: network-quality monitor for VIPs, probed from every province x ISP', '', 'Commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`),
     '', 'Run `vipwatch COMMAND --help` for the options of one command.'].join('\n');
 
 export async function main(argv: string[]): Promise<number> {
@@ -14,11 +14,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 1;
   }
-  const cmd = commands[name];
-  if (!cmd) {
+  const entry = commands[name];
+  if (!entry) {
     console.error(`vipwatch: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
+  const cmd = await entry.load();
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: !!cmd.positionals, strict: true });
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (parsed.values.help) {
-    console.log(`usage: ${cmd.usage}\n\n${cmd.summary}`);
+    console.log(`usage: ${cmd.usage}\n\n${entry.summary}`);
     return 0;
   }
   try {

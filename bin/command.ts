@@ -2,7 +2,6 @@
 import type { ParseArgsConfig } from 'node:util';
 
 export interface Command {
-  summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   /** Allows positional arguments (e.g. probe targets). */

@@ -154,6 +154,8 @@ export const configSchema = z.object({
     timeoutMs: z.number().int().min(10).max(10_000).default(2000),
     /** Global rate cap (probes per second, all methods) that protects the host. */
     maxProbesPerSec: z.number().int().min(1).default(500),
+    /** Shortest wait between two engine wake-ups: fewer wake-ups cost less CPU; probes due within one leave together. */
+    tickMs: z.number().int().min(1).max(1000).default(50),
     /** Task list cache and spool live here; unset means <dataDir>/agent. */
     dir: z.string().optional(),
     spool: z.object({

@@ -75,7 +75,7 @@ export class IngestQueue {
   private pump(): void {
     while (this.writes < this.opts.writers && this.waiting.length) {
       // An idle store gets a request at once. While a write runs, another starts only with a full batch, so under
-      // load the store sees few large writes (InfluxDB spends less per point) rather than many small ones.
+      // load the store sees few large writes (fewer requests, fewer WAL syncs) rather than many small ones.
       if (this.writes > 0 && this.waitingRecords < this.opts.batchRecords) return;
       const batch: Waiting[] = [];
       let n = 0;

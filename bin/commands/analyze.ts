@@ -8,7 +8,6 @@ import { loadWhitelist } from '../../analyzer/whitelist-file.js';
 import type { Command } from '../command.js';
 
 export const analyzeCommand: Command = {
-  summary: 'replay result records (JSON Lines) through the fault rules and print one JSON line per fault episode',
   usage: 'vipwatch analyze --inventory FILE --results FILE.jsonl [--whitelist FILE] [--outbox DIR] [--config FILE]',
   options: {
     inventory: { type: 'string', short: 'i' }, results: { type: 'string', short: 'r' }, whitelist: { type: 'string', short: 'w' },

@@ -12,7 +12,6 @@ import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 
 export const analyzerCommand: Command = {
-  summary: 'run the live analyzer: each closed minute through the fault rules, faults stored and alerted',
   usage: 'vipwatch analyzer [--config FILE] [--port N]   (serves /healthz and /metrics on the port)',
   options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
   async run(v) {

@@ -3,7 +3,6 @@ import { demoInventory } from '../../core/demo.js';
 import type { Command } from '../command.js';
 
 export const demoCommand: Command = {
-  summary: 'print the demo inventory (31 provinces x 3 ISPs) as YAML, to start your own from',
   usage: 'vipwatch demo-inventory [--dcs-per-group N] [--hosts-per-dc N] [--vip-dcs N] [--vips-per-dc N] [--businesses N] [--json]',
   options: {
     'dcs-per-group': { type: 'string' }, 'hosts-per-dc': { type: 'string' }, 'vip-dcs': { type: 'string' },

@@ -26,7 +26,6 @@ async function runGateway(configFile: string | undefined, port: string | undefin
 const options = { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } } as const;
 
 export const gatewayCommand: Command = {
-  summary: 'run the gateway: task lists for agents, result ingest',
   usage: 'vipwatch gateway [--config FILE] [--port N]',
   options,
   run: (v) => runGateway(v.config as string | undefined, v.port as string | undefined),

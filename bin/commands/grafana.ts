@@ -6,7 +6,6 @@ import type { Command } from '../command.js';
 const usage = 'vipwatch grafana export --out DIR [--config FILE] [--grafana-path PATH] [--gazetteer-url URL]';
 
 export const grafanaCommand: Command = {
-  summary: 'write Grafana provisioning (InfluxDB data source, dashboard provider, boards, province gazetteer) to a directory',
   usage,
   options: {
     out: { type: 'string', short: 'o' },

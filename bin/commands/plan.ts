@@ -3,7 +3,6 @@ import { plan } from '../../gateway/plan.js';
 import type { Command } from '../command.js';
 
 export const planCommand: Command = {
-  summary: 'print which host probes which VIP (the plan) for an inventory, as JSON',
   usage: 'vipwatch plan --inventory FILE [--redundancy K]',
   options: { inventory: { type: 'string', short: 'i' }, redundancy: { type: 'string', short: 'k' } },
   async run(v) {

@@ -16,7 +16,6 @@ const intOption = (name: string, raw: unknown, dflt: number, min: number, max: n
 };
 
 export const probeCommand: Command = {
-  summary: "probe targets now with the agent's engine; prints one result record (JSON) per target",
   usage: 'vipwatch probe [--method icmp|tcp|http] [--count N] [--interval-ms MS] [--timeout-ms MS] [--config FILE] TARGET...',
   options: {
     method: { type: 'string', short: 'm' },

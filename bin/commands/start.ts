@@ -25,7 +25,6 @@ const urlOf = (bind: string, port: number): string => {
 };
 
 export const startCommand: Command = {
-  summary: 'run the whole pipeline on this machine: gateway, analyzer, alerting, web UI and a simulated fleet (embedded store by default)',
   usage: 'vipwatch start [--config FILE] [--port N] [--speed N]   (speed: N times faster minutes, e.g. 10: a minute lasts 6 s)',
   options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, speed: { type: 'string', short: 's' } },
   async run(v) {
@@ -44,7 +43,7 @@ export const startCommand: Command = {
     const gw = mountGateway(app, cfg, log, registry, { series, checks });
     const catalog = gw.state.current.catalog;
     // built before anything listens, so a bad sim section stops the start with a clear error
-    const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, secret: gw.secret, log, registry, source }) : null;
+    const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, secret: gw.secret, log, registry, source: source ? `${source} (+ environment)` : 'environment' }) : null;
     const analyzer = await startAnalyzer({ cfg, log, registry, catalog, series, faults, admin, source, outbox });
     const web = await mountWeb(app, { admin, faults, series, catalog: () => gw.state.current.catalog, config: cfg, log, registry, outbox, now: Date.now });
     finishApp(app, log);

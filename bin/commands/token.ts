@@ -4,7 +4,6 @@ import { tokenFor } from '../../gateway/tokens.js';
 import type { Command } from '../command.js';
 
 export const tokenCommand: Command = {
-  summary: "print HOST's agent token (an HMAC of the host id under the gateway secret)",
   usage: 'vipwatch token [--config FILE] HOST',
   options: { config: { type: 'string', short: 'c' } },
   positionals: true,

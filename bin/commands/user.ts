@@ -21,7 +21,6 @@ async function readStdin(): Promise<string> {
 }
 
 export const userCommand: Command = {
-  summary: 'manage web users (add, list) and admin API tokens for scripts (token)',
   usage: USAGE,
   options: {
     config: { type: 'string', short: 'c' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, label: { type: 'string' },

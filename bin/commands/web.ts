@@ -17,7 +17,6 @@ import { untilSignal } from '../lifecycle.js';
 
 
 export const webCommand: Command = {
-  summary: 'run the web UI and its API alone: board, faults, VIP pages, whitelist admin',
   usage: 'vipwatch web [--config FILE] [--port N]',
   options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } },
   async run(v) {

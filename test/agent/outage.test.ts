@@ -67,8 +67,13 @@ test('gateway stopped for several minutes and restarted: every minute\'s records
   assert.ok(first < down - MINUTE_MS && last > up + MINUTE_MS, 'minutes before, during and after the outage');
   for (const m of minutes) {
     const rs = byMinute.get(new Date(m).toISOString().replace('.000Z', 'Z'))!;
-    assert.deepEqual(rs.map((r) => `${r.method} ${r.vip}`).sort(), expected, `every target in minute ${new Date(m).toISOString()}`);
-    if (m === first || m === last) continue; // the agent started and stopped inside these
+    const got = rs.map((r) => `${r.method} ${r.vip}`).sort();
+    // the agent started and stopped inside the first and last minutes: a target's phase may fall outside its part
+    if (m === first || m === last) {
+      assert.ok(got.every((k) => expected.includes(k)), `minute ${new Date(m).toISOString()}: ${got}`);
+      continue;
+    }
+    assert.deepEqual(got, expected, `every target in minute ${new Date(m).toISOString()}`);
     for (const r of rs) {
       // 10 probes a minute, spread; one may land a few ms either side of a minute boundary
       assert.ok(r.sent >= 9 && r.sent <= 11, `${r.method} ${r.vip} at ${r.ts}: sent ${r.sent}`);

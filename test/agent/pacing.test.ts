@@ -9,7 +9,7 @@ import { PhasePlan, probesPerMinute, TokenBucket } from '../../agent/pacing.js';
 import { Tally } from '../../agent/tally.js';
 import { pullCron } from '../../agent/tasks.js';
 import { recordSchema } from '../../core/records.js';
-import { hasCommand, isRoot } from '../support/env.js';
+import { skipUnless } from '../support/env.js';
 
 test('every target gets exactly one slot per interval, at a fixed phase', () => {
   fc.assert(fc.property(fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 1e9 }), (keys, from) => {
@@ -86,7 +86,8 @@ test('pull schedule: the interval with a per-agent offset', () => {
 });
 
 test('vipwatch probe without CAP_NET_RAW says so plainly and exits non-zero; tcp still works', (t) => {
-  if (!isRoot || !hasCommand('setpriv')) return t.skip('skipped: needs root and setpriv to run a command as an unprivileged user');
+  // root, to run the command as an unprivileged user (nobody) with setpriv
+  if (skipUnless(t, { root: true, commands: ['setpriv'] })) return;
   const cli = fileURLToPath(new URL('../../bin/vipwatch.js', import.meta.url));
   const asNobody = (args: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args], { encoding: 'utf8' });
   const icmp = asNobody(['probe', '--count', '1', '127.0.0.1']);

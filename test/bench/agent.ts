@@ -1,8 +1,8 @@
 // `npm run bench:agent`: one agent process against 1,000 loopback targets (127.0.x.y over ICMP, answered by the
 // kernel) at the default rate (10 probes a minute each) for a measured minute, with the real gateway taking its
 // results. CPU and RSS come from /proc, for the agent's process and any children it has.
-// The agent runs as the systemd unit runs it (README): agent/main.ts, NODE_OPTIONS=--max-semi-space-size=1,
-// MALLOC_ARENA_MAX=2. AGENT_ENTRY=cli runs `vipwatch agent` instead; AGENT_NODE_OPTIONS overrides the flags;
+// The agent runs as the systemd unit runs it (agent/README.md): `vipwatch agent`, NODE_OPTIONS=--max-semi-space-size=1,
+// MALLOC_ARENA_MAX=2. AGENT_NODE_OPTIONS overrides the flags;
 // AGENT_NODE_ARGS adds node arguments (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 // Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`. Env: TARGETS (1000), MEASURE_SEC (60).
 import { spawn } from 'node:child_process';
@@ -15,7 +15,6 @@ import { HOST, testGateway } from '../agent/gateway.js';
 const TARGETS = Number(process.env.TARGETS ?? 1000);
 const MEASURE_SEC = Math.max(10, Number(process.env.MEASURE_SEC ?? 60));
 const WARMUP_SEC = 10;
-const ENTRY = process.env.AGENT_ENTRY === 'cli' ? 'cli' : 'main';
 const NODE_OPTIONS = process.env.AGENT_NODE_OPTIONS ?? '--max-semi-space-size=1';
 const TICKS = 100; // USER_HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,9 +61,7 @@ const gw = await testGateway(vips);
 const dir = mkdtempSync(join(tmpdir(), 'vipwatch-bench-agent-'));
 const config = join(dir, 'agent.yaml');
 writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'agent'))}\n`);
-const entry = ENTRY === 'cli'
-  ? [fileURLToPath(new URL('../../bin/vipwatch.js', import.meta.url)), 'agent']
-  : ['--import', 'tsx', fileURLToPath(new URL('../../agent/main.ts', import.meta.url))];
+const entry = [fileURLToPath(new URL('../../bin/vipwatch.js', import.meta.url)), 'agent'];
 const nodeArgs = (process.env.AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const agent = spawn(process.execPath, [...nodeArgs, ...entry, '--gateway', gw.url, '--token', gw.token, '--config', config], {
   stdio: ['ignore', 'inherit', 'inherit'],
@@ -105,7 +102,7 @@ try {
   }
   const whole = byMinute.get(iso(firstWhole));
   if (!whole || whole.n !== TARGETS) throw new Error(`minute ${iso(firstWhole)} did not arrive with ${TARGETS} records`);
-  console.log(`entry ${ENTRY}, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)}; CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
+  console.log(`vipwatch agent, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)}; CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
   console.log(`agent: ${TARGETS} targets, ${cpuPct.toFixed(2)}% of one core, ${peak.toFixed(1)} MB RSS`);
 } finally {
   if (agent.exitCode === null && agent.signalCode === null) {

@@ -49,15 +49,15 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): P
   }));
 }
 
-/** influxd's CPU seconds so far (from /proc), to show where the machine's time went. */
-function cpuMeter(influxd: Influxd): () => number {
+/** influxd's CPU seconds so far (from /proc: user, system), to show where the machine's time went. */
+function cpuMeter(influxd: Influxd): () => { user: number; sys: number } {
   const pid = readdirSync('/proc').find((p) => {
     try { return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(influxd.dir); } catch { return false; }
   });
   return () => {
-    if (!pid) return NaN;
+    if (!pid) return { user: NaN, sys: NaN };
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
   };
 }
 
@@ -88,7 +88,9 @@ function fleetMinutes(gw: Gateway, secret: string, count: number): Minute[] {
 }
 
 const influxd = await startInfluxd();
-const influxdCpu = cpuMeter(influxd);
+const influxdCpuParts = cpuMeter(influxd);
+const influxdCpu = (): number => { const c = influxdCpuParts(); return c.user + c.sys; };
+const influxdSys = (): number => influxdCpuParts().sys;
 /** Waits (at most 30 s) until influxd has been idle for half a second. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 60; i++) {
@@ -180,13 +182,14 @@ try {
     profiler.connect();
     await profiler.post('Profiler.enable');
   }
-  const via = { sec: 0, records: 0, influxCpu: 0, nodeCpu: 0 };
-  const dir2 = { sec: 0, records: 0, influxCpu: 0 };
+  const via = { sec: 0, records: 0, influxCpu: 0, influxSys: 0, nodeCpu: 0 };
+  const dir2 = { sec: 0, records: 0, influxCpu: 0, influxSys: 0 };
   const rounds: string[] = [];
   for (let m = 1; m <= MINUTES; m++) {
     await settle();
     if (profiler) await profiler.post('Profiler.start');
     let c = influxdCpu();
+    let sys = influxdSys();
     const n0 = process.cpuUsage();
     let t = performance.now();
     await postAll(minutes[m]!.bodies);
@@ -194,16 +197,19 @@ try {
     const used = process.cpuUsage(n0);
     via.nodeCpu += (used.user + used.system) / 1e6;
     via.influxCpu += influxdCpu() - c;
+    via.influxSys += influxdSys() - sys;
     if (profiler) writeFileSync(`${process.env.BENCH_PROFILE}.${m}`, JSON.stringify((await profiler.post('Profiler.stop')).profile));
     via.sec += v;
     via.records += minutes[m]!.records.length;
 
     await settle();
     c = influxdCpu();
+    sys = influxdSys();
     t = performance.now();
     await writeAll(directBatches[m]!);
     const d = (performance.now() - t) / 1000;
     dir2.influxCpu += influxdCpu() - c;
+    dir2.influxSys += influxdSys() - sys;
     dir2.sec += d;
     dir2.records += minutes[m]!.records.length;
     rounds.push(`${Math.round(perMinute / v)}/${Math.round(perMinute / d)}`);
@@ -216,9 +222,9 @@ try {
   const count = async (db: string) => String((await writer.rows(`SELECT count("sent") FROM "${db}"."vipwatch"."probe"`))[0]?.count);
   console.log(`via gateway: ${via.records} records in ${via.sec.toFixed(2)} s; ${refused} posts refused with 503 and retried; `
     + `${writes} store writes of ${Math.round(written / Math.max(1, writes))} records on average; cpu: gateway+agents ${via.nodeCpu.toFixed(1)} s, `
-    + `influxd ${via.influxCpu.toFixed(1)} s; InfluxDB holds ${await count('vipwatch')} (with the warm-up)`);
+    + `influxd ${via.influxCpu.toFixed(1)} s (system ${via.influxSys.toFixed(1)} s); InfluxDB holds ${await count('vipwatch')} (with the warm-up)`);
   console.log(`direct: ${dir2.records} lines in batches of ${DIRECT_BATCH}, ${DIRECT_PARALLEL} at once, in ${dir2.sec.toFixed(2)} s (${directRetries} writes retried); `
-    + `cpu: influxd ${dir2.influxCpu.toFixed(1)} s; InfluxDB holds ${await count('direct')} (with the warm-up)`);
+    + `cpu: influxd ${dir2.influxCpu.toFixed(1)} s (system ${dir2.influxSys.toFixed(1)} s); InfluxDB holds ${await count('direct')} (with the warm-up)`);
   console.log(`per minute (via/direct results/s): ${rounds.join(', ')}`);
   writer.close();
   // What validation costs per record on these bodies: the shared zod schema vs the gateway's hand-written twin.

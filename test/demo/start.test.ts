@@ -84,9 +84,14 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
       const page = await get('/outbox');
       if (seen.alerted === null && rowsOf(page, 'open').some((r) => r.includes(`DC fault ${inc.dc}`))) seen.alerted = Date.now();
       if (seen.recovered === null && rowsOf(page, 'recovery').some((r) => r.includes(`DC fault ${inc.dc}`))) seen.recovered = Date.now();
+      // the messages are committed first and delivered just after: wait until every one of them is sent
+      if (seen.recovered !== null && seen.closed !== null) {
+        const dcRows = (kind: string) => rowsOf(page, kind).filter((r) => r.includes(`DC fault ${inc.dc}`));
+        return dcRows('recovery').length === dcRows('open').length && [...dcRows('open'), ...dcRows('recovery')].every((r) => r.includes('badge closed">sent'));
+      }
     }
-    return Object.values(seen).every((v) => v !== null);
-  }, 100_000 - (Date.now() - spawned), 'the DC fault to open, alert, close and send its recovery');
+    return false;
+  }, 100_000 - (Date.now() - spawned), 'the DC fault to open, alert, close and send its recovery messages');
 
   const start = Date.parse(inc.start);
   const sec = (ms: number | null) => ((ms! - start) / 1000).toFixed(1);
@@ -109,7 +114,7 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     assert.deepEqual(others.map((f) => f.id), []);
   });
 
-  await t.test('the spikes reached the board: exactly the spiking groups had a bad minute', async () => {
+  await t.test('the spikes reached the board: every spiking group had a bad minute, and no healthy group did', async () => {
     const board = await get('/board');
     const bad = new Set([...board.matchAll(/<td class="cell lv-[a-z]+" data-key="([^"]+)"[^>]*>[\s\S]*?<div class="strip">([\s\S]*?)<\/div><\/td>/g)]
       .filter((m) => m[2]!.includes('lv-bad')).map((m) => m[1]!));
@@ -118,7 +123,10 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     assert.ok(due.length >= 1, `at least one spike in the run (schedule: ${JSON.stringify(fleet.spikes.slice(0, 4))})`);
     for (const s of due) assert.ok(bad.has(s.group), `spike ${s.group} at ${s.at} shows as a bad minute on the board`);
     const scheduled = new Set(fleet.spikes.filter((s) => Date.parse(s.at) < now).map((s) => s.group));
-    assert.deepEqual([...bad].filter((g) => !scheduled.has(g)), [], 'only spiking groups have bad minutes');
+    // a group of the outage isps loses ~16% in the outage; agents that only started during the outage's first
+    // minute report part of it, which can tip the group's share of lost probes over the 20% "bad" line
+    const healthy = [...bad].filter((g) => !scheduled.has(g) && !inc.isps.includes(g.split('/')[1]!));
+    assert.deepEqual(healthy, [], 'only spiking groups (or the outage isps) have bad minutes');
   });
 
   await t.test('alert and recovery messages: one per audience, on the outbox page and as .eml files', async () => {
