@@ -12,7 +12,8 @@ import { Agent, type Scheduler } from '../agent.js';
 import { periodOf, systemClock, systemTimers, type Clock, type Timers } from '../clock.js';
 import { mixHash } from '../pacing.js';
 import { LatencyModel, type Spike } from './model.js';
-import { seededRandom, simMethods } from './probe.js';
+import { seededRandom } from '../../core/random.js';
+import { simMethods } from './probe.js';
 
 export interface SimFleetDeps {
   cfg: Config;

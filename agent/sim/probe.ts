@@ -6,17 +6,6 @@ import type { Clock } from '../clock.js';
 import type { ProbeMethod, ProbeTarget } from '../probes/method.js';
 import type { LatencyModel } from './model.js';
 
-/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
 
 export interface SimProbeDeps {
   model: LatencyModel;

@@ -2,7 +2,8 @@
 // leave and when 1% join. Last line: the figures.
 import { plan } from '../../gateway/plan.js';
 import type { Inventory } from '../../core/model.js';
-import { generateInventory, rng } from '../support/inventory-gen.js';
+import { seededRandom as rng } from '../../core/random.js';
+import { generateInventory } from '../support/inventory-gen.js';
 import { churn } from '../support/plan-rules.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 100_000);

@@ -3,17 +3,6 @@
 // slightly wrong, malformed or huge, and credentials that are right, wrong or someone else's.
 import { isoTime } from '../../analyzer/engine/episodes.js';
 
-/** mulberry32: a small, seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FuzzRequest {
   family: string;

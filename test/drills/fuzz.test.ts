@@ -15,7 +15,8 @@ import { demoInventory } from '../../core/demo.js';
 import { tokenFor } from '../../gateway/tokens.js';
 import { freePort } from '../support/ports.js';
 import { login } from '../web/harness.js';
-import { nextRequest, prng, type FuzzContext, type FuzzRequest } from './fuzz-cases.js';
+import { seededRandom as prng } from '../../core/random.js';
+import { nextRequest, type FuzzContext, type FuzzRequest } from './fuzz-cases.js';
 import { seedFaults, seedSeries } from './fuzz-seed.js';
 import { answers200, metricValue, ROOT, VipwatchProc } from './procs.js';
 

@@ -1,18 +1,8 @@
 // Seeded generators of inventories with many DC shapes, for planner tests and benchmarks.
 import { ISPS, PROVINCES } from '../../core/geo.js';
 import type { Inventory } from '../../core/model.js';
+import { seededRandom as rng } from '../../core/random.js';
 
-/** mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GenOptions {
   seed: number;

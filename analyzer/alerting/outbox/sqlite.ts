@@ -1,7 +1,6 @@
 // Outbox on SQLite (better-sqlite3): one file under dataDir; WAL, so a killed process loses no committed row.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { openSqlite } from '../../../core/store/sqlite/open.js';
 import type { PolicyState } from '../policy.js';
 import type { Delivery, NewDelivery, OutboxStore } from './store.js';
 
@@ -27,18 +26,13 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async init(): Promise<void> {
-    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
-    const db = new Database(this.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(`
+    this.db = openSqlite(this.file, `
       CREATE TABLE IF NOT EXISTS alert_state (k INTEGER PRIMARY KEY CHECK (k = 1), state TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS alert_outbox (
         id TEXT PRIMARY KEY, message_id TEXT NOT NULL, notifier TEXT NOT NULL, grp TEXT NOT NULL, ord TEXT NOT NULL,
         deliver_at INTEGER NOT NULL, message TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
         attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at INTEGER);
-      CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (status, deliver_at, next_attempt_at);`);
-    this.db = db;
+      CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (status, deliver_at, next_attempt_at);`, 'FULL');
   }
 
   async loadState(): Promise<PolicyState | null> {

@@ -1,8 +1,7 @@
 // The embedded admin store: one SQLite file under dataDir. Tables and columns mirror sql/001_init.sql (MySQL),
 // times are ISO text (they sort as text); each whitelist change and its audit row are one transaction.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { openSqlite } from './open.js';
 import type { Logger } from '../../log.js';
 import type { Business } from '../../model.js';
 import type {
@@ -68,12 +67,7 @@ export class SqliteAdminStore implements AdminStore {
 
   async init(): Promise<void> {
     if (this.db) return;
-    if (this.opts.file !== ':memory:') mkdirSync(dirname(this.opts.file), { recursive: true });
-    const db = new Database(this.opts.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(DDL);
-    this.db = db;
+    this.db = openSqlite(this.opts.file, DDL, 'FULL');
     this.opts.log.debug({ file: this.opts.file }, 'admin store (sqlite) ready');
   }
 

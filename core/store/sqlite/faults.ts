@@ -1,8 +1,7 @@
 // The embedded fault store: one SQLite file under dataDir. Every write is one transaction, so commitMinute leaves
 // either the whole minute (episodes, events, checkpoint) or the previous one.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { openSqlite } from './open.js';
 import type { Logger } from '../../log.js';
 import { episodeUid, type AnalyzerCheckpoint, type EpisodeEvent, type FaultQuery, type FaultStore, type StoredEpisode } from '../faults.js';
 import {
@@ -58,15 +57,9 @@ export class SqliteFaultStore implements FaultStore {
 
   async init(): Promise<void> {
     if (this.db) return;
-    if (this.opts.file !== ':memory:') mkdirSync(dirname(this.opts.file), { recursive: true });
-    const db = new Database(this.opts.file);
-    // WAL: readers (the web UI) never wait for the analyzer's minute commit. NORMAL sync still keeps every
-    // transaction atomic; a power cut may lose the last one, and the analyzer then replays that minute.
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(DDL);
-    this.db = db;
+    // NORMAL still keeps every transaction atomic; a power cut may lose the last one, and the analyzer then
+    // replays that minute from the previous checkpoint.
+    this.db = openSqlite(this.opts.file, DDL, 'NORMAL');
     this.opts.log.debug({ file: this.opts.file }, 'fault store (sqlite) ready');
   }
 

@@ -1,9 +1,8 @@
 // The embedded series store: one SQLite file under dataDir (WAL). A write is one transaction with synchronous=FULL,
 // so once write() resolves the records survive a crash or power cut; (ts, host, vip, method) is the key, so a re-write
 // replaces the row (idempotent ingest).
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { openSqlite } from './open.js';
 import type { Logger } from '../../log.js';
 import { lossPct, type Method } from '../../model.js';
 import { byMinuteGroup, byMinuteId, faultAnnotation, isoTs, sumLoss } from '../series-common.js';
@@ -65,14 +64,8 @@ export class SqliteSeriesStore implements SeriesStore {
 
   async init(): Promise<void> {
     if (this.db) return;
-    if (this.opts.file !== ':memory:') mkdirSync(dirname(this.opts.file), { recursive: true });
-    const db = this.guard(() => new Database(this.opts.file));
-    db.pragma('journal_mode = WAL');
-    // FULL: the WAL is synced at each commit, so an acknowledged batch is on disk (the gateway's 200 promises that).
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(DDL);
-    this.db = db;
+    // FULL: an acknowledged batch is on disk (the gateway's 200 promises that).
+    this.db = this.guard(() => openSqlite(this.opts.file, DDL, 'FULL'));
     this.opts.log.debug({ file: this.opts.file }, 'series store (sqlite) ready');
   }
 
