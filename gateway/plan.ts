@@ -26,19 +26,25 @@ export function dcShares(hostCounts: number[], vips: number, r: number): number[
   }
 }
 
-/** The `limit` best hosts of one VIP (best first, ties to the lower index): the planner's hot loop. */
-function topHosts(hostHash: Uint32Array, vipHash: number, limit: number): Int32Array {
+/** The `limit` best hosts of one VIP (best first, ties to the lower index): the planner's hot loop (every VIP x
+ *  every host of its group). Scores are compared as int32 with the top bit flipped, which orders them exactly as
+ *  the unsigned hash values but keeps V8 on small integers. */
+function topHosts(hostHash: Int32Array, vipHash: number, limit: number): Int32Array {
   const best = new Int32Array(limit);
-  const bestS = new Float64Array(limit).fill(-1);
+  const bestS = new Int32Array(limit);
   let n = 0;
+  let worst = 0;
   for (let b = 0; b < hostHash.length; b++) {
     let x = hostHash[b]! ^ vipHash;
     x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b); x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35); x ^= x >>> 16;
-    const s = x >>> 0;
-    if (n === limit && s <= bestS[n - 1]!) continue;
+    const s = x ^ 0x80000000;
+    if (n === limit) {
+      if (s <= worst) continue;
+    }
     let i = n < limit ? n++ : n - 1;
     while (i > 0 && bestS[i - 1]! < s) { best[i] = best[i - 1]!; bestS[i] = bestS[i - 1]!; i--; }
     best[i] = b; bestS[i] = s;
+    worst = bestS[n - 1]!;
   }
   return best.subarray(0, n);
 }
@@ -71,7 +77,7 @@ function planGroup(hosts: GroupHost[], dcCount: number, vipHash: Uint32Array, K:
   for (const h of hosts) counts[h.dc]!++;
   const r = Math.min(K, dcCount);
   const share = dcShares(counts, vipHash.length, r);
-  const hostHash = Uint32Array.from(hosts, (h) => h.hash);
+  const hostHash = Int32Array.from(hosts, (h) => h.hash | 0);
   const classOf = Int32Array.from(hosts, (h) => h.dc);
   const cap = hostCaps(hosts, counts, share);
   const score = (v: number, b: number) => fmix32(hostHash[b]! ^ vipHash[v]!);
