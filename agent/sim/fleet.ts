@@ -7,7 +7,6 @@ import { Gauge, Registry } from 'prom-client';
 import type { Catalog } from '../../core/catalog.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import { tokenFor } from '../../gateway/tokens.js';
 import { Agent, type Scheduler } from '../agent.js';
 import { periodOf, systemClock, systemTimers, type Clock, type Timers } from '../clock.js';
 import { mixHash } from '../pacing.js';
@@ -18,8 +17,8 @@ import { simMethods } from './probe.js';
 export interface SimFleetDeps {
   cfg: Config;
   catalog: Catalog;
-  /** the gateway secret: each agent gets tokenFor(secret, host) */
-  secret: string;
+  /** each simulated host's agent token (issued by the gateway it reports to) */
+  tokenOf: (host: string) => string;
   log: Logger;
   /** fleet-level metrics go here; each agent keeps its own metrics on a private registry */
   registry: Registry;
@@ -99,7 +98,7 @@ export class SimFleet {
       const agent = new Agent({
         cfg: { ...cfg, agent: { ...cfg.agent, dir: simHostDir(cfg.dataDir, host) } },
         gatewayUrl,
-        token: tokenFor(this.#d.secret, host),
+        token: this.#d.tokenOf(host),
         methods: simMethods({ model: this.model, host, clock: this.#clock, minuteOf: (ms) => this.minuteOf(ms), random }),
         clock: this.#clock,
         timers: this.#d.timers ?? systemTimers,

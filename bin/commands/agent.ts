@@ -6,10 +6,7 @@ import { Agent } from '../../agent/agent.js';
 import { systemClock, systemTimers } from '../../agent/clock.js';
 import { availableMethods, closeMethods } from '../../agent/methods.js';
 import type { Command } from '../command.js';
-
-const untilSignal = () => new Promise<string>((resolve) => {
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
-});
+import { untilSignal } from '../lifecycle.js';
 
 export const agentCommand: Command = {
   usage: 'vipwatch agent --gateway URL --token TOKEN [--config FILE]   (token: `vipwatch token HOST` on the gateway)',

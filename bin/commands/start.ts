@@ -11,6 +11,7 @@ import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
+import { tokenFor } from '../../gateway/tokens.js';
 import { mountGateway } from '../../gateway/compose.js';
 import { mountWeb } from '../../web/compose.js';
 import type { Command } from '../command.js';
@@ -43,7 +44,7 @@ export const startCommand: Command = {
     const gw = mountGateway(app, cfg, log, registry, { series, checks });
     const catalog = gw.state.current.catalog;
     // built before anything listens, so a bad sim section stops the start with a clear error
-    const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, secret: gw.secret, log, registry, source: source ? `${source} (+ environment)` : 'environment' }) : null;
+    const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, tokenOf: (host) => tokenFor(gw.secret, host), log, registry, source: source ? `${source} (+ environment)` : 'environment' }) : null;
     const analyzer = await startAnalyzer({ cfg, log, registry, catalog, series, faults, admin, source, outbox });
     const web = await mountWeb(app, { admin, faults, series, catalog: () => gw.state.current.catalog, config: cfg, log, registry, outbox, now: Date.now });
     finishApp(app, log);
