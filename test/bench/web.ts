@@ -1,10 +1,10 @@
 // Page and API response times with the real SQLite stores and 15 minutes of the demo inventory's records
-// (every VIP from every province x ISP group each minute). Run: node --import tsx test/web/pages-bench.ts
+// (every VIP from every province x ISP group each minute). Run: npm run bench:web
 // Prints one line per path, then a summary on the last line.
 import { buildCatalog } from '../../core/catalog.js';
 import { demoInventory } from '../../core/demo.js';
 import type { StoredRecord } from '../../core/store/series.js';
-import { ADMIN, login, startWeb } from './harness.js';
+import { ADMIN, login, startWeb } from '../web/harness.js';
 
 const MIN = 60_000, RUNS = 20;
 const w = await startWeb();
