@@ -1,8 +1,7 @@
 // The replay's whitelist file: {"entries":[{"vip":"203.0.113.10"},{"dc":"bj-zw"},{"business":"search","until":"...","reason":"..."}]}
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ValidationError, show, type Problem } from '../core/errors.js';
+import { ValidationError, readInputFile, show, type Problem } from '../core/errors.js';
 import type { WhitelistEntry } from '../core/model.js';
 import type { StoredWhitelistEntry } from '../core/store/admin.js';
 
@@ -41,13 +40,7 @@ export function parseWhitelist(text: string, file: string): WhitelistEntry[] {
 }
 
 export function loadWhitelist(file: string): WhitelistEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ValidationError([{ file, message: `cannot read: ${(e as Error).message}` }]);
-  }
-  return parseWhitelist(text, file);
+  return parseWhitelist(readInputFile(file), file);
 }
 
 /** Admin-store entries in the engine's shape (nulls dropped). */

@@ -1,4 +1,5 @@
 // Errors that carry every problem found at once, each naming file, entry and field.
+import { readFileSync } from 'node:fs';
 
 export interface Problem { file: string; entry?: string; field?: string; message: string }
 
@@ -9,6 +10,15 @@ export class ValidationError extends Error {
   constructor(readonly problems: Problem[]) {
     super(problems.map(formatProblem).join('\n'));
     this.name = 'ValidationError';
+  }
+}
+
+/** Reads a user-supplied file; a failure is a ValidationError naming the file (not a stack trace). */
+export function readInputFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ValidationError([{ file, message: `cannot read: ${(e as Error).message}` }]);
   }
 }
 

@@ -1,9 +1,8 @@
 // Loads and validates an inventory file (YAML or JSON; the same shape), reporting every bad entry at once.
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ISPS, PROVINCE_IDS } from './geo.js';
-import { ValidationError, show, type Problem } from './errors.js';
+import { ValidationError, readInputFile, show, type Problem } from './errors.js';
 import type { Inventory } from './model.js';
 
 const id = z.string().trim().min(1);
@@ -107,11 +106,5 @@ export function parseInventoryText(text: string, file: string): Inventory {
 }
 
 export function loadInventory(file: string): Inventory {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ValidationError([{ file, message: `cannot read: ${(e as Error).message}` }]);
-  }
-  return parseInventoryText(text, file);
+  return parseInventoryText(readInputFile(file), file);
 }

@@ -16,22 +16,21 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deepMerge, envOverrides, parseConfig } from '../../core/config.js';
+import { deepMerge, envOverrides } from '../../core/config.js';
 import { demoInventory } from '../../core/demo.js';
-import { createHttpApp, finishApp, listen } from '../../core/http.js';
-import { createLogger } from '../../core/log.js';
-import { createRegistry } from '../../core/metrics.js';
 import type { ResultRecord } from '../../core/model.js';
 import { InfluxClient } from '../../core/store/influx/client.js';
 import { ProbeLineRenderer } from '../../core/store/influx/lines.js';
 import { InfluxSeriesStore } from '../../core/store/influx/series.js';
 import { StoreUnavailableError, type StoredRecord } from '../../core/store/series.js';
-import { mountGateway, type Gateway } from '../../gateway/compose.js';
+import type { Gateway } from '../../gateway/compose.js';
 import type { BodyValidator } from '../../gateway/results-check.js';
 import { fastValidator } from '../../gateway/results-validate.js';
 import { tokenFor } from '../../gateway/tokens.js';
 import { schemaValidator } from '../ingest/schema-validator.js';
 import { startInfluxd, type Influxd } from '../support/influxd.js';
+import { startGateway } from '../ingest/harness.js';
+import { createLogger } from '../../core/log.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 3);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 48);
@@ -107,19 +106,13 @@ try {
   const invFile = join(dir, 'inventory.json');
   writeFileSync(invFile, JSON.stringify(inventory));
   // VIPWATCH_INGEST__BATCH_RECORDS=... and the like tune the gateway as they would a real one
-  const cfg = parseConfig(deepMerge({
-    secret: 'bench-secret-0123456789', dataDir: dir, inventory: invFile, logLevel: 'warn',
+  const gateway = await startGateway(deepMerge({
+    secret: 'bench-secret-0123456789', inventory: invFile, logLevel: 'warn',
     series: { backend: 'influx', influx: { url: influxd.url, database: 'vipwatch' } },
-  }, envOverrides(process.env)), 'bench (+ environment)');
-  const log = createLogger(cfg.logLevel, 'gateway');
-  const registry = createRegistry();
-  const checks = {};
-  const app = createHttpApp(log, registry, checks);
-  const gw = mountGateway(app, cfg, log, registry, { checks });
-  finishApp(app, log);
-  const server = await listen(app, 0, '127.0.0.1');
-  stopGateway = async () => { await server.close(); await gw.stop(); };
-  const url = `http://127.0.0.1:${server.port}/api/v1/results`;
+  }, envOverrides(process.env)));
+  const { gw, cfg, registry } = gateway;
+  stopGateway = gateway.close;
+  const url = `${gateway.url}/api/v1/results`;
   while (!(await gw.series.ping())) await sleep(50);
 
   const minutes = fleetMinutes(gw, cfg.secret!, MINUTES + 1);
@@ -156,7 +149,7 @@ try {
     for (let i = 0; i < lines.length; i += DIRECT_BATCH) out.push(lines.slice(i, i + DIRECT_BATCH).join('\n'));
     return out;
   });
-  const direct = new InfluxSeriesStore({ ...cfg.series.influx, url: influxd.url, database: 'direct', minuteSec: 60, log });
+  const direct = new InfluxSeriesStore({ ...cfg.series.influx, url: influxd.url, database: 'direct', minuteSec: 60, log: createLogger(cfg.logLevel, 'bench') });
   await direct.init();
   await direct.close();
   const writer = new InfluxClient({ url: influxd.url, database: 'direct' });
