@@ -9,9 +9,11 @@ import type { Logger } from '../core/log.js';
 import type { Method } from '../core/model.js';
 import type { Clock, Timers } from './clock.js';
 import { ProbeEngine, type MinuteBatch } from './engine.js';
+import { JobRunner } from './jobs.js';
 import { agentMetrics, type AgentMetrics } from './metrics.js';
 import { probesPerMinute } from './pacing.js';
 import type { ProbeMethod } from './probes/method.js';
+import type { PathProbe } from './probes/traceroute.js';
 import { Reporter } from './reporter.js';
 import { Spool } from './spool.js';
 import { pullCron, TaskSource } from './tasks.js';
@@ -29,6 +31,8 @@ export interface AgentDeps {
   gatewayUrl: string;
   token: string;
   methods: Partial<Record<Method, ProbeMethod>>;
+  /** path methods for on-demand jobs (traceroute); absent: such jobs are not run */
+  paths?: Partial<Record<PathProbe['name'], PathProbe>>;
   clock: Clock;
   timers: Timers;
   log: Logger;
@@ -46,6 +50,8 @@ export class Agent {
   readonly tasks: TaskSource;
   readonly reporter: Reporter;
   readonly engine: ProbeEngine;
+  /** on-demand jobs from the gateway (long poll), beside the hourly task pull */
+  readonly jobs: JobRunner;
   readonly #submits = new Set<Promise<void>>();
   #job: { cancel(): void } | null = null;
   #timers = new Set<unknown>();
@@ -69,6 +75,10 @@ export class Agent {
       methods: deps.methods, clock, timers, log, metrics: this.metrics, minuteMs: cfg.minuteSec * 1000,
       timeoutMs: a.timeoutMs, maxProbesPerSec: a.maxProbesPerSec, tickMs: a.tickMs, onMinute: (b) => this.#onMinute(b),
     });
+    this.jobs = new JobRunner({
+      gatewayUrl: deps.gatewayUrl, token: deps.token, methods: deps.methods, paths: deps.paths ?? {}, clock, timers, log, registry: deps.registry,
+      maxJobs: a.maxJobs, probesPerSec: a.jobProbesPerSec, waitSec: a.jobWaitSec, postTimeoutMs: a.postTimeoutMs, random: deps.random,
+    });
   }
 
   async start(): Promise<void> {
@@ -86,6 +96,7 @@ export class Agent {
     log.info({ gateway: this.#d.gatewayUrl, pullCron: cron, minuteSec: cfg.minuteSec }, 'agent started');
     this.#every(Math.min(60_000, cfg.minuteSec * 1000), () => this.apply());
     this.reporter.kick();
+    this.jobs.start();
   }
 
   /** Pulls the task list now; after a failure the next try comes pullRetrySec later (with jitter), not an hour later. */
@@ -138,7 +149,7 @@ export class Agent {
     this.#job?.cancel();
     for (const t of this.#timers) this.#d.timers.clearTimeout(t);
     this.#timers.clear();
-    await this.engine.stop();
+    await Promise.all([this.engine.stop(), this.jobs.stop()]);
     await Promise.all([...this.#submits]);
     await this.reporter.stop();
   }

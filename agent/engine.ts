@@ -5,7 +5,7 @@ import type { Method, ResultRecord, Target } from '../core/model.js';
 import { periodOf, type Clock, type Timers } from './clock.js';
 import type { AgentMetrics } from './metrics.js';
 import { PhasePlan, TokenBucket } from './pacing.js';
-import type { ProbeMethod, ProbeTarget } from './probes/method.js';
+import type { ProbeMethod, ProbeReply, ProbeTarget } from './probes/method.js';
 import { Tally } from './tally.js';
 
 export interface MinuteBatch { host: string; start: number; records: ResultRecord[] }
@@ -29,7 +29,7 @@ export interface EngineDeps {
 }
 
 /** Where a task-list target's probes go: its address, port (tcp) or URL (http). */
-export const probeTargetOf = (t: Target): ProbeTarget => ({ address: t.vip, port: t.port, url: t.url });
+export const probeTargetOf = (t: Target): ProbeTarget => ({ address: t.vip, port: t.port, url: t.url, expectStatus: t.expectStatus, bodyPattern: t.bodyPattern });
 
 export class ProbeEngine {
   readonly #d: EngineDeps;
@@ -115,8 +115,8 @@ export class ProbeEngine {
     const minute = periodOf(now, this.#d.minuteMs);
     const done = this.#tally.sent(minute, target.vip, target.method);
     this.#inFlight++;
-    const settle = (rtt: number | null) => {
-      done(rtt);
+    const settle = (reply: ProbeReply) => {
+      done(reply);
       if (--this.#inFlight === 0) this.#idle?.();
       // a minute still under way is flushed by the ticks; only a late reply may complete an ended one
       const t = this.#d.clock.now();

@@ -2,7 +2,7 @@
 // out and reported plainly, so the agent still probes the targets the others can reach.
 import type { Logger } from '../core/log.js';
 import type { Method } from '../core/model.js';
-import { probeMethods, ProbeUnavailableError, type ProbeMethod } from './probes/index.js';
+import { pathMethods, probeMethods, ProbeUnavailableError, type PathProbe, type ProbeMethod } from './probes/index.js';
 
 export interface AvailableMethods {
   methods: Partial<Record<Method, ProbeMethod>>;
@@ -29,3 +29,17 @@ export function availableMethods(log: Logger, only?: Method[]): AvailableMethods
 export const closeMethods = async (m: AvailableMethods): Promise<void> => {
   await Promise.all(Object.values(m.methods).map((p) => p.close()));
 };
+
+/** The path methods (traceroute) this machine can run; one it cannot is left out and reported, like above. */
+export function availablePaths(log: Logger): Partial<Record<PathProbe['name'], PathProbe>> {
+  const out: Partial<Record<PathProbe['name'], PathProbe>> = {};
+  for (const [name, make] of Object.entries(pathMethods) as [PathProbe['name'], () => PathProbe][]) {
+    try {
+      out[name] = make();
+    } catch (e) {
+      if (!(e instanceof ProbeUnavailableError)) throw e;
+      log.error({ method: name }, e.message);
+    }
+  }
+  return out;
+}

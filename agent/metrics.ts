@@ -1,4 +1,5 @@
-// The agent's Prometheus metrics, on the registry it is given.
+// The agent's Prometheus metrics, on the registry it is given, and the small server that shows them.
+import { createServer } from 'node:http';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export function agentMetrics(registry: Registry) {
@@ -19,3 +20,34 @@ export function agentMetrics(registry: Registry) {
 }
 
 export type AgentMetrics = ReturnType<typeof agentMetrics>;
+
+/**
+ * Serves /metrics and /healthz on node:http: two fixed routes need no web framework, and express would be most of
+ * the agent package's size and memory. Resolves once listening (port 0 picks a free one).
+ */
+export async function serveMetrics(registry: Registry, port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => { res.writeHead(200, { 'Content-Type': registry.contentType }).end(text); },
+        (e: Error) => { res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`metrics: ${e.message}\n`); },
+      );
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
+    } else {
+      res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"not found"}');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+  });
+  const addr = server.address();
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : port,
+    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}

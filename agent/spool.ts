@@ -35,7 +35,7 @@ export class Spool {
   constructor(deps: SpoolDeps) { this.#d = deps; }
 
   async init(): Promise<void> {
-    await mkdir(this.#d.dir, { recursive: true });
+    await mkdir(this.#d.dir, { recursive: true, mode: 0o700 });
     const all = await readdir(this.#d.dir);
     for (const f of all.filter((f) => f.startsWith('.tmp-'))) await unlink(join(this.#d.dir, f)).catch(() => {});
     const strangers = all.filter((f) => f.endsWith('.json') && !NAME.test(f));
@@ -51,7 +51,7 @@ export class Spool {
   async add(minute: number, body: ResultsBody): Promise<string> {
     const name = `${pad(minute, 15)}-${pad(this.#d.clock.now(), 15)}-${pad(this.#seq++ % 1_000_000, 6)}-n${body.results.length}.json`;
     const tmp = join(this.#d.dir, `.tmp-${name}`);
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(JSON.stringify(body));
       await fh.sync();
@@ -118,7 +118,7 @@ export class Spool {
 
   async #setAside(name: string, sub: 'corrupt' | 'rejected', why: string): Promise<void> {
     const dir = join(this.#d.dir, sub);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     await rename(join(this.#d.dir, name), join(dir, name)).catch(() => {});
     this.#forget(name);
     if (sub === 'corrupt') this.#d.metrics.spoolCorrupt.inc();

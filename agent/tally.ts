@@ -2,8 +2,12 @@
 // A minute is complete once it has ended and none of its probes is still in flight.
 import type { Method, ResultRecord } from '../core/model.js';
 import { isoSeconds } from './clock.js';
+import type { HttpObservation, ProbeReply } from './probes/method.js';
 
-interface Acc { vip: string; method: Method; sent: number; recv: number; min: number; max: number; sum: number }
+interface Acc { vip: string; method: Method; sent: number; recv: number; min: number; max: number; sum: number; http?: HttpAcc }
+
+/** An http target's minute: the last status, phase sums over the responses, body mismatches, the fewest cert days. */
+interface HttpAcc { n: number; status: number; dns: number; connect: number; tls: number; tlsN: number; firstByte: number; total: number; mismatch: number; certDays?: number }
 
 interface MinuteTally { start: number; pending: number; byTarget: Map<string, Acc> }
 
@@ -14,7 +18,7 @@ export class Tally {
   readonly #minutes = new Map<number, MinuteTally>();
 
   /** Counts one probe sent in the minute starting at minuteStart; call the returned function with its outcome. */
-  sent(minuteStart: number, vip: string, method: Method): (rtt: number | null) => void {
+  sent(minuteStart: number, vip: string, method: Method): (reply: ProbeReply) => void {
     let m = this.#minutes.get(minuteStart);
     if (!m) this.#minutes.set(minuteStart, (m = { start: minuteStart, pending: 0, byTarget: new Map() }));
     const key = `${method} ${vip}`;
@@ -25,10 +29,16 @@ export class Tally {
     const minute = m;
     const a = acc;
     let settled = false;
-    return (rtt) => {
+    return (reply) => {
       if (settled) return;
       settled = true;
       minute.pending--;
+      let rtt: number | null;
+      if (reply === null || typeof reply === 'number') rtt = reply;
+      else {
+        rtt = reply.rtt;
+        addHttp(a, reply.http);
+      }
       if (rtt === null) return;
       a.recv++;
       a.sum += rtt;
@@ -55,8 +65,35 @@ export class Tally {
   }
 }
 
+function addHttp(a: Acc, o: HttpObservation): void {
+  const h = (a.http ??= { n: 0, status: 0, dns: 0, connect: 0, tls: 0, tlsN: 0, firstByte: 0, total: 0, mismatch: 0 });
+  h.n++;
+  h.status = o.status;
+  h.dns += o.dnsMs;
+  h.connect += o.connectMs;
+  if (o.tlsMs !== undefined) { h.tls += o.tlsMs; h.tlsN++; }
+  h.firstByte += o.firstByteMs;
+  h.total += o.totalMs;
+  if (o.bodyMismatch) h.mismatch++;
+  if (o.certDaysLeft !== undefined && !(h.certDays! <= o.certDaysLeft)) h.certDays = o.certDaysLeft;
+}
+
+/** The record's http fields: means over the minute's responses, in ms from the start of a probe (core/records.ts). */
+function httpFields(h: HttpAcc): Partial<ResultRecord> {
+  return {
+    httpStatus: h.status,
+    httpDnsMs: us(h.dns / h.n),
+    httpConnectMs: us(h.connect / h.n),
+    ...(h.tlsN ? { httpTlsMs: us(h.tls / h.tlsN) } : {}),
+    httpFirstByteMs: us(h.firstByte / h.n),
+    httpTotalMs: us(h.total / h.n),
+    ...(h.mismatch ? { httpBodyMismatch: h.mismatch } : {}),
+    ...(h.certDays !== undefined ? { certDaysLeft: h.certDays } : {}),
+  };
+}
+
 function toRecord(start: number, host: string, a: Acc): ResultRecord {
-  const r: ResultRecord = { ts: isoSeconds(start), host, vip: a.vip, method: a.method, sent: a.sent, recv: a.recv };
+  const r: ResultRecord = { ts: isoSeconds(start), host, vip: a.vip, method: a.method, sent: a.sent, recv: a.recv, ...(a.http ? httpFields(a.http) : {}) };
   if (a.recv === 0) return r;
   const min = us(a.min);
   const max = us(a.max);

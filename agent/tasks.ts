@@ -18,6 +18,8 @@ const taskListSchema = z.object({
     method: z.enum(METHODS),
     port: z.number().int().min(1).max(65535).optional(),
     url: z.string().url().optional(),
+    expectStatus: z.array(z.union([z.number().int(), z.string()])).optional(),
+    bodyPattern: z.string().optional(),
   }).refine((t) => t.method !== 'tcp' || t.port !== undefined, 'a tcp target needs a port')
     .refine((t) => t.method !== 'http' || t.url !== undefined, 'an http target needs a url')),
 });
@@ -104,9 +106,9 @@ export class TaskSource {
   }
 
   async #save(): Promise<void> {
-    await mkdir(dirname(this.#d.file), { recursive: true });
+    await mkdir(dirname(this.#d.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.#d.file}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.#cached));
+    await writeFile(tmp, JSON.stringify(this.#cached), { mode: 0o600 });
     await rename(tmp, this.#d.file);
   }
 }

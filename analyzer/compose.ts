@@ -10,7 +10,7 @@ import { createAlerter, type Alerter } from './alerting/index.js';
 import { Engine } from './engine/engine.js';
 import { LiveAnalyzer } from './live.js';
 import type { OutboxStore } from './alerting/outbox/store.js';
-import { storedToEntries } from './whitelist-file.js';
+import { toWhitelistEntry } from '../core/whitelist.js';
 
 export interface AnalyzerParts {
   cfg: Config;
@@ -41,7 +41,7 @@ export async function startAnalyzer(p: AnalyzerParts): Promise<RunningAnalyzer> 
   const alerter = await createAlerter({ config: cfg, catalog: p.catalog, log, registry: p.registry, businesses: await p.admin.businesses(), source: p.source, now: p.now, store: p.outbox });
   const live = new LiveAnalyzer({
     engine, series: p.series, faults: p.faults, log, registry: p.registry, graceSec: cfg.analyzer.graceSec, now: p.now,
-    whitelist: async (minute) => storedToEntries(await p.admin.listWhitelist({ now: new Date(minute).toISOString() })),
+    whitelist: async (minute) => (await p.admin.listWhitelist({ now: new Date(minute).toISOString() })).map(toWhitelistEntry),
     // alerting sees each minute before it is committed, so a crash in between neither loses nor repeats a message
     listeners: [(minute, transitions) => alerter.onMinute(minute, transitions).then(() => undefined)],
   });

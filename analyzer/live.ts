@@ -74,18 +74,38 @@ export class LiveAnalyzer {
   private async resume(): Promise<void> {
     const cp = await this.d.faults.checkpoint();
     if (cp) {
-      const { state, historiesKept } = this.d.engine.restore(cp.state);
+      const { state, historiesKept, baselineKept } = this.d.engine.restore(cp.state);
       if (!historiesKept) this.d.log.warn({ minute: isoTime(cp.minute) }, 'checkpoint from another inventory: open faults kept, smoothing histories start afresh');
       this.state = state;
       this.state.minute = cp.minute;
       this.next = cp.minute + this.minuteMs;
       this.d.log.info({ checkpoint: isoTime(cp.minute), next: isoTime(this.next) }, 'analyzer resumes after its checkpoint');
+      if (!baselineKept) await this.rebuildBaselines(this.next);
     } else {
       // A first start: begin a smoothing window back, so a fault already under way is seen at once.
       this.state = this.d.engine.initialState();
       this.next = this.lastDue() - (this.d.engine.rules.smoothWindow - 1) * this.minuteMs;
       this.d.log.info({ first: isoTime(this.next) }, 'analyzer starts without a checkpoint');
+      await this.rebuildBaselines(this.next);
     }
+  }
+
+  /**
+   * Latency baselines without a checkpoint to resume them from: reads back baselineMinutes (plus the smoothing
+   * window) of records from the series store, a minute at a time, and feeds them to the baselines only.
+   */
+  private async rebuildBaselines(next: number): Promise<void> {
+    const { engine, series } = this.d;
+    const minutes = engine.rules.baselineMinutes + engine.rules.smoothWindow;
+    const warm = engine.warmer(this.state!);
+    const t0 = performance.now();
+    let records = 0;
+    for (let m = next - minutes * this.minuteMs; m < next; m += this.minuteMs) {
+      const { batch } = batchFromRecords(engine.topo, await series.readRange(m, m + this.minuteMs));
+      warm(m, batch);
+      records += batch.length;
+    }
+    this.d.log.info({ from: isoTime(next - minutes * this.minuteMs), minutes, records, ms: Math.round(performance.now() - t0) }, 'latency baselines rebuilt from the series store');
   }
 
   /** Evaluates one minute and commits it. */

@@ -38,7 +38,7 @@ export function* replayMinutes(engine: Engine, loaded: LoadedResults, whitelist:
   }
 }
 
-/** Folds transitions into episodes (the last word on each), ordered by start, rule order, key. */
+/** Folds transitions into episodes (the last word on each), ordered by start, rule order, key, then loss before latency. */
 export class EpisodeCollector {
   private readonly byUid = new Map<string, FaultEpisode>();
   add(transitions: readonly FaultTransition[]): void {
@@ -46,7 +46,7 @@ export class EpisodeCollector {
   }
   episodes(): FaultEpisode[] {
     return [...this.byUid.values()].sort((a, b) =>
-      a.start.localeCompare(b.start) || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.key.localeCompare(b.key));
+      a.start.localeCompare(b.start) || TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.key.localeCompare(b.key) || a.id.localeCompare(b.id));
   }
 }
 

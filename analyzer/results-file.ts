@@ -1,11 +1,15 @@
 // Reads a replay file (JSON Lines of result records, any order) into per-minute batches of integer ids.
-// Streams the file in chunks (replay files can exceed the largest string V8 can hold) and checks every line;
-// bad lines are reported all together, each with file, line number, field and value.
+// Streams the file in chunks (replay files can exceed the largest string V8 can hold). Each line is checked against
+// the result-record contract (core/records.ts): the fast path scans the line's bytes (record-scan.ts) and checks its
+// fields with the contract's fast check; a line it cannot take is parsed with JSON.parse and checked the same way;
+// a refused line gets the schema's own words. Bad lines are reported all together (the first MAX_PROBLEMS problems),
+// each with file, line number, field and value.
 import { open } from 'node:fs/promises';
 import { ValidationError, show, type Problem } from '../core/errors.js';
-import { METHODS } from '../core/model.js';
+import { isValidRecord, recordProblems, validFields } from '../core/records.js';
 import { BatchBuilder, type MinuteBatch } from './engine/batch.js';
 import type { Topology } from './engine/topology.js';
+import { RecordScanner } from './record-scan.js';
 
 export interface LoadedResults {
   /** minute (ms) -> that minute's records */
@@ -16,85 +20,89 @@ export interface LoadedResults {
 }
 
 const MAX_PROBLEMS = 20;
-const METHOD_SET: ReadonlySet<unknown> = new Set(METHODS);
-const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
-const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
-const isMs = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isFinite(x) && x >= 0);
+const CHUNK = 8 << 20;
 
 export async function loadResults(file: string, topo: Topology, minuteMs: number): Promise<LoadedResults> {
   const builders = new Map<number, BatchBuilder>();
   const problems: Problem[] = [];
+  const scanner = new RecordScanner();
   let badLines = 0;
   let records = 0;
   let lineNo = 0;
   let lastTs = '';
-  let lastMinute = NaN;
   let current: BatchBuilder | undefined;
 
-  let ok = true;
-  const fail = (field: string, message: string, value?: unknown) => {
-    ok = false;
-    if (problems.length < MAX_PROBLEMS) problems.push({ file, entry: `line ${lineNo}`, field, message: `${message} (${value === undefined ? 'missing' : `value ${show(value)}`})` });
+  const bad = (field: string, message: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ file, entry: `line ${lineNo}`, field, message });
   };
-  const line = (text: string) => {
-    lineNo++;
-    if (text.length === 0) return;
-    let o: Record<string, unknown>;
+  const add = (host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined) => {
+    const h = topo.hostIndex.get(host);
+    const v = topo.vipIndex.get(vip);
+    if (h === undefined || v === undefined) {
+      badLines++;
+      if (h === undefined) bad('host', `unknown host (not in the inventory) (value ${show(host)})`);
+      if (v === undefined) bad('vip', `unknown VIP (not in the inventory) (value ${show(vip)})`);
+      return;
+    }
+    if (ts !== lastTs) {
+      const minute = Math.floor(Date.parse(ts) / minuteMs) * minuteMs;
+      lastTs = ts;
+      current = builders.get(minute);
+      if (!current) builders.set(minute, (current = new BatchBuilder(4096)));
+    }
+    current!.push(h, v, (100 * (sent - recv)) / sent, recv > 0 ? rttAvg : NaN);
+    records++;
+  };
+  /** A line the scanner did not take: JSON.parse, the same check, and the schema's words when it fails. */
+  const slow = (text: string) => {
+    let o: unknown;
     try {
-      o = JSON.parse(text) as Record<string, unknown>;
+      o = JSON.parse(text);
     } catch (e) {
       if (text.trim() === '') return; // a blank line
       badLines++;
-      fail('(line)', `not JSON: ${(e as Error).message}`, text);
+      bad('(line)', `not JSON: ${(e as Error).message} (value ${show(text)})`);
       return;
     }
-    ok = true;
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) { badLines++; fail('(line)', 'expected a JSON object', o); return; }
-    const { ts, host, vip, sent, recv } = o;
-    if (ts !== lastTs) {
-      const ms = typeof ts === 'string' && TS.test(ts) ? Date.parse(ts) : NaN;
-      if (Number.isNaN(ms)) { fail('ts', 'expected an ISO UTC time like 2026-11-23T14:05:00Z', ts); }
-      else {
-        lastTs = ts as string;
-        lastMinute = Math.floor(ms / minuteMs) * minuteMs;
-        current = builders.get(lastMinute);
-        if (!current) builders.set(lastMinute, (current = new BatchBuilder(4096)));
-      }
+    if (isValidRecord(o)) return add(o.host, o.vip, o.ts, o.sent, o.recv, o.rttAvg);
+    badLines++;
+    for (const p of recordProblems(o)) bad(p.field, p.message);
+  };
+  const line = (buf: Buffer, start: number, end: number) => {
+    lineNo++;
+    if (start === end) return;
+    const s = scanner;
+    if (!s.scan(buf, start, end)) return slow(buf.toString('utf8', start, end));
+    if (validFields(s.ts, s.host, s.vip, s.method, s.sent, s.recv, s.rttMin, s.rttAvg, s.rttMax)) {
+      return add(s.host!, s.vip!, s.ts!, s.sent!, s.recv!, s.rttAvg);
     }
-    const h = typeof host === 'string' ? topo.hostIndex.get(host) : undefined;
-    if (h === undefined) fail('host', typeof host === 'string' ? 'unknown host (not in the inventory)' : 'expected a host id', host);
-    const v = typeof vip === 'string' ? topo.vipIndex.get(vip) : undefined;
-    if (v === undefined) fail('vip', typeof vip === 'string' ? 'unknown VIP (not in the inventory)' : 'expected a VIP address', vip);
-    if (o.method !== undefined && !METHOD_SET.has(o.method)) fail('method', `expected one of ${METHODS.join(', ')}`, o.method);
-    if (!isCount(sent) || sent < 1) fail('sent', 'expected an integer >= 1', sent);
-    if (!isCount(recv) || recv < 0 || (isCount(sent) && recv > sent)) fail('recv', 'expected an integer between 0 and sent', recv);
-    if (!isMs(o.rttMin)) fail('rttMin', 'expected milliseconds (a number >= 0)', o.rttMin);
-    if (!isMs(o.rttAvg)) fail('rttAvg', 'expected milliseconds (a number >= 0)', o.rttAvg);
-    if (!isMs(o.rttMax)) fail('rttMax', 'expected milliseconds (a number >= 0)', o.rttMax);
-    if (!ok) {
-      badLines++;
-      return;
-    }
-    current!.push(h!, v!, (100 * ((sent as number) - (recv as number))) / (sent as number));
-    records++;
+    slow(buf.toString('utf8', start, end));
   };
 
   const fh = await open(file, 'r').catch((e: Error) => { throw new ValidationError([{ file, message: `cannot read: ${e.message}` }]); });
   try {
-    const chunk = Buffer.allocUnsafe(8 << 20);
-    let carry: Buffer | null = null;
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let carry = 0; // bytes of an unfinished line kept at the start of buf
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      if (carry === buf.length) { // one line longer than the buffer: make room
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
+      const filled = carry + bytesRead;
+      if (bytesRead === 0) {
+        if (carry) line(buf, 0, carry);
+        break;
+      }
       let pos = 0;
-      for (let nl = buf.indexOf(10, pos); nl >= 0; nl = buf.indexOf(10, pos)) {
-        line(buf.toString('utf8', pos, nl));
+      for (let nl = buf.indexOf(10, pos); nl >= 0 && nl < filled; nl = buf.indexOf(10, pos)) {
+        line(buf, pos, nl);
         pos = nl + 1;
       }
-      carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
+      carry = filled - pos;
+      buf.copy(buf, 0, pos, filled);
     }
-    if (carry) line(carry.toString('utf8'));
   } finally {
     await fh.close();
   }

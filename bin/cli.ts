@@ -1,6 +1,6 @@
 // Parses the command line and hands over to the named command.
 import { parseArgs } from 'node:util';
-import { ValidationError } from '../core/errors.js';
+import { runCommand } from './command.js';
 import { commands } from './commands/index.js';
 
 const help = (): string =>
@@ -19,26 +19,5 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`vipwatch: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
-  const cmd = await entry.load();
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: !!cmd.positionals, strict: true });
-  } catch (e) {
-    console.error(`vipwatch ${name}: ${(e as Error).message}\nusage: ${cmd.usage}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(`usage: ${cmd.usage}\n\n${entry.summary}`);
-    return 0;
-  }
-  try {
-    return await cmd.run(parsed.values, parsed.positionals);
-  } catch (e) {
-    if (e instanceof ValidationError) {
-      console.error(`vipwatch ${name}: invalid input:\n${e.message}`);
-      return 2;
-    }
-    console.error(`vipwatch ${name}: ${(e as Error).stack ?? e}`);
-    return 1;
-  }
+  return runCommand(`vipwatch ${name}`, entry.summary, await entry.load(), rest);
 }

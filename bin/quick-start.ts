@@ -2,6 +2,7 @@
 // simulated fleet and its scripted incident will do and when. Pure: it formats what it is given.
 import type { SimSchedule } from '../agent/sim/fleet.js';
 import type { Config } from '../core/config.js';
+import { API_READS_OPEN } from '../web/compose.js';
 
 export interface QuickStart {
   cfg: Config;
@@ -40,6 +41,7 @@ export function quickStartText(q: QuickStart): string {
   ];
   const a = cfg.alerting;
   const channels = [a.smtp ? `email via ${a.smtp.host}:${a.smtp.port}` : '', a.emlDir ? `.eml files in ${a.emlDir}` : '', ...a.webhooks.map((w) => `webhook ${w.name}`)].filter(Boolean);
+  if (!cfg.web.apiReadAuth) lines.push(`  Access      ${API_READS_OPEN}`);
   lines.push(`  Alerts      ${channels.length ? channels.join('; ') : 'no channel configured: alert messages are not delivered (set alerting.smtp, alerting.webhooks or alerting.emlDir)'}`);
   if (!q.sim) {
     lines.push('  Agents      no simulated fleet (sim.enabled is false, or an inventory file is set): start real agents with');

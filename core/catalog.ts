@@ -1,5 +1,5 @@
 // Lookup tables over a validated inventory, built once and shared read-only.
-import type { Business, Datacenter, Host, Inventory, Target, Vip } from './model.js';
+import { METHODS, type Business, type Datacenter, type Host, type Inventory, type Method, type Target, type Vip } from './model.js';
 
 export interface Catalog {
   inventory: Inventory;
@@ -34,10 +34,20 @@ export function buildCatalog(inventory: Inventory): Catalog {
   };
 }
 
-/** The probe targets of one VIP: icmp always, tcp when it has a port, http when it has a url. */
+/** Each method's target on a VIP, or null where the VIP does not offer it: icmp always, tcp with a port, http with a url. */
+const TARGET_OF: Record<Method, (v: Vip) => Target | null> = {
+  icmp: (v) => ({ vip: v.ip, method: 'icmp' }),
+  tcp: (v) => (v.port !== undefined ? { vip: v.ip, method: 'tcp', port: v.port } : null),
+  http: (v) => (v.url !== undefined ? {
+    vip: v.ip, method: 'http', url: v.url,
+    ...(v.expectStatus ? { expectStatus: v.expectStatus } : {}), ...(v.bodyPattern !== undefined ? { bodyPattern: v.bodyPattern } : {}),
+  } : null),
+};
+
+/** The probe targets of one VIP, in METHODS order. */
 export function targetsOf(v: Vip): Target[] {
-  const out: Target[] = [{ vip: v.ip, method: 'icmp' }];
-  if (v.port !== undefined) out.push({ vip: v.ip, method: 'tcp', port: v.port });
-  if (v.url !== undefined) out.push({ vip: v.ip, method: 'http', url: v.url });
-  return out;
+  return METHODS.map((m) => TARGET_OF[m](v)).filter((t): t is Target => t !== null);
 }
+
+/** Whether a host assigned VIP v probes it with method m (m is in its task list's targets for v). */
+export const offersMethod = (v: Vip, m: Method): boolean => TARGET_OF[m](v) !== null;

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError, show, type Problem } from './errors.js';
+import { isSecretKey, redactConfigValue, redactUrl } from './redact.js';
 
 const url = z.string().url();
 
@@ -24,7 +25,15 @@ export const rulesSchema = z.object({
   ispProvinceShare: z.number().min(0).max(1).default(1 / 3),
   ispVipShare: z.number().min(0).max(1).default(1 / 3),
   ispMinDcs: z.number().int().min(1).default(2),
-}).refine((r) => r.smoothNeed <= r.smoothWindow, { path: ['smoothNeed'], message: 'must not exceed smoothWindow: nothing could ever be lossy' });
+  /** Latency faults: a cell's baseline is the median of its latency over this many minutes before the smoothing window. */
+  baselineMinutes: z.number().int().min(1).max(20_160).default(1440),
+  /** Minutes of latency a baseline needs; a cell with fewer is never slow. */
+  baselineMinSamples: z.number().int().min(1).default(30),
+  /** A cell is slow when its latency is above max(baseline x latencyRatio, baseline + latencyMinDeltaMs). */
+  latencyRatio: z.number().min(1).default(1.5),
+  latencyMinDeltaMs: z.number().min(0).default(20),
+}).refine((r) => r.smoothNeed <= r.smoothWindow, { path: ['smoothNeed'], message: 'must not exceed smoothWindow: nothing could ever be lossy' })
+  .refine((r) => r.baselineMinSamples <= r.baselineMinutes, { path: ['baselineMinSamples'], message: 'must not exceed baselineMinutes: nothing could ever be slow' });
 export type Rules = z.infer<typeof rulesSchema>;
 
 /** "90s", "30m", "1h", "2d": durations in the alerting section. */
@@ -67,6 +76,11 @@ export const alertingSchema = z.object({
   severities: z.object({
     vip: severity.default('critical'), dc: severity.default('critical'), isp: severity.default('critical'),
     region: severity.default('informational'), agent: severity.default('informational'),
+  }).prefault({}),
+  /** Severity of latency faults ("slow", not "down"), per fault type. */
+  latencySeverities: z.object({
+    vip: severity.default('informational'), dc: severity.default('critical'), isp: severity.default('critical'),
+    region: severity.default('informational'),
   }).prefault({}),
   digest: z.object({ at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').default('09:00'), timeZone: timeZone.default('Asia/Shanghai') }).prefault({}),
   /** Windows during which matching faults send nothing, as whitelist entries do; no vip/dc/business = everything. */
@@ -136,6 +150,8 @@ export const configSchema = z.object({
   }).prefault({}),
   ingest: z.object({
     bodyLimit: z.string().default('1mb'),
+    /** Most records one POST may carry (413 beyond): bounds the CPU one token can spend per request. */
+    maxRecordsPerPost: z.number().int().min(1).max(200_000).default(20_000),
     /** Records older than this are refused: it matches the agent spool's maximum age. */
     maxAgeSec: z.number().int().min(60).default(86_400),
     maxFutureSec: z.number().int().min(0).default(120),
@@ -147,6 +163,14 @@ export const configSchema = z.object({
     writers: z.number().int().min(1).max(16).default(2),
     /** Retry-After (s) of a 503; after a store failure the gateway also waits this long before trying the store again. */
     retryAfterSec: z.number().int().min(1).default(5),
+    /** Record keys (host, vip, method, ts) remembered to count re-deliveries (vipwatch_ingest_duplicate_records_total;
+     * about 20 bytes each); 0 turns the count off. */
+    duplicateWindow: z.number().int().min(0).default(400_000),
+  }).prefault({}),
+  /** Agent token revocation (gateway/tokens.ts): generations live in the admin store, shared by every gateway. */
+  agentTokens: z.object({
+    /** How often each gateway re-reads the generations: a revoked token is refused everywhere within this time. */
+    refreshSec: z.number().min(0.05).max(3600).default(30),
   }).prefault({}),
   agent: z.object({
     /** Ceiling on probes per target per minute; the gateway's intervalSec sets the rate below it. */
@@ -176,12 +200,44 @@ export const configSchema = z.object({
     postTimeoutMs: z.number().int().min(100).default(10_000),
     /** Serves /metrics and /healthz on 127.0.0.1 when set. */
     metricsPort: z.number().int().min(0).max(65535).optional(),
+    /** On-demand jobs (agent/jobs.ts): at most this many run at once; more wait for a slot until their startBy. */
+    maxJobs: z.number().int().min(1).max(64).default(2),
+    /** Packets per second all on-demand jobs together may send (probes, traceroute packets), beside maxProbesPerSec. */
+    jobProbesPerSec: z.number().int().min(1).default(100),
+    /** How long the agent's job poll (GET /api/v1/jobs?wait=) asks the gateway to hold it; 0 turns jobs off. */
+    jobWaitSec: z.number().int().min(0).max(55).default(25),
   }).prefault({}),
   analyzer: z.object({
     graceSec: z.number().min(0).default(45),
     rules: rulesSchema.prefault({}),
   }).prefault({}),
   alerting: alertingSchema.prefault({}),
+  /** On-demand probe jobs (contract "On-demand probes and path capture"): core/job-service.ts, gateway/jobs.ts. */
+  probes: z.object({
+    /** Targets beyond the inventory's VIPs that jobs may probe (CIDR, IPv4 or IPv6); anything else is refused (403). */
+    allowCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'expected a CIDR such as 198.51.100.0/24')).default([]),
+    /** Jobs one requester may start per window, and jobs to one target address per window (429 beyond). */
+    perRequester: z.number().int().min(1).default(10),
+    perTarget: z.number().int().min(1).default(6),
+    rateWindowSec: z.number().int().min(1).default(60),
+    /** Probes per source (ping methods) when the request gives no count, and the most a request may ask. */
+    defaultCount: z.number().int().min(1).default(10),
+    maxCount: z.number().int().min(1).max(1000).default(60),
+    intervalMs: z.number().int().min(10).max(60_000).default(500),
+    timeoutMs: z.number().int().min(10).max(60_000).default(2000),
+    /** Traceroute: probes per hop by default, highest TTL, and how long each round waits for its answers. */
+    traceCount: z.number().int().min(1).max(10).default(3),
+    maxTtl: z.number().int().min(1).max(64).default(30),
+    traceTimeoutMs: z.number().int().min(10).max(10_000).default(1000),
+    /** Agents must start a job within this long of its creation (signed into the job: later it is refused). */
+    startWithinSec: z.number().int().min(5).default(30),
+    /** Results are taken until the probes' end plus this; then the job is done whatever is missing. */
+    resultGraceSec: z.number().int().min(1).default(10),
+    /** How often each gateway looks in the job store for new jobs (the delay to agents is at most about this). */
+    pollMs: z.number().int().min(50).default(1000),
+    /** Longest hold of an agent's job poll. */
+    maxWaitSec: z.number().int().min(1).max(300).default(55),
+  }).prefault({}),
   /** Web UI and its API (web/): first admin, sessions, login limits, board thresholds. */
   web: z.object({
     /** Seeds the first admin when no user exists; unset password = one is generated into dataDir/web-admin-password. */
@@ -193,10 +249,19 @@ export const configSchema = z.object({
     /** Login attempts per (client IP, user name): a burst, then one more every refillSec. */
     loginBurst: z.number().int().min(1).default(5),
     loginRefillSec: z.number().min(0.1).default(12),
+    /** Login attempts per user name from all addresses together (a guesser rotating addresses), refilled alike. */
+    loginAccountBurst: z.number().int().min(1).default(10),
+    /**
+     * Proxies whose X-Forwarded-For names the client (express "trust proxy": addresses, CIDRs, or loopback,
+     * linklocal, uniquelocal); [] = none, the client is the socket's peer.
+     */
+    trustProxy: z.array(z.string().min(1)).default(['loopback']),
     /** When true, GET /api/v1/faults and /api/v1/whitelist also need a session or API token. */
     apiReadAuth: z.boolean().default(false),
     /** Base URL printed in the start-up log (defaults to http://bind:port). */
     url: url.optional(),
+    /** Local time zone the pages show beside UTC (and draw chart axes in); UTC shows UTC only. */
+    timeZone: timeZone.default('UTC'),
     board: z.object({
       minutes: z.number().int().min(1).max(120).default(15),
       refreshSec: z.number().min(0.2).default(5),
@@ -242,12 +307,20 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Environment overrides: PORT, DATA_DIR, and VIPWATCH_A__B=value for key a.b (values parsed as JSON when they are). */
+/**
+ * Environment overrides: PORT, DATA_DIR, and VIPWATCH_A__B=value for key a.b (values parsed as JSON when they are,
+ * except secrets: a password "20240601" stays the string it is).
+ */
+/** VIPWATCH_ variables that commands read themselves (the config file, the agent's gateway and token): not config keys. */
+const COMMAND_ENV = new Set(['VIPWATCH_CONFIG', 'VIPWATCH_AGENT_GATEWAY', 'VIPWATCH_AGENT_TOKEN']);
+
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const set = (path: string[], raw: string) => {
     let value: unknown = raw;
-    try { value = JSON.parse(raw); } catch { /* a plain string */ }
+    if (!isSecretKey(path[path.length - 1]!)) {
+      try { value = JSON.parse(raw); } catch { /* a plain string */ }
+    }
     let o = out;
     path.slice(0, -1).forEach((k) => { o = (o[k] ??= {}) as Record<string, unknown>; });
     o[path[path.length - 1]!] = value;
@@ -257,7 +330,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (v === undefined) continue;
     if (k === 'PORT') set(['port'], v);
     else if (k === 'DATA_DIR') set(['dataDir'], v);
-    else if (k.startsWith('VIPWATCH_') && k !== 'VIPWATCH_CONFIG') set(k.slice(9).split('__').map(camel), v);
+    else if (k.startsWith('VIPWATCH_') && !COMMAND_ENV.has(k)) set(k.slice(9).split('__').map(camel), v);
   }
   return out;
 }
@@ -272,13 +345,41 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
 /** Validates raw config; `source` names the file (or "defaults") in every problem. */
 export function parseConfig(raw: unknown, source: string): Config {
   const r = configSchema.safeParse(raw ?? {});
-  if (r.success) return r.data;
+  if (r.success) {
+    const disagree = agreementProblems(r.data);
+    if (!disagree.length) return r.data;
+    throw new ValidationError(disagree.map((p) => ({ file: source, field: p.field, message: p.message })));
+  }
   const problems: Problem[] = r.error.issues.map((issue) => {
-    const value = issue.path.reduce<unknown>((o, k) => (isObj(o) ? o[k as string] : undefined), raw);
+    const at = (o: unknown, k: PropertyKey) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined);
+    // secrets are named by their key, never shown (finding 6)
+    const value = redactConfigValue(issue.path, issue.path.reduce<unknown>(at, raw));
     const key = issue.path.join('.') || '(root)';
     return { file: source, field: key, message: `${issue.message}${value !== undefined ? ` (value ${show(value)})` : ''}` };
   });
   throw new ValidationError(problems);
+}
+
+/**
+ * Settings that several parts must agree on, checked here once so every command (gateway, agent, analyzer, web)
+ * refuses the same file with the same words. Pure.
+ */
+export function agreementProblems(cfg: Config): Array<{ field: string; message: string }> {
+  const out: Array<{ field: string; message: string }> = [];
+  if (cfg.agent.spool.maxAgeSec > cfg.ingest.maxAgeSec) {
+    out.push({ field: 'agent.spool.maxAgeSec', message: `must not exceed ingest.maxAgeSec (${cfg.ingest.maxAgeSec}): spooled records older than the gateway accepts would be lost (value ${cfg.agent.spool.maxAgeSec})` });
+  }
+  if (cfg.plan.probesPerMinute > cfg.agent.probesPerMinute) {
+    out.push({ field: 'plan.probesPerMinute', message: `must not exceed agent.probesPerMinute (${cfg.agent.probesPerMinute}), the agents' ceiling: they would probe slower than planned (value ${cfg.plan.probesPerMinute})` });
+  }
+  if (cfg.agent.maxBatchRecords > cfg.ingest.maxRecordsPerPost) {
+    out.push({ field: 'agent.maxBatchRecords', message: `must not exceed ingest.maxRecordsPerPost (${cfg.ingest.maxRecordsPerPost}): the gateway would refuse the agents' batches (value ${cfg.agent.maxBatchRecords})` });
+  }
+  const outbox = cfg.alerting.outbox;
+  if (cfg.faults.backend === 'mongo' && outbox.backend === 'mongo' && outbox.mongo.url !== cfg.faults.mongo.url) {
+    out.push({ field: 'alerting.outbox.mongo.url', message: `must equal faults.mongo.url (${show(redactUrl(cfg.faults.mongo.url))}): faults and outbox share one MongoDB client (value ${show(redactUrl(outbox.mongo.url))})` });
+  }
+  return out;
 }
 
 /** Reads FILE (if given or VIPWATCH_CONFIG is set), applies env overrides, validates. */

@@ -1,27 +1,65 @@
-// Loads and validates an inventory file (YAML or JSON; the same shape), reporting every bad entry at once.
+// The inventory contract: one zod schema per entry kind (the types come from them), and the one validator that
+// applies them and checks the cross-references, reporting every bad entry at once with file, entry and field.
+// Loading and watching a file live in core/inventory-source.ts.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ISPS, PROVINCE_IDS } from './geo.js';
 import { ValidationError, readInputFile, show, type Problem } from './errors.js';
-import type { Inventory } from './model.js';
+import { canonicalIp, ipFamily } from './ip.js';
 
 const id = z.string().trim().min(1);
-const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, 'not an IPv4 address');
-const ip = z.union([ipv4, z.string().regex(/^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$/, 'not an IP address')]);
+/** IPv4 or IPv6, kept in canonical form (core/ip.ts) so one address is one VIP whatever its spelling */
+const ip = z.string().trim().refine((s) => ipFamily(s) !== 0, 'not an IPv4 or IPv6 address').transform(canonicalIp);
+/** HTTP statuses that count as success: codes (200) or classes ("2xx"); default 2xx and 3xx */
+const expectStatus = z.array(z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5]xx$/, 'expected a status code or a class like "2xx"')])).min(1);
+const bodyPattern = z.string().min(1).refine((s) => { try { new RegExp(s); return true; } catch { return false; } }, 'not a valid regular expression');
+
+export const ispSchema = z.object({ id, name: z.string().default(''), zh: z.string().optional() });
+export const datacenterSchema = z.object({ id, province: id, isp: id });
+/** A source machine that runs the agent; inherits province and isp from its DC. `probe: false` excludes it. */
+export const hostSchema = z.object({ id, ip, dc: id, probe: z.boolean().default(true) });
+/** A target address served from a DC and owned by a business; a port enables tcp, a url http. */
+export const vipSchema = z.object({
+  ip,
+  dc: id,
+  business: id,
+  port: z.number().int().min(1).max(65535).optional(),
+  url: z.url({ protocol: /^https?$/ }).optional(),
+  /** http checks: the statuses that count as success and a regular expression the body must match */
+  expectStatus: expectStatus.optional(),
+  bodyPattern: bodyPattern.optional(),
+});
+export const businessSchema = z.object({
+  name: id,
+  dept: z.union([z.string(), z.number()]).transform(String).optional(),
+  owners: z.array(z.string().min(1)).default([]),
+});
 
 const entrySchemas = {
-  isps: z.object({ id, name: z.string().default(''), zh: z.string().optional() }),
-  datacenters: z.object({ id, province: id, isp: id }),
-  hosts: z.object({ id, ip, dc: id, probe: z.boolean().default(true) }),
-  vips: z.object({
-    ip,
-    dc: id,
-    business: id,
-    port: z.number().int().min(1).max(65535).optional(),
-    url: z.url({ protocol: /^https?$/ }).optional(),
-  }),
-  businesses: z.object({ name: id, dept: z.union([z.string(), z.number()]).transform(String).optional(), owners: z.array(z.string().min(1)).default([]) }),
+  isps: ispSchema,
+  datacenters: datacenterSchema,
+  hosts: hostSchema,
+  vips: vipSchema,
+  businesses: businessSchema,
 } as const;
+
+/** The whole file's shape (entry by entry; validateInventory adds the cross-references and reports per entry). */
+export const inventorySchema = z.object({
+  datacenters: z.array(datacenterSchema).default([]),
+  hosts: z.array(hostSchema).default([]),
+  vips: z.array(vipSchema).default([]),
+  businesses: z.array(businessSchema).default([]),
+  /** ISPs beyond the built-in ct/cu/cm that this inventory declares (e.g. edu). */
+  isps: z.array(ispSchema).default([]),
+});
+
+export type Datacenter = z.infer<typeof datacenterSchema>;
+export type Host = z.infer<typeof hostSchema>;
+export type Vip = z.infer<typeof vipSchema>;
+export type Business = z.infer<typeof businessSchema>;
+export type IspInfo = z.infer<typeof ispSchema>;
+export type Inventory = z.infer<typeof inventorySchema>;
+
 type Section = keyof typeof entrySchemas;
 const SECTIONS = Object.keys(entrySchemas) as Section[];
 
@@ -61,7 +99,7 @@ export function validateInventory(data: unknown, file: string): Inventory {
       out[section].push(r.data);
     });
   }
-  const inv = out as unknown as Inventory;
+  const inv = out as Inventory;
   const where = (o: object) => entryOf.get(o) ?? '?';
   const dupes = <T extends object>(section: string, list: T[], key: (t: T) => string, field: string) => {
     const seen = new Map<string, T>();

@@ -1,4 +1,5 @@
-// Ingest metrics on the process registry: records by outcome, store write sizes and latency, queue depth.
+// Ingest metrics on the process registry: records by outcome, re-delivered records, store write sizes and latency,
+// queue depth.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Why records were not accepted (or that they were). */
@@ -9,6 +10,7 @@ export class IngestMetrics {
   private readonly batch: Histogram;
   private readonly latency: Histogram<'result'>;
   private readonly pending: Gauge;
+  private readonly duplicates: Counter;
   private readPending: () => number = () => 0;
 
   constructor(registry: Registry) {
@@ -27,11 +29,20 @@ export class IngestMetrics {
       name: 'vipwatch_ingest_pending_records', help: 'records accepted into the ingest queue and not yet stored', registers: [registry],
       collect: () => { this.pending.set(this.readPending()); },
     });
+    this.duplicates = new Counter({
+      name: 'vipwatch_ingest_duplicate_records_total',
+      help: 'records accepted again for a (host, vip, method, ts) this gateway accepted before (within ingest.duplicateWindow): re-deliveries, invisible in InfluxDB',
+      registers: [registry],
+    });
     for (const o of ['accepted', 'invalid', 'forbidden', 'unavailable', 'busy', 'failed'] as const) this.records.inc({ outcome: o }, 0);
   }
 
   count(outcome: IngestOutcome, n: number): void {
     if (n > 0) this.records.inc({ outcome }, n);
+  }
+
+  duplicate(n: number): void {
+    if (n > 0) this.duplicates.inc(n);
   }
 
   storeWrite(records: number, seconds: number, result: 'ok' | 'error'): void {

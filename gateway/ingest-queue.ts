@@ -5,6 +5,7 @@
 import type { Logger } from '../core/log.js';
 import { StoreUnavailableError, type SeriesStore, type StoredRecord } from '../core/store/series.js';
 import type { IngestMetrics } from './ingest-metrics.js';
+import { RecentKeys } from './recent-keys.js';
 
 export interface IngestQueueOptions {
   /** a write takes whole requests until it holds at least this many records */
@@ -15,6 +16,8 @@ export interface IngestQueueOptions {
   writers: number;
   /** after a StoreUnavailableError, requests are refused for this long before the store is tried again */
   retryAfterSec: number;
+  /** distinct record keys remembered to count re-deliveries (vipwatch_ingest_duplicate_records_total); 0: off */
+  duplicateWindow?: number;
 }
 
 /** The queue holds as much as it may: the agent should keep its batch and retry later. */
@@ -41,6 +44,7 @@ export class IngestQueue {
   /** set by a failure, cleared (and logged) by the next confirmed write */
   private down = false;
   private ready: Promise<void> | null = null;
+  private readonly recent: RecentKeys;
 
   constructor(
     private readonly store: SeriesStore,
@@ -50,6 +54,7 @@ export class IngestQueue {
     private readonly now: () => number,
   ) {
     metrics.trackPending(() => this.pending);
+    this.recent = new RecentKeys(opts.duplicateWindow ?? 400_000);
   }
 
   /** records accepted but not yet confirmed by the store */
@@ -110,6 +115,7 @@ export class IngestQueue {
     const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((w) => w.records);
     try {
       await this.write(records);
+      this.stored(records);
       for (const w of batch) w.resolve();
     } catch (e) {
       if (e instanceof StoreUnavailableError) {
@@ -124,6 +130,7 @@ export class IngestQueue {
       for (const w of batch) {
         try {
           await this.write(w.records);
+          this.stored(w.records);
           w.resolve();
         } catch (one) {
           if (one instanceof StoreUnavailableError) this.markDown(one);
@@ -131,6 +138,11 @@ export class IngestQueue {
         }
       }
     }
+  }
+
+  /** Records the store confirmed: those this gateway had already stored are re-deliveries. */
+  private stored(records: StoredRecord[]): void {
+    this.metrics.duplicate(this.recent.repeats(records));
   }
 
   private async write(records: StoredRecord[]): Promise<void> {

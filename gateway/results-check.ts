@@ -1,6 +1,7 @@
 // What POST /api/v1/results decides, as a pure function of the body, the caller, the plan and the clock: 400 (bad
-// fields), 403 (another host's data, VIPs outside the host's task list), or the records enriched with their
+// fields), 403 (another host's data, (VIP, method) pairs outside the host's task list), or the records enriched with their
 // inventory tags. All or nothing: one bad record refuses the whole batch, so the agent keeps it whole.
+import { offersMethod } from '../core/catalog.js';
 import type { StoredRecord } from '../core/store/series.js';
 import type { ResultsBody } from '../core/records.js';
 import type { PlanSnapshot } from './tasks.js';
@@ -21,8 +22,8 @@ export type Verdict =
   | { status: 200; records: StoredRecord[] }
   | { status: 400 | 403; problems: string[]; records: number };
 
-/** At most this many problems are listed; the rest are counted. */
-export const MAX_PROBLEMS = 50;
+/** Validation stops after this many problems; they are all the answer lists. */
+export const MAX_PROBLEMS = 20;
 
 export function checkResults(
   raw: unknown, tokenHost: string, snap: PlanSnapshot, limits: IngestLimits, nowMs: number, validate: BodyValidator,
@@ -41,6 +42,7 @@ export function checkResults(
     const r = results[i]!;
     if (r.host !== host) forbidden.push(`results[${i}].host: ${r.host} is not the body's host ${host}`);
     else if (!allowed.has(r.vip)) forbidden.push(`results[${i}].vip: ${r.vip} is not in host ${host}'s task list`);
+    else if (!offersMethod(snap.catalog.vips.get(r.vip)!, r.method)) forbidden.push(`results[${i}].method: ${r.method} to ${r.vip} is not in host ${host}'s task list`);
   }
   if (forbidden.length) return { status: 403, problems: forbidden, records: count };
 
@@ -79,6 +81,6 @@ export function checkResults(
 /** The 400/403 answer's message: the problems, capped. */
 export function describeProblems(problems: string[]): string {
   const shown = problems.slice(0, MAX_PROBLEMS);
-  const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
+  const more = problems.length >= MAX_PROBLEMS ? `; checking stopped after the first ${MAX_PROBLEMS} problems` : '';
   return shown.join('; ') + more;
 }

@@ -1,4 +1,4 @@
-// POST /api/v1/results: body limit (413, before parsing), validation (400 naming each bad field), authorization (403),
+// POST /api/v1/results: body limit (413, before parsing), record count (413, before checking any), validation (400 naming each bad field), authorization (403),
 // then the ingest queue; 200 {"accepted": n} only once the store confirmed, 503 + Retry-After while it cannot.
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../core/log.js';
@@ -16,6 +16,8 @@ export interface ResultsDeps {
   limits: IngestLimits;
   /** cfg.ingest.bodyLimit, e.g. "1mb" */
   bodyLimit: string;
+  /** cfg.ingest.maxRecordsPerPost: more records in one body are refused (413) before any is checked */
+  maxRecordsPerPost: number;
   retryAfterSec: number;
   now: () => number;
   log: Logger;
@@ -31,6 +33,12 @@ export function resultsHandler(deps: ResultsDeps): RequestHandler {
 
   const accept = async (req: Request, res: Response): Promise<void> => {
     const host = res.locals.host as string;
+    const results = (req.body as { results?: unknown } | null)?.results;
+    if (Array.isArray(results) && results.length > deps.maxRecordsPerPost) {
+      deps.metrics.count('invalid', results.length);
+      res.status(413).json({ error: `results: ${results.length} records; ingest.maxRecordsPerPost (${deps.maxRecordsPerPost}) is the most one post may carry: send them in smaller batches` });
+      return;
+    }
     const verdict = checkResults(req.body, host, deps.state.current, deps.limits, deps.now(), fastValidator);
     if (verdict.status !== 200) {
       deps.metrics.count(verdict.status === 400 ? 'invalid' : 'forbidden', verdict.records);

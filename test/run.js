@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: installs what the tests need where it can (as root, from Debian's packages), then runs every
-// test/**/*.test.ts with node's test runner. Tests that still lack a tool skip and say why; under CI=true they fail.
+// `npm test`: installs what the tests need where it can (as root, from Debian's packages), builds dist/, then runs
+// every test/**/*.test.ts with node's test runner. Tests that still lack a tool skip and say why; under CI=true they fail.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -26,6 +26,10 @@ if (missing.length && isRoot && process.env.NO_TEST_INSTALL !== '1') {
 } else if (missing.length) {
   console.log(`test set-up: missing ${missing.map(([c]) => c).join(', ')} and not root: the tests that need them will skip`);
 }
+
+// Tests that spawn the CLI (bin/vipwatch.js) run the compiled code: build it from the current sources first.
+const build = spawnSync(process.execPath, [join(root, 'build/build.js')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 const files = [];
 const walk = (dir) => {

@@ -2,7 +2,7 @@
 // (an admin session with its CSRF token, or an admin API token for scripts).
 import { json, Router, type RequestHandler } from 'express';
 import type { Counter } from 'prom-client';
-import type { FaultEpisode } from '../core/model.js';
+import { pickEpisode, type FaultEpisode } from '../core/episode.js';
 import type { StoredEpisode } from '../core/store/faults.js';
 import type { Access } from './auth/access.js';
 import { identify, principalOf, requireAdmin, requireApiLogin, requireCsrf } from './auth/guards.js';
@@ -10,11 +10,7 @@ import type { WebDeps } from './deps.js';
 import { entryJson, parseWhitelistInput } from './whitelist-input.js';
 
 /** Exactly the contract's episode fields, in its order (the store adds uid, history, updatedAt). */
-export const contractEpisode = (e: StoredEpisode): FaultEpisode => ({
-  id: e.id, type: e.type, key: e.key, start: e.start, detectedAt: e.detectedAt, end: e.end,
-  isps: e.isps, provinces: e.provinces, dcs: e.dcs, vips: e.vips, businesses: e.businesses,
-  parent: e.parent, suppressed: e.suppressed,
-});
+export const contractEpisode = (e: StoredEpisode): FaultEpisode => pickEpisode(e);
 
 const reasonOf = (v: unknown): string => (typeof v === 'string' ? v.trim().slice(0, 500) : '');
 
@@ -35,7 +31,12 @@ export function apiRoutes(deps: WebDeps, access: Access, changes: Counter): Rout
       res.status(400).json({ error: `limit ${JSON.stringify(req.query.limit)}: expected an integer 1..10000` });
       return;
     }
-    res.json((await deps.faults.list({ status, limit })).map(contractEpisode));
+    const signal = req.query.signal;
+    if (signal !== undefined && signal !== 'loss' && signal !== 'latency') {
+      res.status(400).json({ error: `signal ${JSON.stringify(signal)}: expected loss or latency` });
+      return;
+    }
+    res.json((await deps.faults.list({ status, limit, ...(signal ? { signal } : {}) })).map(contractEpisode));
   });
 
   router.get('/api/v1/whitelist', ...read, async (req, res) => {

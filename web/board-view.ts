@@ -3,6 +3,7 @@
 import type { Province } from '../core/geo.js';
 import type { IspInfo } from '../core/model.js';
 import type { GroupAggregate } from '../core/store/series.js';
+import { isSlow, type BaselineRules } from '../core/latency-baseline.js';
 import { fmtMs, fmtPct, titleCase } from './views/format.js';
 
 export interface Thresholds { lossWarnPct: number; lossBadPct: number; rttWarnMs: number; rttBadMs: number }
@@ -18,7 +19,17 @@ export interface BoardCell {
   /** one level per minute of the window, oldest first */
   strip: Level[];
   title: string;
+  /** the latest minute's level by loss alone and by latency alone (the map colours by one of them) */
+  lossLevel: Level;
+  rttLevel: Level;
+  /** the latest minute's latency is above the cell's own baseline (the analyzer's slow rule), not a fixed number */
+  slow: boolean;
+  /** the cell's baseline latency, '–' when it has too little history */
+  baseline: string;
 }
+
+/** Baselines per cell key and the slow rule, for marking slow cells. */
+export interface SlowInput { baselines: Map<string, number>; rules: BaselineRules }
 
 export interface BoardView {
   /** the window's minutes (ms), oldest first */
@@ -44,23 +55,67 @@ export interface BoardInput {
   stepMs: number;
   now: number;
   thresholds: Thresholds;
+  slow?: SlowInput;
 }
 
-/** The last minute the window shows: the newest with data, else the last complete one. */
-export const windowEnd = (aggs: GroupAggregate[], stepMs: number, now: number): number =>
-  aggs.reduce((m, a) => Math.max(m, a.minute), Math.floor(now / stepMs) * stepMs - stepMs);
+/**
+ * The last minute the board shows: the newest minute that has ended and is complete. Agents post a minute's records
+ * just after it ends, so for a moment only part of them are stored and the minute would show a partial (often
+ * alarming) picture: a minute counts as complete once it holds at least `share` of the records of the minute before
+ * it, or once `settleMs` (the analyzer's grace for late records) has passed since it ended.
+ */
+export function completeEnd(aggs: Array<Pick<GroupAggregate, 'minute' | 'records'>>, stepMs: number, now: number, settleMs: number, share = 0.95): number {
+  const totals = new Map<number, number>();
+  for (const a of aggs) totals.set(a.minute, (totals.get(a.minute) ?? 0) + a.records);
+  const lastEnded = Math.floor(now / stepMs) * stepMs - stepMs;
+  if (now >= lastEnded + stepMs + settleMs) return lastEnded;
+  const have = totals.get(lastEnded) ?? 0, before = totals.get(lastEnded - stepMs) ?? 0;
+  return have > 0 && have >= share * before ? lastEnded : lastEnded - stepMs;
+}
 
-export function boardView(aggs: GroupAggregate[], input: BoardInput): BoardView {
-  const { slots, stepMs, thresholds } = input;
-  const end = Math.min(windowEnd(aggs, stepMs, input.now), Math.floor(input.now / stepMs) * stepMs);
-  const minutes = Array.from({ length: slots }, (_, i) => end - (slots - 1 - i) * stepMs);
-  const byCell = new Map<string, Map<number, GroupAggregate>>();
-  for (const a of aggs) {
-    const k = `${a.province}/${a.isp}`;
-    let m = byCell.get(k);
-    if (!m) byCell.set(k, (m = new Map()));
-    m.set(a.minute, a);
+/** The window's minutes (ms), oldest first, ending at `end`. */
+export const windowMinutes = (end: number, slots: number, stepMs: number): number[] =>
+  Array.from({ length: slots }, (_, i) => end - (slots - 1 - i) * stepMs);
+
+/** One cell from its per-minute figures: the strip over the window and the latest minute with data. */
+export function cellOf(key: string, label: string, points: Map<number, Pick<GroupAggregate, 'minute' | 'rttAvg' | 'lossPct'> & { records?: number }> | undefined,
+  minutes: number[], t: Thresholds, slowIn?: SlowInput, baselineKey = key): BoardCell {
+  const strip = minutes.map((m) => {
+    const a = points?.get(m);
+    return a ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
+  });
+  const latestMinute = [...minutes].reverse().find((m) => points?.has(m)) ?? null;
+  const a = latestMinute === null ? undefined : points!.get(latestMinute);
+  const level = a ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
+  const base = slowIn?.baselines.get(baselineKey);
+  const slow = !!a && !!slowIn && isSlow(a.rttAvg, base, slowIn.rules);
+  const title = (a
+    ? `${label}: ${fmtMs(a.rttAvg)} avg, ${fmtPct(a.lossPct)} loss${a.records !== undefined ? ` over ${a.records} records` : ''} in the minute of ${new Date(a.minute).toISOString().slice(11, 19).replace(/:00$/, '')}Z`
+    : `${label}: no data in the last ${minutes.length} minutes`)
+    + (base !== undefined ? `; baseline ${fmtMs(base)}${slow ? ' (slow: above its own baseline)' : ''}` : '');
+  return {
+    key, minute: latestMinute, rtt: a ? fmtMs(a.rttAvg) : '–', loss: a ? fmtPct(a.lossPct) : '–', level, strip, title,
+    lossLevel: a ? levelOf(null, a.lossPct, t) : 'none', rttLevel: a ? levelOf(a.rttAvg, 0, t) : 'none',
+    slow, baseline: base !== undefined ? fmtMs(base) : '–',
+  };
+}
+
+/** Points keyed by cell, then by minute. */
+export function byCell<P extends { minute: number }>(points: P[], keyOf: (p: P) => string): Map<string, Map<number, P>> {
+  const out = new Map<string, Map<number, P>>();
+  for (const p of points) {
+    const k = keyOf(p);
+    let m = out.get(k);
+    if (!m) out.set(k, (m = new Map()));
+    m.set(p.minute, p);
   }
+  return out;
+}
+
+export function boardView(aggs: GroupAggregate[], input: BoardInput, end: number): BoardView {
+  const { slots, stepMs, thresholds } = input;
+  const minutes = windowMinutes(end, slots, stepMs);
+  const cells = byCell(aggs.filter((a) => a.minute <= end), (a) => `${a.province}/${a.isp}`);
   const counts: Record<Level, number> = { ok: 0, warn: 0, bad: 0, none: 0 };
   const rows = input.provinces.map((p) => ({
     province: p.id,
@@ -68,19 +123,9 @@ export function boardView(aggs: GroupAggregate[], input: BoardInput): BoardView 
     zh: p.name,
     cells: input.isps.map((isp) => {
       const key = `${p.id}/${isp.id}`;
-      const points = byCell.get(key);
-      const strip = minutes.map((m) => {
-        const a = points?.get(m);
-        return a ? levelOf(a.rttAvg, a.lossPct, thresholds) : 'none';
-      });
-      const latestMinute = [...minutes].reverse().find((m) => points?.has(m)) ?? null;
-      const a = latestMinute === null ? undefined : points!.get(latestMinute);
-      const level = a ? levelOf(a.rttAvg, a.lossPct, thresholds) : 'none';
-      counts[level]++;
-      const title = a
-        ? `${titleCase(p.id)} ${p.name} / ${isp.name}: ${fmtMs(a.rttAvg)} avg, ${fmtPct(a.lossPct)} loss over ${a.records} records at ${new Date(a.minute).toISOString().slice(11, 16)}Z`
-        : `${titleCase(p.id)} ${p.name} / ${isp.name}: no data in the last ${slots} minutes`;
-      return { key, minute: latestMinute, rtt: a ? fmtMs(a.rttAvg) : '–', loss: a ? fmtPct(a.lossPct) : '–', level, strip, title };
+      const c = cellOf(key, `${titleCase(p.id)} ${p.name} / ${isp.name}`, cells.get(key), minutes, thresholds, input.slow);
+      counts[c.level]++;
+      return c;
     }),
   }));
   return { minutes, isps: [...input.isps], rows, counts };

@@ -10,6 +10,7 @@ import type { FaultStore } from '../core/store/faults.js';
 import type { SeriesStore } from '../core/store/series.js';
 import { principalOf } from './auth/guards.js';
 import type { PageContext } from './views/layout.js';
+import type { ProbeParts } from './pages/probes.js';
 
 export interface WebDeps {
   admin: AdminStore;
@@ -23,6 +24,8 @@ export interface WebDeps {
   /** the alerter's outbox, read by the outbox page */
   outbox: Pick<OutboxStore, 'list'>;
   now: () => number;
+  /** on-demand probe jobs (web/pages/probes.ts): the job service and its store; absent: no probes page or API */
+  probes?: ProbeParts;
 }
 
 export const ctxOf = (req: Request, res: Response): PageContext => ({ principal: principalOf(res), path: req.path });

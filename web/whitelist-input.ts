@@ -1,65 +1,59 @@
-// Whitelist entries from a form or a JSON body: one scope (vip, dc or business) known to the inventory, a reason,
-// an optional expiry. Pure: returns every problem at once, each naming its field and value.
+// Whitelist entries from a form or a JSON body. The entry itself is checked by the whitelist contract's one validator
+// (core/whitelist.ts), exactly as the admin store and the replay file check it; this adds what depends on the web's
+// context: the form's shape, the scope being known to the inventory, and an expiry not already past.
 import type { Catalog } from '../core/catalog.js';
-import type { StoredWhitelistEntry, WhitelistInput } from '../core/store/admin.js';
 import { show } from '../core/errors.js';
+import type { StoredWhitelistEntry, WhitelistInput } from '../core/store/admin.js';
+import { SCOPE_FIELD, WHITELIST_SCOPES, checkWhitelistEntry, describeEntryProblem, scopeOf, type WhitelistScope } from '../core/whitelist.js';
 
-export const SCOPES = ['vip', 'dc', 'business'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { scopeOf };
+export const SCOPES = WHITELIST_SCOPES;
+export type Scope = WhitelistScope;
 
 export interface FieldError { field: string; message: string }
 export type Parsed = { ok: true; input: WhitelistInput } | { ok: false; errors: FieldError[] };
 
-const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+const isSet = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
-/** "2026-11-23T14:05" from a datetime-local field is taken as UTC, like every time in vipwatch. */
-export function parseUntil(v: string): number {
-  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(v)) return Date.parse(`${v}Z`);
-  return /^\d{4}-\d\d-\d\d/.test(v) ? Date.parse(v) : NaN;
+/**
+ * The contract's fields of a body: the API shape {vip|dc|business, reason, until} as given (unset fields left out),
+ * or the form shape {scope, value, reason, until} turned into it. Other fields (_csrf, why) are not the entry's.
+ */
+function entryFields(b: Record<string, unknown>): { entry: Record<string, unknown>; errors: FieldError[] } {
+  const entry: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  if (isSet(b.scope)) {
+    if (typeof b.scope !== 'string' || !(SCOPES as readonly unknown[]).includes(b.scope)) {
+      errors.push({ field: 'scope', message: `scope ${show(b.scope)}: expected vip, dc or business` });
+    } else entry[b.scope] = b.value ?? '';
+  } else {
+    for (const s of SCOPES) if (isSet(b[s])) entry[s] = b[s];
+  }
+  for (const k of ['reason', 'until'] as const) if (isSet(b[k])) entry[k] = b[k];
+  return { entry, errors };
 }
 
 /**
- * Accepts the API shape {vip|dc|business, reason, until} or the form shape {scope, value, reason, until}.
- * `requireFuture` refuses an expiry already past (for new entries).
+ * Accepts the API shape or the form shape. `requireFuture` refuses an expiry already past (for new entries).
+ * Every problem at once, each naming its field ("scope" for the choice of vip, dc or business) and value.
  */
 export function parseWhitelistInput(body: unknown, catalog: Catalog, now: number, requireFuture: boolean): Parsed {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  const scoped: Array<[Scope, string]> = [];
-  const formScope = str(b.scope);
-  if (formScope) {
-    if (!(SCOPES as readonly string[]).includes(formScope)) errors.push({ field: 'scope', message: `scope ${show(formScope)}: expected vip, dc or business` });
-    else scoped.push([formScope as Scope, str(b.value)]);
+  const { entry, errors } = entryFields(b);
+  const checked = checkWhitelistEntry(entry, { requireReason: true });
+  if (!checked.ok) {
+    for (const p of checked.problems) errors.push({ field: p.field === SCOPE_FIELD ? 'scope' : p.field, message: describeEntryProblem(p) });
   } else {
-    for (const s of SCOPES) if (b[s] !== undefined && b[s] !== null && b[s] !== '') scoped.push([s, str(b[s])]);
-  }
-  if (!errors.length && scoped.length !== 1) errors.push({ field: 'scope', message: `give exactly one of vip, dc or business (got ${scoped.length})` });
-  const [scope, value] = scoped[0] ?? ['vip', ''];
-  if (scoped.length === 1) {
+    const [scope, value] = scopeOf(checked.entry);
     const known = scope === 'vip' ? catalog.vips.has(value) : scope === 'dc' ? catalog.dcs.has(value) : catalog.businesses.has(value);
-    if (!value) errors.push({ field: scope, message: `${scope} is empty` });
-    else if (!known) errors.push({ field: scope, message: `${scope} ${show(value)} is not in the inventory` });
+    if (!known) errors.push({ field: scope, message: `${scope} ${show(value)} is not in the inventory` });
+    const until = checked.entry.until;
+    if (requireFuture && until !== undefined && Date.parse(until) <= now) errors.push({ field: 'until', message: `until ${show(b.until)} is already past` });
   }
-  const reason = str(b.reason);
-  if (!reason) errors.push({ field: 'reason', message: 'reason is required: say why faults here should not alert' });
-  else if (reason.length > 500) errors.push({ field: 'reason', message: `reason is ${reason.length} characters; at most 500` });
-  const untilRaw = str(b.until);
-  let until: string | null = null;
-  if (untilRaw) {
-    const t = parseUntil(untilRaw);
-    if (!Number.isFinite(t)) errors.push({ field: 'until', message: `until ${show(untilRaw)}: expected an ISO time like 2026-11-23T18:00Z` });
-    else if (requireFuture && t <= now) errors.push({ field: 'until', message: `until ${show(untilRaw)} is already past` });
-    else until = new Date(t).toISOString();
-  }
-  if (errors.length) return { ok: false, errors };
-  return {
-    ok: true,
-    input: { vip: scope === 'vip' ? value : null, dc: scope === 'dc' ? value : null, business: scope === 'business' ? value : null, reason, until },
-  };
+  if (errors.length || !checked.ok) return { ok: false, errors };
+  const e = checked.entry;
+  return { ok: true, input: { vip: e.vip ?? null, dc: e.dc ?? null, business: e.business ?? null, reason: e.reason ?? '', until: e.until ?? null } };
 }
-
-export const scopeOf = (e: Pick<StoredWhitelistEntry, 'vip' | 'dc' | 'business'>): [Scope, string] =>
-  e.vip !== null ? ['vip', e.vip] : e.dc !== null ? ['dc', e.dc] : ['business', e.business ?? ''];
 
 export const isExpired = (e: Pick<StoredWhitelistEntry, 'until'>, now: number): boolean => e.until !== null && Date.parse(e.until) <= now;
 

@@ -1,4 +1,4 @@
-// ICMP echo packets over IPv4: build, checksum, parse. Pure functions, shared by the ICMP probe and the test responder.
+// ICMP echo packets over IPv4 and IPv6: build, checksum, parse. Pure functions, shared by the ICMP probe and the test responder.
 export const ECHO_REPLY = 0;
 export const ECHO_REQUEST = 8;
 
@@ -48,4 +48,39 @@ export function ipv4Datagram(src: string, dst: string, icmp: Buffer, ttl = 64): 
   dst.split('.').forEach((o, i) => { b[16 + i] = Number(o); });
   icmp.copy(b, 20);
   return b;
+}
+
+// ICMPv6 (RFC 4443): on a raw ICMPv6 socket the kernel fills in the checksum (it covers a pseudo-header with both
+// addresses) and delivers replies without the IPv6 header.
+export const ECHO6_REQUEST = 128;
+export const ECHO6_REPLY = 129;
+
+/**
+ * A reusable echo request whose sequence number is rewritten per send (the addon's sendto copies the bytes at once),
+ * so a probe allocates no packet. For IPv4 the checksum is updated from a precomputed sum of the fixed words.
+ */
+export class EchoTemplate {
+  readonly packet: Buffer;
+  readonly #base: number;
+  readonly #v6: boolean;
+
+  constructor(family: 4 | 6, id: number, payload: Buffer) {
+    this.#v6 = family === 6;
+    this.packet = Buffer.alloc(8 + payload.length);
+    this.packet[0] = this.#v6 ? ECHO6_REQUEST : ECHO_REQUEST;
+    this.packet.writeUInt16BE(id & 0xffff, 4);
+    payload.copy(this.packet, 8);
+    this.#base = 0xffff & ~checksum(this.packet); // the one's-complement sum with seq 0 and checksum 0
+  }
+
+  /** Sets the sequence number (and for IPv4 the checksum); returns the packet. */
+  withSeq(seq: number): Buffer {
+    this.packet.writeUInt16BE(seq & 0xffff, 6);
+    if (!this.#v6) {
+      let sum = this.#base + (seq & 0xffff);
+      sum = (sum & 0xffff) + (sum >>> 16);
+      this.packet.writeUInt16BE(~sum & 0xffff, 2);
+    }
+    return this.packet;
+  }
 }

@@ -4,6 +4,7 @@ import { HttpProbe } from './http.js';
 import { IcmpProbe } from './icmp.js';
 import type { ProbeMethod } from './method.js';
 import { TcpProbe } from './tcp.js';
+import { IcmpTraceroute, type PathProbe } from './traceroute.js';
 
 export const probeMethods: Record<Method, () => ProbeMethod> = {
   icmp: () => new IcmpProbe(),
@@ -11,4 +12,10 @@ export const probeMethods: Record<Method, () => ProbeMethod> = {
   http: () => new HttpProbe(),
 };
 
+/** Path methods (on-demand jobs): where the packets go rather than how long they take. */
+export const pathMethods: Record<PathProbe['name'], () => PathProbe> = {
+  traceroute: () => new IcmpTraceroute(),
+};
+
 export { ProbeUnavailableError, type ProbeMethod, type ProbeTarget } from './method.js';
+export type { PathProbe, TraceOptions, TracePath } from './traceroute.js';

@@ -1,13 +1,38 @@
 // The seam every probe method implements: send one probe, resolve with its round-trip time or null when lost.
 import type { Method } from '../../core/model.js';
 
-/** What one probe goes to: an address, plus a port (tcp) or a URL (http). */
-export interface ProbeTarget { address: string; port?: number; url?: string }
+/**
+ * What one probe goes to: an address, plus a port (tcp) or a URL (http). An http target may say which statuses count
+ * as success (numbers or classes like "2xx"; default 2xx and 3xx) and a regular expression the body must match.
+ */
+export interface ProbeTarget { address: string; port?: number; url?: string; expectStatus?: (number | string)[]; bodyPattern?: string }
+
+/** What an http probe saw of a response besides its RTT: the record's http fields (core/records.ts) per probe. */
+export interface HttpObservation {
+  status: number;
+  /** ms from the start of the probe, as curl's time_namelookup, time_connect, time_appconnect, time_starttransfer, time_total */
+  dnsMs: number;
+  connectMs: number;
+  /** https only */
+  tlsMs?: number;
+  firstByteMs: number;
+  totalMs: number;
+  /** the body did not match the target's bodyPattern */
+  bodyMismatch: boolean;
+  /** https only: days until the server certificate's notAfter (negative once expired) */
+  certDaysLeft?: number;
+}
+
+/** A reply with more than an RTT (http): rtt is null when the response did not count as success. */
+export interface DetailedReply { rtt: number | null; http: HttpObservation }
+
+/** What a probe resolves with: the RTT in ms, null when lost, or a detailed reply (http). */
+export type ProbeReply = number | null | DetailedReply;
 
 export interface ProbeMethod {
   readonly name: Method;
   /** Resolves with the RTT in ms (sub-millisecond precision) or null when no good reply came within timeoutMs. Never rejects. */
-  probe(target: ProbeTarget, timeoutMs: number): Promise<number | null>;
+  probe(target: ProbeTarget, timeoutMs: number): Promise<ProbeReply>;
   /** Releases sockets; pending probes resolve as lost. */
   close(): Promise<void>;
 }
@@ -22,3 +47,6 @@ export class ProbeUnavailableError extends Error {
 
 /** Elapsed ms since a process.hrtime.bigint() reading, with µs digits kept. */
 export const msSince = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/** The RTT of a probe's reply (null when lost), whatever its form. */
+export const rttOf = (r: ProbeReply): number | null => (r === null || typeof r === 'number' ? r : r.rtt);

@@ -13,6 +13,7 @@ import { mixHash } from '../pacing.js';
 import { LatencyModel, type Spike } from './model.js';
 import { seededRandom } from '../../core/random.js';
 import { simMethods } from './probe.js';
+import { SimTraceroute } from './trace.js';
 
 export interface SimFleetDeps {
   cfg: Config;
@@ -100,6 +101,8 @@ export class SimFleet {
         gatewayUrl,
         token: this.#d.tokenOf(host),
         methods: simMethods({ model: this.model, host, clock: this.#clock, minuteOf: (ms) => this.minuteOf(ms), random }),
+        // its own draws, so a job never shifts the probes' random sequence (a run stays repeatable)
+        paths: { traceroute: new SimTraceroute({ model: this.model, host, clock: this.#clock, minuteOf: (ms) => this.minuteOf(ms), random: seededRandom(mixHash(`${cfg.sim.seed}|${host}|trace`)) }) },
         clock: this.#clock,
         timers: this.#d.timers ?? systemTimers,
         log: agentLog.child({ host }),

@@ -30,6 +30,7 @@ export function policyContext(config: Config, catalog: Catalog, businesses: Busi
     networkTeam: a.networkTeam,
     reminderMs,
     severities: a.severities,
+    latencySeverities: a.latencySeverities,
     digest: a.digest,
     maintenance: a.maintenance,
   };

@@ -1,7 +1,8 @@
 // `analyze --outbox DIR`: every message the live analyzer would send for a replay, one RFC 5322 .eml file each.
 // The same pure policy runs minute by minute; nodemailer's MailComposer builds the files.
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { privateDir } from '../../core/files.js';
 import { join, resolve } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Catalog } from '../../core/catalog.js';
@@ -49,7 +50,7 @@ const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0,
 
 export async function writeOutboxDir(dir: string, transitions: Iterable<FaultTransition>, o: OutboxDirOptions): Promise<{ files: string[] }> {
   const messages = replayMessages(transitions, o).filter((m) => m.to.length > 0);
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   const files: string[] = [];
   let seq = 0;
   for (const m of messages) {
@@ -59,7 +60,7 @@ export async function writeOutboxDir(dir: string, transitions: Iterable<FaultTra
     const raw = await new MailComposer({ ...mail, baseBoundary }).compile().build();
     const who = m.audience.kind === 'business' ? m.audience.business : 'network';
     const file = resolve(join(dir, `${String(++seq).padStart(5, '0')}-${m.kind}-${m.fault.type}-${safe(m.fault.key)}-${safe(who)}.eml`));
-    writeFileSync(file, raw);
+    writeFileSync(file, raw, { mode: 0o600 });
     files.push(file);
   }
   return { files };

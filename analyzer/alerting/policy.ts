@@ -2,12 +2,16 @@
 // A message on open (per audience, the first minute it is routed and not under maintenance), a reminder every
 // interval while it stays so, and one on recovery to every audience that was told. The state is plain JSON, so the
 // live analyzer persists it with the messages and a restart neither loses nor repeats one.
-import type { FaultEpisode, FaultTransition } from '../../core/model.js';
+import { signalOf } from '../../core/episode.js';
+import type { FaultEpisode, FaultTransition, IspLatency } from '../../core/model.js';
 import { episodeUid } from '../../core/store/faults.js';
 import { nextDigestAt, type DigestConfig } from './digest.js';
 import { activeWindows, suppressedBy, type MaintenanceWindow } from './maintenance.js';
 import { route, type Directory } from './routing.js';
-import { audienceKey as keyOf, type AffectedVip, type AlertMessage, type Audience, type MessageKind, type SeverityMap } from './types.js';
+import {
+  audienceKey as keyOf, DEFAULT_LATENCY_SEVERITIES, type AffectedVip, type AlertMessage, type Audience, type LatencySeverityMap, type MessageKind,
+  type Severity, type SeverityMap,
+} from './types.js';
 
 export interface Notified {
   audience: Audience;
@@ -24,6 +28,8 @@ export interface TrackedFault {
   notified: Record<string, Notified>;
   /** some route was held back by a maintenance window: look again next minute */
   held?: boolean;
+  /** latency faults: the figures of the last transition that carried them */
+  latency?: IspLatency[];
 }
 
 export interface PolicyState {
@@ -39,11 +45,18 @@ export interface PolicyContext {
   networkTeam: string[];
   reminderMs: number;
   severities: SeverityMap;
+  /** latency faults' severities (default: critical for dc and isp, informational for vip and region) */
+  latencySeverities?: LatencySeverityMap;
   digest: DigestConfig;
   maintenance: MaintenanceWindow[];
 }
 
 export const initialState = (): PolicyState => ({ version: 1, lastMinute: null, faults: {} });
+
+export function severityOf(f: FaultEpisode, ctx: Pick<PolicyContext, 'severities' | 'latencySeverities'>): Severity {
+  if (signalOf(f) === 'latency' && f.type !== 'agent') return (ctx.latencySeverities ?? DEFAULT_LATENCY_SEVERITIES)[f.type];
+  return ctx.severities[f.type];
+}
 
 export interface StepResult { state: PolicyState; messages: AlertMessage[] }
 
@@ -56,7 +69,7 @@ export function step(prev: PolicyState, transitions: FaultTransition[], minute: 
   const touched = new Set<string>();
   for (const t of transitions) {
     const uid = episodeUid(t.episode);
-    faults[uid] = { ...faults[uid], episode: t.episode, notified: faults[uid]?.notified ?? {} };
+    faults[uid] = { ...faults[uid], episode: t.episode, notified: faults[uid]?.notified ?? {}, ...(t.latency ? { latency: t.latency } : {}) };
     touched.add(t.episode.id);
     if (t.episode.parent !== null) touched.add(t.episode.parent);
     const before = prev.faults[uid]?.episode.parent;
@@ -67,8 +80,10 @@ export function step(prev: PolicyState, transitions: FaultTransition[], minute: 
 
   const messages: AlertMessage[] = [];
   const emit = (kind: MessageKind, uid: string, f: FaultEpisode, n: Notified) => {
-    const severity = ctx.severities[f.type];
+    const severity = severityOf(f, ctx);
+    const latency = faults[uid]?.latency;
     messages.push({
+      ...(latency ? { latency } : {}),
       id: `${uid}|${kind}|${keyOf(n.audience)}|${new Date(minute).toISOString()}`,
       kind, severity, audience: n.audience, audienceKey: keyOf(n.audience), to: n.to, at: minute,
       deliverAt: severity === 'critical' ? minute : nextDigestAt(minute, ctx.digest),

@@ -1,5 +1,6 @@
 // Human text for one message or a digest: subject, plain text and HTML. Pure.
-import type { FaultEpisode } from '../../core/model.js';
+import { signalOf } from '../../core/episode.js';
+import type { FaultEpisode, IspLatency } from '../../core/model.js';
 import { faultLink, vipBoardLink, type LinkConfig } from './links.js';
 import type { AlertMessage } from './types.js';
 import { formatWall } from './zones.js';
@@ -10,6 +11,13 @@ export interface Rendered { subject: string; text: string; html: string }
 
 const TYPE_NAME: Record<FaultEpisode['type'], string> = { vip: 'VIP', dc: 'DC', isp: 'ISP', region: 'Region', agent: 'Agent' };
 const VERB = { open: 'OPEN', reminder: 'STILL OPEN', recovery: 'RECOVERED' } as const;
+
+/** "DC fault", or "DC latency fault" for a fault that says slow, not down. */
+const faultName = (f: FaultEpisode): string => `${TYPE_NAME[f.type]}${signalOf(f) === 'latency' ? ' latency' : ''} fault`;
+
+/** The contract's line for one isp of a latency fault: `ct: 38 ms -> 92 ms (x2.4) in 19 of 31 provinces`. */
+export const formatIspLatency = (x: IspLatency): string =>
+  `${x.isp}: ${Math.round(x.baselineMs)} ms -> ${Math.round(x.currentMs)} ms (x${(x.currentMs / x.baselineMs).toFixed(1)}) in ${x.slowProvinces} of ${x.provinces} provinces`;
 
 const list = (xs: string[], max = 6): string => (xs.length <= max ? xs.join(',') : `${xs.slice(0, max).join(',')} +${xs.length - max} more`);
 
@@ -28,7 +36,7 @@ const hours = (ms: number): string => (ms >= 3_600_000 ? `${+(ms / 3_600_000).to
 export function subjectOf(m: AlertMessage): string {
   const f = m.fault;
   const verb = m.kind === 'reminder' ? `${VERB.reminder} ${hours(m.openForMs)}` : VERB[m.kind];
-  return `[vipwatch ${m.severity}] ${verb}: ${TYPE_NAME[f.type]} fault ${f.key} (${scopeOf(m)})`;
+  return `[vipwatch ${m.severity}] ${verb}: ${faultName(f)} ${f.key} (${scopeOf(m)})`;
 }
 
 const when = (iso: string, tz: string): string => `${iso} (${formatWall(Date.parse(iso), tz)} ${tz})`;
@@ -36,7 +44,7 @@ const when = (iso: string, tz: string): string => `${iso} (${formatWall(Date.par
 function textOf(m: AlertMessage, cfg: RenderConfig): string {
   const f = m.fault;
   const lines = [
-    `${TYPE_NAME[f.type]} fault ${f.key} ${m.kind === 'open' ? 'opened' : m.kind === 'reminder' ? `is still open after ${hours(m.openForMs)}` : 'has recovered'}.`,
+    `${faultName(f)} ${f.key} ${m.kind === 'open' ? 'opened' : m.kind === 'reminder' ? `is still open after ${hours(m.openForMs)}` : 'has recovered'}.`,
     '',
     `Severity:  ${m.severity}`,
     `For:       ${m.audience.kind === 'business' ? `owners of business ${m.audience.business}` : 'network team'}`,
@@ -47,6 +55,9 @@ function textOf(m: AlertMessage, cfg: RenderConfig): string {
     `Fault:     ${faultLink(cfg, m.uid)}`,
     '',
   ];
+  if (m.latency?.length) {
+    lines.push('Slower than usual (baseline -> now):', ...m.latency.map((x) => `  ${formatIspLatency(x)}`), '');
+  }
   if (m.vips.length) {
     lines.push(`Affected VIPs${m.audience.kind === 'business' ? ` of ${m.audience.business}` : ''} (${m.vips.length}):`);
     for (const v of m.vips) {
@@ -82,6 +93,7 @@ function htmlOf(m: AlertMessage, cfg: RenderConfig): string {
     ...(f.end ? [row('Ended', esc(when(f.end, cfg.timeZone)))] : []),
     row('Scope', esc(`isps ${f.isps.join(', ') || '-'}; provinces ${f.provinces.join(', ') || '-'}; dcs ${f.dcs.join(', ') || '-'}`)),
     row('Fault', `<a href="${esc(faultLink(cfg, m.uid))}">${esc(f.id)}</a>`),
+    ...(m.latency?.length ? [row('Slower', m.latency.map((x) => esc(formatIspLatency(x))).join('<br>'))] : []),
     '</table>',
     ...(m.vips.length ? [`<h3>Affected VIPs (${m.vips.length})</h3>`,
       `<table border="1" cellpadding="3"><tr><th>VIP</th><th>DC</th><th>Business</th><th>ISPs</th><th>Provinces</th></tr>${vips}</table>`] : []),

@@ -1,5 +1,5 @@
 // The data alerting passes between its pure policy, the outbox and the notifiers. Plain data only.
-import type { FaultEpisode, FaultType } from '../../core/model.js';
+import type { FaultEpisode, FaultType, IspLatency } from '../../core/model.js';
 
 export type Severity = 'critical' | 'informational';
 export type MessageKind = 'open' | 'reminder' | 'recovery';
@@ -40,6 +40,11 @@ export interface AlertMessage {
   vips: AffectedVip[];
   /** for reminders: how long the fault has been open, ms */
   openForMs: number;
+  /** latency faults: how much slower, per isp (the figures of the fault's last open or update) */
+  latency?: IspLatency[];
 }
 
 export type SeverityMap = Record<FaultType, Severity>;
+/** Latency faults have their own severities (slow is not down); there are no latency agent faults. */
+export type LatencySeverityMap = Record<Exclude<FaultType, 'agent'>, Severity>;
+export const DEFAULT_LATENCY_SEVERITIES: LatencySeverityMap = { vip: 'informational', dc: 'critical', isp: 'critical', region: 'informational' };

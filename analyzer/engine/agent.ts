@@ -82,7 +82,7 @@ export function agentRule(topo: Topology, rules: Rules, counts: HostCounts, book
     if (!held && !isRaw) continue;
     const host = topo.hosts[h]!;
     const group = topo.groups[gi]!;
-    book.observe('agent', host.id, h, held, isRaw, { isps: [group.isp], provinces: [group.province], dcs: [host.dc], vips: [], businesses: [] });
+    book.observe(book.lossLane, 'agent', host.id, h, held, isRaw, { isps: [group.isp], provinces: [group.province], dcs: [host.dc], vips: [], businesses: [] });
   }
 }
 

@@ -10,9 +10,11 @@ export interface MinuteBatch {
   vip: Int32Array;
   /** loss% per record */
   loss: Float32Array;
+  /** rttAvg per record (ms); NaN when no reply came back */
+  rtt: Float32Array;
 }
 
-export const emptyBatch = (): MinuteBatch => ({ length: 0, host: new Int32Array(0), vip: new Int32Array(0), loss: new Float32Array(0) });
+export const emptyBatch = (): MinuteBatch => ({ length: 0, host: new Int32Array(0), vip: new Int32Array(0), loss: new Float32Array(0), rtt: new Float32Array(0) });
 
 /** Growable columns; build() returns views without copying. */
 export class BatchBuilder {
@@ -20,19 +22,23 @@ export class BatchBuilder {
   private host: Int32Array;
   private vip: Int32Array;
   private loss: Float32Array;
+  private rtt: Float32Array;
 
   constructor(capacity = 1024) {
     this.host = new Int32Array(capacity);
     this.vip = new Int32Array(capacity);
     this.loss = new Float32Array(capacity);
+    this.rtt = new Float32Array(capacity);
   }
 
-  push(host: number, vip: number, loss: number): void {
+  /** `rtt` is the record's rttAvg (ms), NaN (or undefined) when it got no reply. */
+  push(host: number, vip: number, loss: number, rtt: number | undefined = NaN): void {
     if (this.length === this.host.length) this.grow();
     const i = this.length++;
     this.host[i] = host;
     this.vip[i] = vip;
     this.loss[i] = loss;
+    this.rtt[i] = rtt ?? NaN;
   }
 
   private grow(): void {
@@ -40,22 +46,23 @@ export class BatchBuilder {
     const h = new Int32Array(n); h.set(this.host); this.host = h;
     const v = new Int32Array(n); v.set(this.vip); this.vip = v;
     const l = new Float32Array(n); l.set(this.loss); this.loss = l;
+    const t = new Float32Array(n); t.set(this.rtt); this.rtt = t;
   }
 
   build(): MinuteBatch {
-    return { length: this.length, host: this.host.subarray(0, this.length), vip: this.vip.subarray(0, this.length), loss: this.loss.subarray(0, this.length) };
+    return { length: this.length, host: this.host.subarray(0, this.length), vip: this.vip.subarray(0, this.length), loss: this.loss.subarray(0, this.length), rtt: this.rtt.subarray(0, this.length) };
   }
 }
 
 /** Converts stored records of one minute; records of hosts or VIPs the inventory does not know are left out and counted. */
-export function batchFromRecords(topo: Topology, records: Iterable<Pick<ResultRecord, 'host' | 'vip' | 'sent' | 'recv'>>): { batch: MinuteBatch; unknown: number } {
+export function batchFromRecords(topo: Topology, records: Iterable<Pick<ResultRecord, 'host' | 'vip' | 'sent' | 'recv' | 'rttAvg'>>): { batch: MinuteBatch; unknown: number } {
   const b = new BatchBuilder();
   let unknown = 0;
   for (const r of records) {
     const h = topo.hostIndex.get(r.host);
     const v = topo.vipIndex.get(r.vip);
     if (h === undefined || v === undefined) { unknown++; continue; }
-    b.push(h, v, lossPct(r));
+    b.push(h, v, lossPct(r), r.recv > 0 ? r.rttAvg : NaN);
   }
   return { batch: b.build(), unknown };
 }

@@ -1,8 +1,8 @@
 // Rule 5, DC faults: at least 2 isps each see at least 1/3 of the DC's VIPs under a VIP fault for that isp.
 import type { Rules } from '../../core/config.js';
 import { atLeast } from './bits.js';
-import type { CellCounts } from './cells.js';
 import type { EpisodeBook } from './episodes.js';
+import { faultId, type Lane } from './lane.js';
 import type { Topology } from './topology.js';
 import { ispNames } from './vip.js';
 
@@ -21,8 +21,9 @@ function seeingIsps(topo: Topology, rules: Rules, vipMasks: Uint32Array, vips: n
 
 const bitCount = (m: number): number => { let n = 0; for (; m; m &= m - 1) n++; return n; };
 
-export function dcRule(topo: Topology, rules: Rules, c: CellCounts, book: EpisodeBook): void {
-  const history = book.state.raw.dc;
+export function dcRule(topo: Topology, rules: Rules, lane: Lane, book: EpisodeBook): void {
+  const c = lane.counts;
+  const history = lane.raw.dc;
   const counts = new Int32Array(topo.isps.length);
   for (let d = 0; d < topo.dcs.length; d++) {
     const vips = topo.dcVips[d]!;
@@ -35,13 +36,13 @@ export function dcRule(topo: Topology, rules: Rules, c: CellCounts, book: Episod
     if (!held && !raw) continue;
     const dc = topo.dcs[d]!;
     // VIPs, businesses and provinces come from the child VIP faults (correlation).
-    book.observe('dc', dc.id, d, held, raw, { isps: ispNames(topo, seen), provinces: [], dcs: [dc.id], vips: [], businesses: [] });
+    book.observe(lane, 'dc', dc.id, d, held, raw, { isps: ispNames(topo, seen), provinces: [], dcs: [dc.id], vips: [], businesses: [] });
   }
 }
 
-/** Per DC: 1 when a DC fault is open (it explains the VIP faults of its VIPs). */
-export function openDcs(topo: Topology, book: EpisodeBook): Uint8Array {
+/** Per DC: 1 when a DC fault of the lane's signal is open (it explains the VIP faults of its VIPs). */
+export function openDcs(topo: Topology, book: EpisodeBook, lane: Lane): Uint8Array {
   const out = new Uint8Array(topo.dcs.length);
-  topo.dcs.forEach((d, i) => { if (book.isOpen(`dc:${d.id}`)) out[i] = 1; });
+  topo.dcs.forEach((d, i) => { if (book.isOpen(faultId('dc', d.id, lane.signal))) out[i] = 1; });
   return out;
 }

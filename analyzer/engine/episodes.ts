@@ -1,8 +1,10 @@
 // Episode bookkeeping shared by every fault type: opening (start from the raw history), flaps, recovery, closing,
 // and telling opens, updates and closes apart.
 import type { Rules } from '../../core/config.js';
+import { signalOf, type Signal } from '../../core/episode.js';
 import type { FaultEpisode, FaultTransition, FaultType } from '../../core/model.js';
 import { oldestBit, windowMask } from './bits.js';
+import { faultId, type Lane } from './lane.js';
 import type { EngineState, Tracker } from './state.js';
 
 export interface Scope { isps: string[]; provinces: string[]; dcs: string[]; vips: string[]; businesses: string[] }
@@ -31,7 +33,12 @@ export class EpisodeBook {
   /** episodes that ended this minute (already removed from state.open) */
   readonly closing: Tracker[] = [];
 
-  constructor(readonly state: EngineState, private readonly rules: Rules, readonly minute: number, private readonly minuteMs: number) {}
+  constructor(readonly state: EngineState, private readonly rules: Rules, readonly minute: number, private readonly minuteMs: number,
+    private readonly lanes: Record<Signal, Lane>) {}
+
+  get lossLane(): Lane {
+    return this.lanes.loss;
+  }
 
   isOpen(id: string): boolean {
     return this.state.open.has(id);
@@ -42,14 +49,14 @@ export class EpisodeBook {
    * rule on this minute's data alone (its history dates the start; a run of raw-clean minutes ends the episode).
    * `scope` is needed whenever `held` is true.
    */
-  observe(type: FaultType, key: string, rawIndex: number, held: boolean, raw: boolean, scope?: Scope): void {
-    const id = `${type}:${key}`;
+  observe(lane: Lane, type: FaultType, key: string, rawIndex: number, held: boolean, raw: boolean, scope?: Scope): void {
+    const id = faultId(type, key, lane.signal);
     let t = this.state.open.get(id);
     if (!t) {
       if (!held) return;
-      const back = rawIndex >= 0 ? oldestBit(this.state.raw[type][rawIndex]!, windowMask(this.rules.smoothWindow)) : -1;
+      const back = rawIndex >= 0 ? oldestBit(lane.raw[type][rawIndex]!, windowMask(this.rules.smoothWindow)) : -1;
       const start = this.minute - Math.max(0, back) * this.minuteMs;
-      t = { episode: newEpisode(type, key, start, this.minute), clean: 0, cleanSince: this.minute, emitted: '' };
+      t = { episode: newEpisode(id, type, key, lane.signal, start, this.minute), clean: 0, cleanSince: this.minute, emitted: '' };
       this.state.open.set(id, t);
       this.opened.add(id);
     }
@@ -70,7 +77,7 @@ export class EpisodeBook {
   /** Open episodes the rules did not mention this minute count as clean minutes (e.g. a VIP that left the inventory). */
   observeRest(): void {
     for (const t of [...this.state.open.values()]) {
-      if (!this.observed.has(t.episode.id)) this.observe(t.episode.type, t.episode.key, -1, false, false);
+      if (!this.observed.has(t.episode.id)) this.observe(this.lanes[signalOf(t.episode)], t.episode.type, t.episode.key, -1, false, false);
     }
   }
 
@@ -96,10 +103,10 @@ export class EpisodeBook {
 /** ISO time without milliseconds (minutes may be shorter than 60 s in drills, so no flooring here). */
 export const isoTime = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-function newEpisode(type: FaultType, key: string, start: number, minute: number): FaultEpisode {
+function newEpisode(id: string, type: FaultType, key: string, signal: Signal, start: number, minute: number): FaultEpisode {
   // Key order is the contract's output order.
   return {
-    id: `${type}:${key}`, type, key, start: isoTime(start), detectedAt: isoTime(minute), end: null,
-    isps: [], provinces: [], dcs: [], vips: [], businesses: [], parent: null, suppressed: false,
+    id, type, key, start: isoTime(start), detectedAt: isoTime(minute), end: null,
+    isps: [], provinces: [], dcs: [], vips: [], businesses: [], parent: null, suppressed: false, signal,
   };
 }

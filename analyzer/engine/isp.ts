@@ -2,8 +2,8 @@
 // DCs, are under VIP faults for it that no DC fault explains.
 import type { Rules } from '../../core/config.js';
 import { atLeast } from './bits.js';
-import type { CellCounts } from './cells.js';
 import type { EpisodeBook } from './episodes.js';
+import type { Lane } from './lane.js';
 import type { ProvinceStatus } from './provinces.js';
 import type { Topology } from './topology.js';
 
@@ -21,8 +21,9 @@ function unexplained(topo: Topology, masks: Uint32Array, i: number, dcOpen: Uint
   return { vips, dcs: dcs.size };
 }
 
-export function ispRule(topo: Topology, rules: Rules, c: CellCounts, p: ProvinceStatus, dcOpen: Uint8Array, book: EpisodeBook): void {
-  const history = book.state.raw.isp;
+export function ispRule(topo: Topology, rules: Rules, lane: Lane, p: ProvinceStatus, dcOpen: Uint8Array, book: EpisodeBook): void {
+  const c = lane.counts;
+  const history = lane.raw.isp;
   for (let i = 0; i < topo.isps.length; i++) {
     let provinces = 0;
     let bad = 0;
@@ -43,6 +44,6 @@ export function ispRule(topo: Topology, rules: Rules, c: CellCounts, p: Province
     if (!held && !raw) continue;
     const isp = topo.isps[i]!;
     // VIPs, businesses and DCs come from the child VIP faults (correlation).
-    book.observe('isp', isp, i, held, raw, { isps: [isp], provinces: badNames.sort(), dcs: [], vips: [], businesses: [] });
+    book.observe(lane, 'isp', isp, i, held, raw, { isps: [isp], provinces: badNames.sort(), dcs: [], vips: [], businesses: [] });
   }
 }

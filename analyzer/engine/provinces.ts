@@ -1,10 +1,10 @@
-// A province is *bad* for an isp when its group is lossy to at least half of the VIPs it probes (rules 6 and 7).
+// A province is *bad* for an isp when its group is lossy to at least half of the VIPs it probes (rules 6 and 7);
+// *slow-bad* the same with slow cells (the latency lane).
 // VIPs of a DC under an open DC fault are left out of that count: the DC fault explains them, and a big DC going
 // down must not also make every province "bad" (ISP or region faults for the same root cause).
 import type { Rules } from '../../core/config.js';
 import { atLeast, POPCOUNT16, windowMask } from './bits.js';
-import type { CellCounts } from './cells.js';
-import type { EngineState } from './state.js';
+import type { Lane } from './lane.js';
 import type { Topology } from './topology.js';
 
 export interface ProvinceStatus {
@@ -16,10 +16,11 @@ export interface ProvinceStatus {
   badRaw: Uint8Array;
 }
 
-export function provinceStatus(topo: Topology, rules: Rules, state: EngineState, c: CellCounts, dcOpen: Uint8Array): ProvinceStatus {
+export function provinceStatus(topo: Topology, rules: Rules, cellSeen: Uint16Array, lane: Lane, dcOpen: Uint8Array): ProvinceStatus {
   const ng = topo.groups.length;
+  const c = lane.counts;
   const probed = Int32Array.from(c.groupProbed);
-  const lossy = Int32Array.from(c.groupLossy);
+  const lossy = Int32Array.from(c.groupFlagged);
   const raw = Int32Array.from(c.groupRaw);
   const mask = windowMask(rules.smoothWindow);
   for (let d = 0; d < topo.dcs.length; d++) {
@@ -27,8 +28,8 @@ export function provinceStatus(topo: Topology, rules: Rules, state: EngineState,
     for (const v of topo.dcVips[d]!) {
       for (let g = 0; g < ng; g++) {
         const cell = v * ng + g;
-        if ((state.cellSeen[cell]! & mask) === 0) continue;
-        const bad = state.cellBad[cell]! & mask;
+        if ((cellSeen[cell]! & mask) === 0) continue;
+        const bad = lane.flags[cell]! & mask;
         probed[g] = probed[g]! - 1;
         if (POPCOUNT16[bad]! >= rules.smoothNeed) lossy[g] = lossy[g]! - 1;
         if (bad & 1) raw[g] = raw[g]! - 1;

@@ -4,18 +4,19 @@ import { createLogger } from '../../core/log.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Agent } from '../../agent/agent.js';
 import { systemClock, systemTimers } from '../../agent/clock.js';
-import { availableMethods, closeMethods } from '../../agent/methods.js';
+import { availableMethods, availablePaths, closeMethods } from '../../agent/methods.js';
+import { serveMetrics } from '../../agent/metrics.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 
 export const agentCommand: Command = {
-  usage: 'vipwatch agent --gateway URL --token TOKEN [--config FILE]   (token: `vipwatch token HOST` on the gateway)',
+  usage: 'vipwatch agent --gateway URL --token TOKEN [--config FILE]   (token: `vipwatch token HOST` on the gateway; or VIPWATCH_AGENT_GATEWAY, VIPWATCH_AGENT_TOKEN)',
   options: { gateway: { type: 'string', short: 'g' }, token: { type: 'string', short: 't' }, config: { type: 'string', short: 'c' } },
   async run(v) {
-    const gateway = v.gateway as string | undefined;
+    const gateway = (v.gateway as string | undefined) ?? process.env.VIPWATCH_AGENT_GATEWAY;
     const token = (v.token as string | undefined) ?? process.env.VIPWATCH_AGENT_TOKEN;
     if (!gateway || !/^https?:\/\/[^/]/.test(gateway)) {
-      console.error(`vipwatch agent: --gateway ${JSON.stringify(gateway ?? '')}: expected the gateway's URL, e.g. http://gateway:8080\nusage: ${agentCommand.usage}`);
+      console.error(`vipwatch agent: --gateway ${JSON.stringify(gateway ?? '')}: expected the gateway's URL (or VIPWATCH_AGENT_GATEWAY), e.g. http://gateway:8080\nusage: ${agentCommand.usage}`);
       return 2;
     }
     if (!token) {
@@ -29,21 +30,16 @@ export const agentCommand: Command = {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'vipwatch_', eventLoopMonitoringPrecision: 500 });
     const available = availableMethods(log);
-    const agent = new Agent({ cfg, gatewayUrl: gateway.replace(/\/+$/, ''), token, methods: available.methods, clock: systemClock, timers: systemTimers, log, registry });
-    let server: { port: number; close(): Promise<void> } | null = null;
-    if (cfg.agent.metricsPort !== undefined) {
-      // express only when asked for: the agent stays small on hosts that do not scrape it
-      const { createHttpApp, finishApp, listen } = await import('../../core/http.js');
-      const app = createHttpApp(log, registry, {});
-      finishApp(app, log);
-      server = await listen(app, cfg.agent.metricsPort, '127.0.0.1');
-      log.info({ url: `http://127.0.0.1:${server.port}/metrics` }, 'agent metrics');
-    }
+    const paths = availablePaths(log);
+    const agent = new Agent({ cfg, gatewayUrl: gateway.replace(/\/+$/, ''), token, methods: available.methods, paths, clock: systemClock, timers: systemTimers, log, registry });
+    const server = cfg.agent.metricsPort === undefined ? null : await serveMetrics(registry, cfg.agent.metricsPort, '127.0.0.1');
+    if (server) log.info({ url: `http://127.0.0.1:${server.port}/metrics` }, 'agent metrics');
     await agent.start();
     const sig = await untilSignal();
     log.info({ signal: sig }, 'stopping: sending what was measured');
     await agent.stop();
     await closeMethods(available);
+    await Promise.all(Object.values(paths).map((p) => p.close()));
     await server?.close();
     return 0;
   },

@@ -15,7 +15,12 @@ export const planCommand: Command = {
       console.error(`vipwatch plan: --redundancy must be a positive integer, got ${JSON.stringify(v.redundancy)}`);
       return 2;
     }
-    process.stdout.write(JSON.stringify(plan(loadInventory(v.inventory), { redundancy: k })) + '\n');
-    return 0;
+    const text = JSON.stringify(plan(loadInventory(v.inventory), { redundancy: k })) + '\n';
+    // `vipwatch plan | head` closes the pipe early: that ends the command quietly, as it does for other tools
+    const closed = new Promise<number>((resolve) => {
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') resolve(0); else throw e; });
+    });
+    const done = new Promise<number>((resolve) => process.stdout.write(text, () => resolve(0)));
+    return Promise.race([closed, done]);
   },
 };

@@ -10,8 +10,9 @@ import { createLogger } from '../../core/log.js';
 import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
+import { createJobStore } from '../../core/store/job-backends.js';
+import { JobService } from '../../core/job-service.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
-import { tokenFor } from '../../gateway/tokens.js';
 import { mountGateway } from '../../gateway/compose.js';
 import { mountWeb } from '../../web/compose.js';
 import type { Command } from '../command.js';
@@ -37,16 +38,21 @@ export const startCommand: Command = {
     const registry = createRegistry();
     const series = createSeriesStore(cfg, log), faults = createFaultStore(cfg, log), admin = createAdminStore(cfg, log);
     await Promise.all([series.init(), faults.init(), admin.init()]);
+    // on-demand jobs live in the admin store's database (after its init: MySQL migrations)
+    const jobs = createJobStore(cfg, log);
+    await jobs.init();
     // one outbox store: the alerter writes it (and inits it), the outbox page reads it
     const outbox = createOutboxStore(cfg);
     const checks = { faults: () => faults.ping(), admin: () => admin.ping() };
     const app = createHttpApp(log, registry, checks);
-    const gw = mountGateway(app, cfg, log, registry, { series, checks });
+    const gw = mountGateway(app, cfg, log, registry, { series, checks, jobs, admin });
+    // jobs made here reach this gateway's waiting agents at once, not at its next look in the store
+    const probeJobs = new JobService({ store: jobs, catalog: () => gw.state.current.catalog, cfg: cfg.probes, now: Date.now, log, onCreated: (j) => gw.board.add(j) });
     const catalog = gw.state.current.catalog;
     // built before anything listens, so a bad sim section stops the start with a clear error
-    const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, tokenOf: (host) => tokenFor(gw.secret, host), log, registry, source: source ? `${source} (+ environment)` : 'environment' }) : null;
+    const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, tokenOf: (host) => gw.tokenFor(host), log, registry, source: source ? `${source} (+ environment)` : 'environment' }) : null;
     const analyzer = await startAnalyzer({ cfg, log, registry, catalog, series, faults, admin, source, outbox });
-    const web = await mountWeb(app, { admin, faults, series, catalog: () => gw.state.current.catalog, config: cfg, log, registry, outbox, now: Date.now });
+    const web = await mountWeb(app, { admin, faults, series, catalog: () => gw.state.current.catalog, config: cfg, log, registry, outbox, now: Date.now, probes: { service: probeJobs, store: jobs } });
     finishApp(app, log);
     const server = await listen(app, cfg.port, cfg.bind);
     const url = urlOf(cfg.bind, server.port);
@@ -63,7 +69,7 @@ export const startCommand: Command = {
     await server.close();
     await analyzer.stop();
     await gw.stop();
-    await Promise.all([series.close(), faults.close(), admin.close()]);
+    await Promise.all([series.close(), faults.close(), admin.close(), jobs.close()]);
     return 0;
   },
 };

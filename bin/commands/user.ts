@@ -2,15 +2,17 @@
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
-import type { Role } from '../../core/store/admin.js';
-import { Access, ROLES } from '../../web/auth/access.js';
+import type { AdminStore, Role } from '../../core/store/admin.js';
+import { Access, API_TOKEN_DAYS, ROLES } from '../../web/auth/access.js';
 import { generatePassword } from '../../web/auth/password.js';
 import type { Command } from '../command.js';
 
 const USAGE = [
-  'vipwatch user add NAME --role admin|viewer [--password-stdin] [--config FILE]',
+  'vipwatch user add NAME --role admin|operator|viewer [--password-stdin] [--config FILE]',
   '       vipwatch user list [--config FILE]',
-  '       vipwatch user token NAME [--label TEXT] [--config FILE]',
+  '       vipwatch user delete NAME [--config FILE]          (also ends their sessions and revokes their API tokens)',
+  `       vipwatch user token NAME [--label TEXT] [--days N] [--config FILE]   (expires after N days, default ${API_TOKEN_DAYS})`,
+  '       vipwatch user token revoke NAME [--config FILE]    (revokes every API token of NAME)',
 ].join('\n');
 
 async function readStdin(): Promise<string> {
@@ -20,22 +22,90 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
+type Values = Parameters<Command['run']>[0];
+interface Ctx { store: AdminStore; access: Access; v: Values; name: string }
+
+/** One handler per subcommand; `args` is how many names it takes after the subcommand word(s). */
+const subcommands: Record<string, { args: number; run(c: Ctx): Promise<number> }> = {
+  list: {
+    args: 0,
+    async run({ store }) {
+      for (const u of await store.listUsers()) console.log(`${u.name}\t${u.role}\t${u.createdAt}`);
+      return 0;
+    },
+  },
+  add: {
+    args: 1,
+    async run({ store, access, v, name }) {
+      const role = v.role as Role | undefined;
+      if (!role || !ROLES.includes(role)) {
+        console.error(`vipwatch user add: --role must be admin, operator or viewer, got ${JSON.stringify(v.role ?? null)}`);
+        return 2;
+      }
+      const generated = !v['password-stdin'];
+      const password = generated ? generatePassword() : await readStdin();
+      const existed = (await store.getUser(name)) !== null;
+      await access.putUser(name, role, password);
+      console.error(`${existed ? `updated ${role} ${name}; their sessions were ended` : `created ${role} ${name}`}`);
+      if (generated) console.log(password);
+      return 0;
+    },
+  },
+  delete: {
+    args: 1,
+    async run({ store, name }) {
+      if (!(await store.deleteUser(name))) {
+        console.error(`vipwatch user delete: no user ${JSON.stringify(name)}`);
+        return 1;
+      }
+      console.error(`deleted ${name}: their sessions are ended and their API tokens revoked`);
+      return 0;
+    },
+  },
+  token: {
+    args: 1,
+    async run({ store, access, v, name }) {
+      const user = await store.getUser(name);
+      if (!user) {
+        console.error(`vipwatch user token: no user ${JSON.stringify(name)} (add one with \`vipwatch user add\`)`);
+        return 1;
+      }
+      const days = v.days === undefined ? API_TOKEN_DAYS : Number(v.days);
+      if (user.role !== 'admin') console.error(`note: ${name} is a ${user.role}: this token can read, not write`);
+      console.log(await access.issueApiToken(name, typeof v.label === 'string' ? v.label : 'cli', days));
+      console.error(`the token expires in ${days} days`);
+      return 0;
+    },
+  },
+  'token revoke': {
+    args: 1,
+    async run({ store, name }) {
+      const n = await store.deleteApiTokensOf(name);
+      console.error(`revoked ${n} API token${n === 1 ? '' : 's'} of ${name}`);
+      return 0;
+    },
+  },
+};
+
+/** "token revoke NAME" is the revoke subcommand; "token NAME" (even a user named revoke) issues one. */
+function pick(args: string[]): { key: string; names: string[] } | null {
+  const key = args[0] === 'token' && args[1] === 'revoke' && args.length === 3 ? 'token revoke' : args[0];
+  const sub = key === undefined ? undefined : subcommands[key];
+  const names = args.slice(key === 'token revoke' ? 2 : 1);
+  return sub && names.length === sub.args ? { key: key!, names } : null;
+}
+
 export const userCommand: Command = {
   usage: USAGE,
   options: {
     config: { type: 'string', short: 'c' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, label: { type: 'string' },
+    days: { type: 'string' },
   },
   positionals: true,
   async run(v, args) {
-    const [sub, name, ...extra] = args;
-    const needsName = sub === 'add' || sub === 'token';
-    if (!sub || !['add', 'list', 'token'].includes(sub) || (needsName && !name) || extra.length || (sub === 'list' && name)) {
+    const chosen = pick(args);
+    if (!chosen) {
       console.error(`usage: ${USAGE}`);
-      return 2;
-    }
-    const role = (v.role ?? (sub === 'add' ? undefined : 'viewer')) as Role | undefined;
-    if (sub === 'add' && (!role || !ROLES.includes(role))) {
-      console.error(`vipwatch user add: --role must be admin or viewer, got ${JSON.stringify(v.role ?? null)}`);
       return 2;
     }
     const cfg = loadConfig(v.config as string | undefined);
@@ -43,29 +113,9 @@ export const userCommand: Command = {
     await store.init();
     try {
       const access = new Access(store, cfg.web.sessionTtlSec, Date.now);
-      if (sub === 'list') {
-        for (const u of await store.listUsers()) console.log(`${u.name}\t${u.role}\t${u.createdAt}`);
-        return 0;
-      }
-      if (sub === 'token') {
-        const user = await store.getUser(name!);
-        if (!user) {
-          console.error(`vipwatch user token: no user ${JSON.stringify(name)} (add one with \`vipwatch user add\`)`);
-          return 1;
-        }
-        if (user.role !== 'admin') console.error(`note: ${name} is a ${user.role}: this token can read, not write`);
-        console.log(await access.issueApiToken(name!, typeof v.label === 'string' ? v.label : 'cli'));
-        return 0;
-      }
-      const generated = !v['password-stdin'];
-      const password = generated ? generatePassword() : await readStdin();
-      const existed = (await store.getUser(name!)) !== null;
-      await access.putUser(name!, role!, password);
-      console.error(`${existed ? 'updated' : 'created'} ${role} ${name}`);
-      if (generated) console.log(password);
-      return 0;
+      return await subcommands[chosen.key]!.run({ store, access, v, name: chosen.names[0] ?? '' });
     } catch (e) {
-      console.error(`vipwatch user ${sub}: ${(e as Error).message}`);
+      console.error(`vipwatch user ${chosen.key}: ${(e as Error).message}`);
       return 2;
     } finally {
       await store.close();

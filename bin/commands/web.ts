@@ -9,6 +9,8 @@ import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
+import { createJobStore } from '../../core/store/job-backends.js';
+import { JobService } from '../../core/job-service.js';
 import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
 import { inventoryFrom } from '../../gateway/compose.js';
 import { mountWeb } from '../../web/compose.js';
@@ -27,6 +29,8 @@ export const webCommand: Command = {
     // the alerter's outbox (written by `vipwatch analyzer`), for the outbox page
     const outbox = createOutboxStore(cfg);
     await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
+    const jobs = createJobStore(cfg, log);
+    await jobs.init();
     let catalog = buildCatalog(inventoryFrom(cfg));
     const file = cfg.inventory;
     if (file) {
@@ -40,7 +44,8 @@ export const webCommand: Command = {
       });
     }
     const app = createHttpApp(log, registry, { admin: () => admin.ping(), faults: () => faults.ping(), series: () => series.ping() });
-    const web = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, outbox, now: Date.now });
+    const web = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, outbox, now: Date.now,
+      probes: { store: jobs, service: new JobService({ store: jobs, catalog: () => catalog, cfg: cfg.probes, now: Date.now, log }) } });
     finishApp(app, log);
     const server = await listen(app, cfg.port, cfg.bind);
     const url = `http://${cfg.bind}:${server.port}`;
@@ -51,7 +56,7 @@ export const webCommand: Command = {
     if (file) unwatchFile(file);
     web.close();
     await server.close();
-    await Promise.all([admin.close(), faults.close(), series.close(), outbox.close()]);
+    await Promise.all([admin.close(), faults.close(), series.close(), outbox.close(), jobs.close()]);
     return 0;
   },
 };

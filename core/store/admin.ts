@@ -29,10 +29,15 @@ export interface AuditRecord {
   why: string;
 }
 
-export type Role = 'viewer' | 'admin';
+/** operator: may also start on-demand probe jobs; admin: may change everything */
+export type Role = 'viewer' | 'operator' | 'admin';
 export interface User { name: string; role: Role; passwordHash: string; createdAt: string }
 export interface Session { id: string; user: string; csrf: string; expiresAt: string }
-export interface ApiToken { id: string; user: string; tokenHash: string; createdAt: string; label: string }
+export interface ApiToken {
+  id: string; user: string; tokenHash: string; createdAt: string; label: string;
+  /** after this ISO time the token no longer counts; absent = never expires (tokens made before expiry existed) */
+  expiresAt?: string;
+}
 
 export interface AdminStore {
   init(): Promise<void>;
@@ -62,7 +67,19 @@ export interface AdminStore {
   getSession(id: string): Promise<Session | null>;
   deleteSession(id: string): Promise<void>;
   createApiToken(t: ApiToken): Promise<void>;
+  /** null when unknown or expired (expiresAt at or before the store's clock) */
   findApiToken(tokenHash: string): Promise<ApiToken | null>;
+  // revocation (finding 4)
+  /** removes the user with every session and API token of theirs; false when there was no such user */
+  deleteUser(name: string): Promise<boolean>;
+  /** ends every session of the user (a password change); returns how many there were */
+  deleteSessionsOf(user: string): Promise<number>;
+  /** revokes every API token of the user; returns how many there were */
+  deleteApiTokensOf(user: string): Promise<number>;
+  /** agent token generation per host; hosts never rotated are absent (generation 0) */
+  agentTokenGenerations(): Promise<Map<string, number>>;
+  /** moves the host to its next token generation (its current token stops counting) and returns it */
+  bumpAgentTokenGeneration(host: string): Promise<number>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -2,7 +2,6 @@
 // checkpoint codec. Pure functions, so the backends agree byte for byte and the contract suite can hold them to it.
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { FaultEpisode } from '../model.js';
 import { ValidationError, show } from '../errors.js';
 import { episodeUid, type EpisodeEvent, type EpisodeWrite, type StoredEpisode } from './faults.js';
 
@@ -87,9 +86,5 @@ export function decodeState(buf: Uint8Array): unknown {
   return JSON.parse(body.subarray(1).toString('utf8'));
 }
 
-/** Only the contract's fields, in the contract's order: whatever else a caller's object carries is not stored. */
-export const pickEpisode = (e: FaultEpisode): FaultEpisode => ({
-  id: e.id, type: e.type, key: e.key, start: e.start, detectedAt: e.detectedAt, end: e.end,
-  isps: [...e.isps], provinces: [...e.provinces], dcs: [...e.dcs], vips: [...e.vips], businesses: [...e.businesses],
-  parent: e.parent, suppressed: e.suppressed,
-});
+/** Only the contract's fields, in the contract's order (core/episode.ts): whatever else a caller's object carries is not stored. */
+export { pickEpisode } from '../episode.js';

@@ -1,6 +1,7 @@
 // The fault store: fault episodes with their history, and the analyzer's checkpoint.
 // Backends: core/store/sqlite (embedded default) and core/store/mongo (MongoDB).
 import type { FaultEpisode } from '../model.js';
+import type { Diagnosis } from '../diagnosis.js';
 
 export interface EpisodeEvent {
   /** ISO minute the event belongs to */
@@ -23,6 +24,8 @@ export interface FaultQuery {
   limit?: number;
   /** only episodes that started at or after this ISO time */
   since?: string;
+  /** only loss or only latency episodes (an episode stored without a signal is loss) */
+  signal?: 'loss' | 'latency';
 }
 
 export interface AnalyzerCheckpoint {
@@ -54,6 +57,11 @@ export interface FaultStore {
    */
   commitMinute(episodes: EpisodeWrite[], checkpoint: AnalyzerCheckpoint): Promise<void>;
   checkpoint(): Promise<AnalyzerCheckpoint | null>;
+  /**
+   * keeps a path diagnosis with an episode (apart from the episode's own writes, which never remove it): list and
+   * get return it as the episode's `diagnosis`; false when no episode has this uid
+   */
+  setDiagnosis(uid: string, diagnosis: Diagnosis): Promise<boolean>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

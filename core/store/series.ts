@@ -34,6 +34,32 @@ export interface VipPoint {
   lossPct: number;
 }
 
+/** Tags a bucketed read can group by or filter on. */
+export type SeriesTag = 'province' | 'isp' | 'vip' | 'vipDc';
+
+/** A bucketed read for charts: figures per bucket (epoch-aligned, bucketMs long) and per value of the `by` tags. */
+export interface BucketQuery {
+  fromMs: number;
+  toMs: number;
+  bucketMs: number;
+  by: SeriesTag[];
+  where?: Partial<Record<SeriesTag, string>>;
+  method?: Method;
+}
+
+/** One bucket of one tag combination (tags not in `by` are absent). Loss is over summed sent/recv. */
+export interface BucketPoint {
+  minute: number;
+  province?: string;
+  isp?: string;
+  vip?: string;
+  vipDc?: string;
+  rttMin: number | null;
+  rttAvg: number | null;
+  rttMax: number | null;
+  lossPct: number;
+}
+
 /** A fault open/close event, written as measurement `fault` for board annotations. */
 export interface FaultEvent {
   minute: number;
@@ -56,6 +82,10 @@ export interface StoredFaultEvent {
   /** `${id}@${start}`: the episode's storage key (web fault page) */
   uid: string;
 }
+
+/** One host's http check of a VIP in one minute: the record's counts and http fields (VIP page). */
+export type HttpCheck = Pick<StoredRecord, 'ts' | 'host' | 'province' | 'isp' | 'sent' | 'recv' | 'rttAvg' | 'httpStatus' | 'httpDnsMs'
+  | 'httpConnectMs' | 'httpTlsMs' | 'httpFirstByteMs' | 'httpTotalMs' | 'httpBodyMismatch' | 'certDaysLeft'>;
 
 /** Narrows an aggregate read to one probe method; all methods when omitted. */
 export interface SeriesFilter {
@@ -81,6 +111,13 @@ export interface SeriesStore {
   groupAggregates(fromMs: number, toMs: number, filter?: SeriesFilter): Promise<GroupAggregate[]>;
   /** sorted by minute, province, isp; rttMin/rttMax are the extremes, rttAvg the mean, loss over summed sent/recv */
   vipSeries(vip: string, fromMs: number, toMs: number, filter?: SeriesFilter): Promise<VipPoint[]>;
+  /**
+   * Figures per bucket grouped by the query's tags, sorted by minute then tags; rttAvg is the mean of the records'
+   * means. Buckets of whole hours may be read from an hourly rollup where the backend keeps one (InfluxDB).
+   */
+  buckets(q: BucketQuery): Promise<BucketPoint[]>;
+  /** the newest http records of one VIP with fromMs <= ts < toMs, newest first, at most `limit` */
+  httpChecks(vip: string, fromMs: number, toMs: number, limit: number): Promise<HttpCheck[]>;
   /** re-writing the same (id, minute) overwrites it */
   writeFaultEvents(events: FaultEvent[]): Promise<void>;
   /** fault events with fromMs <= minute < toMs, sorted by minute then id */

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { HttpProbe } from '../../agent/probes/http.js';
 import { probeMethods } from '../../agent/probes/index.js';
+import { rttOf, type DetailedReply } from '../../agent/probes/method.js';
 import { TcpProbe } from '../../agent/probes/tcp.js';
 import { freePort } from '../support/ports.js';
 
@@ -42,12 +43,12 @@ test('tcp probe: a listening port answers with a sub-millisecond loopback RTT; a
   await assert.rejects(probe.probe({ address: '127.0.0.1' }, 100), /has no port/);
 });
 
-test('http probe: 2xx-4xx are replies, 5xx and timeouts are lost, a host name is pinned to the VIP address', async (t) => {
+test('http probe: 2xx/3xx are successes, 4xx/5xx and timeouts are lost, a host name is pinned to the VIP address', async (t) => {
   const seen: { path: string; host: string | undefined }[] = [];
   const server = await listening(createHttpServer((req, res) => {
     seen.push({ path: req.url!, host: req.headers.host });
     if (req.url === '/slow') return void setTimeout(() => res.end('late'), 1000);
-    res.statusCode = req.url === '/fail' ? 503 : req.url === '/missing' ? 404 : 200;
+    res.statusCode = req.url === '/fail' ? 503 : req.url === '/missing' ? 404 : req.url === '/moved' ? 301 : 200;
     res.end('body that is never read');
   }));
   t.after(() => closed(server));
@@ -57,12 +58,18 @@ test('http probe: 2xx-4xx are replies, 5xx and timeouts are lost, a host name is
   const at = (path: string, host = '127.0.0.1') => probe.probe({ address: '127.0.0.1', url: `http://${host}:${port}${path}` }, 300);
 
   const ok = await at('/ok');
-  assert.ok(ok !== null && ok > 0 && ok < 300, `rtt ${ok}`);
-  assert.ok(await at('/missing') !== null, '404 is still an answer from the VIP');
-  assert.equal(await at('/fail'), null, '503 counts as lost');
-  assert.equal(await at('/slow'), null, 'no headers within the timeout: lost');
+  assert.ok(ok !== null && typeof ok === 'object', 'an http probe reports what it saw');
+  assert.ok(ok.rtt !== null && ok.rtt > 0 && ok.rtt < 300, `rtt ${ok.rtt}`);
+  assert.equal(ok.http.status, 200);
+  assert.equal(rttOf(ok), ok.rtt);
+  assert.ok(rttOf(await at('/moved')) !== null, '3xx counts as success by default');
+  const missing = await at('/missing');
+  assert.deepEqual([rttOf(missing), (missing as DetailedReply).http.status], [null, 404], '404 answers but is not a success by default');
+  const fail = await at('/fail');
+  assert.deepEqual([rttOf(fail), (fail as DetailedReply).http.status], [null, 503], '503 counts as lost, its status kept');
+  assert.equal(await at('/slow'), null, 'no headers within the timeout: lost, nothing seen');
   // the name does not resolve anywhere; the probe must connect to the VIP address and keep the name in Host
-  assert.ok(await at('/named', 'vip.invalid') !== null);
+  assert.ok(rttOf(await at('/named', 'vip.invalid')) !== null);
   assert.equal(seen.find((s) => s.path === '/named')?.host, `vip.invalid:${port}`);
 
   const downPort = await freePort();

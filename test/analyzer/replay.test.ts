@@ -16,7 +16,7 @@ test('CLI: `vipwatch analyze` prints one JSON line per episode, in the contract\
     ['dc:idc-a', at(2), at(4), at(10), null],
     ['vip:198.19.0.9', at(5), at(7), null, null],
   ]);
-  assert.deepEqual(Object.keys(cli.episodes[0]!), ['id', 'type', 'key', 'start', 'detectedAt', 'end', 'isps', 'provinces', 'dcs', 'vips', 'businesses', 'parent', 'suppressed']);
+  assert.deepEqual(Object.keys(cli.episodes[0]!), ['id', 'type', 'key', 'start', 'detectedAt', 'end', 'isps', 'provinces', 'dcs', 'vips', 'businesses', 'parent', 'suppressed', 'signal']);
 });
 
 test('CLI: --whitelist file suppresses', () => {
@@ -33,10 +33,10 @@ test('CLI: bad lines are reported with file, line number, field and value; nothi
   const cli = runCli(s, { rawResults: raw });
   assert.equal(cli.code, 2);
   assert.deepEqual(cli.episodes, []);
-  assert.match(cli.stderr, /<dir>\/results\.jsonl: line 2: sent: expected an integer >= 1 \(value 0\)/);
+  assert.match(cli.stderr, /<dir>\/results\.jsonl: line 2: sent: Too small: expected number to be >=1 \(value 0\)/);
   assert.match(cli.stderr, /<dir>\/results\.jsonl: line 3: \(line\): not JSON/);
   assert.match(cli.stderr, /<dir>\/results\.jsonl: line 4: host: unknown host \(not in the inventory\) \(value "nobody"\)/);
-  assert.match(cli.stderr, /<dir>\/results\.jsonl: line 5: recv: expected an integer between 0 and sent \(value 21\)/);
+  assert.match(cli.stderr, /<dir>\/results\.jsonl: line 5: recv: recv 21 exceeds sent 20 \(value 21\)/);
 });
 
 test('records in any order, repeated or under several methods give the same episodes', async () => {

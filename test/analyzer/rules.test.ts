@@ -18,7 +18,7 @@ test('VIP fault: start, detectedAt, end, scope; it ends after 5 clean minutes', 
   assert.deepEqual(r.episodes, [{
     id: `vip:${v.ip}`, type: 'vip', key: v.ip, start: at(3), detectedAt: at(5), end: at(13),
     isps: ['ct'], provinces: [...s.groups.keys()].filter((g) => g.endsWith('/ct')).map((g) => g.split('/')[0]!).sort(),
-    dcs: ['idc-a'], vips: [v.ip], businesses: ['search'], parent: null, suppressed: false,
+    dcs: ['idc-a'], vips: [v.ip], businesses: ['search'], parent: null, suppressed: false, signal: 'loss',
   }]);
   assert.deepEqual(r.transitions.map((t) => [t.kind, new Date(t.minute).toISOString().replace('.000Z', 'Z')]), [['open', at(5)], ['close', at(17)]]);
 });

@@ -21,6 +21,10 @@ export interface FleetOptions {
   /** VIP DCs: id, where it is, how many VIPs, and their businesses (round robin) */
   vipDcs?: Array<{ id: string; province: string; isp: string; vips: number }>;
   businesses?: string[];
+  /** how many hosts of a group probe each VIP (default 1) */
+  redundancy?: number;
+  /** a record's rttAvg without delays (default 32 ms) */
+  rtt?: (host: { id: string; province: string; isp: string }, vip: Vip, minute: number) => number;
 }
 
 /** Which records an overlay touches; every listed field must match. */
@@ -33,6 +37,7 @@ export interface Match {
 }
 
 interface Overlay { match: Match; minutes: Set<number>; loss: number }
+interface Delay { match: Match; minutes: Set<number>; ms: number }
 
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -42,12 +47,17 @@ export class Scenario {
   readonly groups = new Map<string, Array<Host & { province: string; isp: string }>>();
   private readonly overlays: Overlay[] = [];
   private readonly silences: Array<{ match: Match; minutes: Set<number> }> = [];
+  private readonly delays: Delay[] = [];
+  private readonly redundancy: number;
+  private readonly rtt: NonNullable<FleetOptions['rtt']>;
 
   constructor(readonly minutes: number, o: FleetOptions = {}) {
     const provinces = PROVINCES.slice(0, o.provinces ?? 10).map((p) => p.id);
     const isps = o.isps ?? ['ct', 'cu', 'cm'];
     const hostsPerGroup = o.hostsPerGroup ?? 2;
     const businesses = o.businesses ?? ['search', 'video'];
+    this.redundancy = o.redundancy ?? 1;
+    this.rtt = o.rtt ?? (() => 32);
     const vipDcs = o.vipDcs ?? [{ id: 'idc-a', province: 'beijing', isp: 'ct', vips: 6 }, { id: 'idc-b', province: 'shanghai', isp: 'cu', vips: 6 }];
     const datacenters: Datacenter[] = [];
     const hosts: Host[] = [];
@@ -86,6 +96,12 @@ export class Scenario {
     return this;
   }
 
+  /** Records matching `match` in the given minutes take `ms` longer (delays add up). */
+  delay(match: Match, minutes: number[], ms: number): this {
+    this.delays.push({ match, minutes: new Set(minutes), ms });
+    return this;
+  }
+
   /** Hosts matching `match` send no records in the given minutes. */
   silent(match: Match, minutes: number[]): this {
     this.silences.push({ match, minutes: new Set(minutes) });
@@ -97,21 +113,25 @@ export class Scenario {
       && (!m.provinces || m.provinces.includes(host.province)) && (!m.isps || m.isps.includes(host.isp));
   }
 
-  /** Every VIP is probed by one host per group (redundancy 1), spread over the group's hosts. */
+  /** Every VIP is probed by `redundancy` hosts per group (default one), spread over the group's hosts. */
   records(): ResultRecord[] {
     const out: ResultRecord[] = [];
     for (let t = 0; t < this.minutes; t++) {
       for (const hosts of this.groups.values()) {
         this.inventory.vips.forEach((vip, vi) => {
-          const host = hosts[vi % hosts.length]!;
-          if (this.silences.some((s) => s.minutes.has(t) && Scenario.matches(s.match, host, vip))) return;
-          let loss = 0;
-          for (const o of this.overlays) if (o.minutes.has(t) && Scenario.matches(o.match, host, vip)) loss = Math.max(loss, o.loss);
-          const sent = 20;
-          const recv = Math.round(sent * (1 - loss / 100));
-          const r: ResultRecord = { ts: at(t), host: host.id, vip: vip.ip, method: 'icmp', sent, recv };
-          if (recv > 0) Object.assign(r, { rttMin: 30, rttAvg: 32, rttMax: 40 });
-          out.push(r);
+          for (let k = 0; k < this.redundancy; k++) {
+            const host = hosts[(vi + k) % hosts.length]!;
+            if (this.silences.some((s) => s.minutes.has(t) && Scenario.matches(s.match, host, vip))) continue;
+            let loss = 0;
+            for (const o of this.overlays) if (o.minutes.has(t) && Scenario.matches(o.match, host, vip)) loss = Math.max(loss, o.loss);
+            let rtt = this.rtt(host, vip, t);
+            for (const d of this.delays) if (d.minutes.has(t) && Scenario.matches(d.match, host, vip)) rtt += d.ms;
+            const sent = 20;
+            const recv = Math.round(sent * (1 - loss / 100));
+            const r: ResultRecord = { ts: at(t), host: host.id, vip: vip.ip, method: 'icmp', sent, recv };
+            if (recv > 0) Object.assign(r, { rttMin: rtt - 2, rttAvg: rtt, rttMax: rtt + 8 });
+            out.push(r);
+          }
         });
       }
     }

@@ -1,27 +1,31 @@
-// `npm run bench:agent`: one agent process against 1,000 loopback targets (127.0.x.y over ICMP, answered by the
-// kernel) at the default rate (10 probes a minute each) for a measured minute, with the real gateway taking its
-// results. CPU and RSS come from /proc, for the agent's process and any children it has.
-// The agent runs as the systemd unit runs it (agent/README.md): `vipwatch agent`, NODE_OPTIONS=--max-semi-space-size=1,
-// MALLOC_ARENA_MAX=2. AGENT_NODE_OPTIONS overrides the flags;
-// AGENT_NODE_ARGS adds node arguments (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
-// Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`. Env: TARGETS (1000), MEASURE_SEC (60).
-import { spawn } from 'node:child_process';
+// `npm run bench:agent`: the packaged agent (`npm run package:agent`'s tarball, unpacked, run by its launcher) with
+// 2,500 targets for 3 measured minutes, the real gateway taking its results. The targets live in a private network
+// namespace (198.18.16.0/20 on its lo, behind a veth): ICMP answered by its kernel, ICMP lost (nftables drops every
+// echo request to 198.18.28.0/22: each probe waits out its timeout) and TCP (a listener in the namespace; the VIPs
+// with a port are probed over icmp and tcp). CPU (user + system) and peak RSS come from /proc for the agent's
+// process and any children it has; the first whole minute must reach the gateway with a record per target.
+// Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_ARGS adds node arguments (e.g.
+// "--cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
+// AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures.
+// Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HOST, testGateway } from '../agent/gateway.js';
+import { NetLab } from '../support/netns.js';
 
-const TARGETS = Number(process.env.TARGETS ?? 1000);
-const MEASURE_SEC = Math.max(10, Number(process.env.MEASURE_SEC ?? 60));
-const WARMUP_SEC = 10;
-const NODE_OPTIONS = process.env.AGENT_NODE_OPTIONS ?? '--max-semi-space-size=1';
+const ROOT = new URL('../..', import.meta.url).pathname;
+const TARGETS = Number(process.env.TARGETS ?? 2500);
+const MEASURE_SEC = Math.max(10, Number(process.env.MEASURE_SEC ?? 180));
+const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 20);
+const TCP_PORT = 8443;
 const TICKS = 100; // USER_HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 if (process.getuid?.() !== 0) {
-  console.error('bench:agent probes over ICMP and needs root or CAP_NET_RAW (setcap cap_net_raw+ep on node)');
+  console.error('bench:agent makes a network namespace and probes over ICMP: it needs root');
   process.exit(1);
 }
 
@@ -56,19 +60,58 @@ const rssMb = (pids: number[]) => pids.reduce((s, p) => {
   } catch { return s; }
 }, 0);
 
-const vips = Array.from({ length: TARGETS }, (_, i) => ({ ip: `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}` }));
-const gw = await testGateway(vips);
-const dir = mkdtempSync(join(tmpdir(), 'vipwatch-bench-agent-'));
-const config = join(dir, 'agent.yaml');
-writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'agent'))}\n`);
-const entry = [fileURLToPath(new URL('../../bin/vipwatch.js', import.meta.url)), 'agent'];
-const nodeArgs = (process.env.AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const agent = spawn(process.execPath, [...nodeArgs, ...entry, '--gateway', gw.url, '--token', gw.token, '--config', config], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, NODE_OPTIONS, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+/** n addresses from base (a.b.c.0), skipping .0 and .255 */
+const addrs = (base: [number, number, number], n: number): string[] => Array.from({ length: n }, (_, i) => {
+  const k = Math.floor(i / 254);
+  return `${base[0]}.${base[1]}.${base[2] + k}.${1 + (i % 254)}`;
 });
-const started = Date.now();
+
+// the mix: a fifth of the targets tcp (their VIPs are probed over icmp too), a tenth icmp to silent addresses
+const tcpVips = Math.round(TARGETS / 5);
+const lost = Math.round(TARGETS / 10);
+const answered = TARGETS - 2 * tcpVips - lost;
+const vips = [
+  ...addrs([198, 18, 16], tcpVips).map((ip) => ({ ip, port: TCP_PORT })),
+  ...addrs([198, 18, 20], answered).map((ip) => ({ ip })),
+  ...addrs([198, 18, 28], lost).map((ip) => ({ ip })),
+];
+if (tcpVips > 254 * 4 || answered > 254 * 8 || lost > 254 * 4) throw new Error(`TARGETS=${TARGETS}: too many for the address plan`);
+
+const lab = new NetLab('vwba');
+const dir = mkdtempSync(join(tmpdir(), 'vipwatch-bench-agent-'));
+let gw: Awaited<ReturnType<typeof testGateway>> | null = null;
+let agent: ReturnType<typeof spawn> | null = null;
 try {
+  const ns = lab.ns('tgt');
+  lab.link(null, ns, '198.18.0.1/30', '198.18.0.2/30');
+  lab.addresses(ns, ['198.18.16.1/20']); // on lo: every address of the /20 is the namespace's own
+  lab.route(null, '198.18.16.0/20', '198.18.0.2');
+  lab.loss(ns, [{ addr: '198.18.28.0/22', pct: 100 }]);
+  ns.spawn(process.execPath, ['-e', `require('net').createServer((s) => { s.on('error', () => {}); s.destroy(); }).listen(${TCP_PORT}, '0.0.0.0', () => console.log('ready'))`]);
+  execFileSync('sh', ['-c', `for i in $(seq 50); do ip netns exec ${ns.name} ss -ltn | grep -q ':${TCP_PORT} ' && exit 0; sleep 0.1; done; exit 1`]);
+
+  const tarball = process.env.AGENT_TARBALL ?? (() => {
+    execFileSync(process.execPath, [join(ROOT, 'build/package-agent.js'), '--out', join(dir, 'pkg')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    return join(dir, 'pkg', readdirSync(join(dir, 'pkg')).find((f) => f.endsWith('.tar.gz'))!);
+  })();
+  execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+  const launcher = join(dir, readdirSync(dir).find((f) => f.startsWith('vipwatch-agent-'))!, 'bin/vipwatch-agent');
+
+  gw = await testGateway(vips);
+  const config = join(dir, 'agent.yaml');
+  const metricsPort = process.env.AGENT_METRICS_PORT;
+  writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'state'))}\n${metricsPort ? `  metricsPort: ${metricsPort}\n` : ''}`);
+  const nodeArgs = process.env.AGENT_NODE_ARGS ?? '';
+  // as the unit runs it (MALLOC_ARENA_MAX=2; the launcher's node flags), as root instead of CAP_NET_RAW
+  // with AGENT_NODE_ARGS (--cpu-prof is refused in NODE_OPTIONS): node started here with the launcher's own flags
+  const launcherFlags = /exec "\$node" (.*?) "\$here/.exec(readFileSync(launcher, 'utf8'))![1]!.split(' ');
+  const bundle = join(launcher, '../../lib/vipwatch-agent/vipwatch-agent.mjs');
+  const [cmd, args] = nodeArgs ? [process.execPath, [...nodeArgs.split(' '), ...launcherFlags, bundle]] : [launcher, []];
+  agent = spawn(cmd, [...args, '--gateway', gw.url, '--token', gw.token, '--config', config], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2' },
+  });
+  const started = Date.now();
   await sleep(WARMUP_SEC * 1000);
   if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode})`);
   const t0 = process.hrtime.bigint();
@@ -78,38 +121,54 @@ try {
     await sleep(1000);
     peak = Math.max(peak, rssMb(tree(agent.pid!)));
   }
+  if (metricsPort) {
+    // where the memory goes, as the agent's own process metrics say
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    console.log(text.split('\n').filter((l) => /^vipwatch_(process_resident|nodejs_heap_size|nodejs_external|nodejs_heap_space_size_used)/.test(l)).join('\n'));
+  }
   const pids = tree(agent.pid!);
   const c1 = cpuTicks(pids);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const pct = (ticks: number) => (ticks / TICKS / wall) * 100;
   const [userPct, sysPct] = [pct(c1[0] - c0[0]), pct(c1[1] - c0[1])];
-  const cpuPct = userPct + sysPct;
 
-  // the first minute the agent probed whole must reach the gateway: a record per target, 10 probes each
+  // the first minute the agent probed whole must have reached the gateway: a record per target
   const firstWhole = Math.ceil((started + 3000) / 60_000) * 60_000;
-  const byMinute = new Map<string, { n: number; sent: number; recv: number; rtt: number }>();
-  for (const until = firstWhole + 80_000; Date.now() < until && !byMinute.has(iso(firstWhole));) {
-    await sleep(2000);
+  type Sum = { n: number; sent: number; recv: number; rtt: number };
+  const byMinute = new Map<string, Map<string, Sum>>();
+  const lostSet = new Set(vips.slice(tcpVips + answered).map((v) => v.ip));
+  for (const until = Date.now() + 80_000; Date.now() < until;) {
     byMinute.clear();
     for (const r of (await gw.stored()).filter((x) => x.host === HOST)) {
-      const m = byMinute.get(r.ts) ?? { n: 0, sent: 0, recv: 0, rtt: 0 };
-      m.n++; m.sent += r.sent; m.recv += r.recv; m.rtt += r.rttAvg ?? 0;
+      const kind = r.method === 'tcp' ? 'tcp' : lostSet.has(r.vip) ? 'icmp-lost' : 'icmp';
+      const m = byMinute.get(r.ts) ?? new Map<string, Sum>();
+      const s = m.get(kind) ?? { n: 0, sent: 0, recv: 0, rtt: 0 };
+      s.n++; s.sent += r.sent; s.recv += r.recv; s.rtt += r.rttAvg ?? 0;
+      m.set(kind, s);
       byMinute.set(r.ts, m);
     }
+    if (byMinute.has(iso(firstWhole))) break;
+    await sleep(2000);
   }
   for (const [ts, m] of [...byMinute].sort()) {
-    console.log(`minute ${ts}${ts === iso(firstWhole) ? ' (whole)' : ''}: ${m.n} records, ${m.sent} probes sent, loss ${((100 * (m.sent - m.recv)) / m.sent).toFixed(2)}%, mean rtt ${(m.rtt / m.n).toFixed(3)} ms`);
+    const parts = [...m].sort().map(([k, s]) => `${k} ${s.n} records, ${s.sent} sent, loss ${((100 * (s.sent - s.recv)) / s.sent).toFixed(1)}%${s.recv ? `, mean rtt ${(s.rtt / s.n).toFixed(3)} ms` : ''}`);
+    console.log(`minute ${ts}${ts === iso(firstWhole) ? ' (whole)' : ''}: ${parts.join('; ')}`);
   }
   const whole = byMinute.get(iso(firstWhole));
-  if (!whole || whole.n !== TARGETS) throw new Error(`minute ${iso(firstWhole)} did not arrive with ${TARGETS} records`);
-  console.log(`vipwatch agent, NODE_OPTIONS=${JSON.stringify(NODE_OPTIONS)}; CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
-  console.log(`agent: ${TARGETS} targets, ${cpuPct.toFixed(2)}% of one core, ${peak.toFixed(1)} MB RSS`);
+  const n = whole ? [...whole.values()].reduce((s, x) => s + x.n, 0) : 0;
+  if (n !== TARGETS) throw new Error(`minute ${iso(firstWhole)} arrived with ${n} records, not ${TARGETS}`);
+  if (whole!.get('icmp-lost')!.recv !== 0 || whole!.get('icmp')!.recv < whole!.get('icmp')!.sent * 0.99 || whole!.get('tcp')!.recv < whole!.get('tcp')!.sent * 0.99) {
+    throw new Error('the mix is not what was set up (answered icmp and tcp must answer, the dropped addresses must not)');
+  }
+  console.log(`packaged agent (${launcher.slice(dir.length + 1)}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
+  console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak.toFixed(1)} MB RSS`);
 } finally {
-  if (agent.exitCode === null && agent.signalCode === null) {
-    const exited = new Promise((r) => agent.once('exit', r));
+  if (agent && agent.exitCode === null && agent.signalCode === null) {
+    const exited = new Promise((r) => agent!.once('exit', r));
     agent.kill('SIGTERM');
     await exited;
   }
-  await gw.close();
+  await gw?.close();
+  await lab.cleanup();
   rmSync(dir, { recursive: true, force: true });
 }

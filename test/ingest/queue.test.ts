@@ -35,6 +35,8 @@ class GatedStore implements SeriesStore {
   readRange(a: number, b: number) { return this.inner.readRange(a, b); }
   groupAggregates(a: number, b: number) { return this.inner.groupAggregates(a, b); }
   vipSeries(v: string, a: number, b: number) { return this.inner.vipSeries(v, a, b); }
+  buckets(q: Parameters<SeriesStore['buckets']>[0]) { return this.inner.buckets(q); }
+  httpChecks(v: string, a: number, b: number, n: number) { return this.inner.httpChecks(v, a, b, n); }
   writeFaultEvents() { return Promise.resolve(); }
   faultEvents() { return Promise.resolve([]); }
   ping() { return this.inner.ping(); }
@@ -157,5 +159,27 @@ describe('ingest queue', () => {
     assert.equal(good2.error, null);
     assert.match(String(bad.error), /beyond retention/);
     assert.deepEqual((await inner.readRange(0, T + 1)).map((r) => r.host).sort(), ['g', 'g', 'k', 'k', 'x']);
+  });
+
+  it('counts records stored again for the same (host, vip, method, ts) as duplicates; a retry after a 503 is not one', async () => {
+    const registry = new Registry();
+    const q = new IngestQueue(store, { batchRecords: 1000, maxPendingRecords: 1000, writers: 1, retryAfterSec: 5 }, new IngestMetrics(registry), log, () => clock);
+    const duplicates = async () => (await registry.getSingleMetric('vipwatch_ingest_duplicate_records_total')!.get()).values[0]?.value ?? 0;
+    store.held = false;
+    // refused while the store is down, then stored: one delivery
+    store.fail = () => new StoreUnavailableError('connect ECONNREFUSED');
+    await assert.rejects(q.submit(records('a', 3)), StoreUnavailableError);
+    clock += 5_000;
+    store.fail = null;
+    await q.submit(records('a', 3));
+    assert.equal(await duplicates(), 0);
+    // the same batch again (an agent re-posting what was stored), next to new records: 3 duplicates
+    await Promise.all([q.submit(records('a', 3)), q.submit(records('b', 2))]);
+    assert.equal(await duplicates(), 3);
+    // the same time spelled another way is the same record; another method or VIP is not
+    const again = records('b', 1).map((r) => ({ ...r, ts: r.ts.replace('.000Z', 'Z') }));
+    await q.submit([...again, ...records('b', 1).map((r) => ({ ...r, method: 'tcp' as const })), ...records('b', 1, '198.19.0.2')]);
+    assert.equal(await duplicates(), 4);
+    assert.equal((await inner.readRange(0, T + 1)).length, 7, 'the store keeps each record once');
   });
 });

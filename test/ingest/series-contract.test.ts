@@ -73,6 +73,26 @@ function expectedGroups(rs: StoredRecord[]) {
   }).sort((a, b) => a.minute - b.minute || a.province.localeCompare(b.province) || a.isp.localeCompare(b.isp));
 }
 
+/** Bucketed figures by hand: records of [from, to) grouped by epoch-aligned bucket and the given tags. */
+function expectedBuckets(rs: StoredRecord[], bucketMs: number, by: Array<'isp' | 'vipDc' | 'province'>) {
+  const groups = new Map<string, StoredRecord[]>();
+  for (const r of rs) {
+    const b = Math.floor(Date.parse(r.ts) / bucketMs) * bucketMs;
+    const k = [b, ...by.map((t) => r[t])].join('|');
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.entries()].map(([k, g]) => {
+    const [minute, ...tags] = k.split('|');
+    const sent = g.reduce((s, r) => s + r.sent, 0), recv = g.reduce((s, r) => s + r.recv, 0);
+    const rtts = g.filter((r) => r.rttAvg !== undefined);
+    return {
+      minute: Number(minute), tags, rttAvg: mean(rtts.map((r) => r.rttAvg!)),
+      rttMin: rtts.length ? Math.min(...rtts.map((r) => r.rttMin!)) : null, rttMax: rtts.length ? Math.max(...rtts.map((r) => r.rttMax!)) : null,
+      lossPct: lossPct({ sent, recv }),
+    };
+  }).sort((a, b) => a.minute - b.minute || a.tags.join('|').localeCompare(b.tags.join('|')));
+}
+
 const episode = (type: FaultEpisode['type'], k: string, start: number, end: number | null): FaultEpisode => ({
   id: `${type}:${k}`, type, key: k, start: iso(start), detectedAt: iso(start + 2 * MIN), end: end === null ? null : iso(end),
   isps: ['ct', 'cu'], provinces: ['beijing'], dcs: ['idc-beijing-ct'], vips: type === 'dc' ? ['198.19.0.1'] : [],
@@ -148,6 +168,26 @@ function contract(makeStore: () => SeriesStore) {
     assert.deepEqual(await store.vipSeries('198.19.9.9', T0, T0 + 3 * MIN), []);
   });
 
+  it('reads buckets grouped and filtered by tags', async () => {
+    for (const [bucketMs, by, where, method] of [
+      [2 * MIN, ['isp'], {}, undefined], [MIN, ['isp', 'vipDc'], {}, 'icmp'], [3 * MIN, ['province', 'isp'], { vip: '198.19.0.1' }, undefined],
+    ] as const) {
+      const got = await store.buckets({ fromMs: T0, toMs: T0 + 3 * MIN, bucketMs, by: [...by], where, method });
+      const src = FIXTURE.filter((r) => (!('vip' in where) || r.vip === where.vip) && (!method || r.method === method));
+      const want = expectedBuckets(src, bucketMs, [...by]);
+      assert.equal(got.length, want.length, `${by.join(',')} every ${bucketMs / MIN} min`);
+      got.forEach((p, i) => {
+        const w = want[i]!;
+        assert.deepEqual([p.minute, ...by.map((t) => p[t])], [w.minute, ...w.tags]);
+        close(p.rttMin, w.rttMin, 'rttMin');
+        close(p.rttAvg, w.rttAvg, 'rttAvg');
+        close(p.rttMax, w.rttMax, 'rttMax');
+        close(p.lossPct, w.lossPct, 'lossPct');
+      });
+    }
+    await assert.rejects(store.buckets({ fromMs: T0, toMs: T0 + MIN, bucketMs: 5, by: ['isp'] }), /bucketMs 5/);
+  });
+
   it('stores fault events for board annotations', async () => {
     const dc = episode('dc', 'idc-beijing-ct', T0, null);
     const vip = episode('vip', '198.19.0.1', T0 + MIN, T0 + 2 * MIN);
@@ -208,6 +248,25 @@ describe('series store contract: influx', { skip: influxMissing ?? false }, () =
       close(row.loss as number, mean(src.map(lossPct)), 'rollup loss');
     } finally {
       client.close();
+    }
+  });
+
+  it('reads whole-hour buckets from the rollup', async () => {
+    // The rollup test above ran the continuous query's SELECT over the fixture's hour; a raw record changed since then
+    // must not show in hourly buckets (they come from probe_1h), but does in minute buckets.
+    const store = new InfluxSeriesStore({ url: influxd.url, ...layout, minuteSec: 60, log });
+    try {
+      const q = { fromMs: T0, toMs: T0 + 3_600_000, by: ['isp' as const], where: { vip: '198.19.0.2' }, method: 'icmp' as const };
+      const before = await store.buckets({ ...q, bucketMs: 3_600_000 });
+      const want = expectedBuckets(FIXTURE.filter((r) => r.vip === '198.19.0.2' && r.method === 'icmp'), 3_600_000, ['isp']);
+      assert.deepEqual(before.map((p) => [p.minute, p.isp]), want.map((w) => [w.minute, ...w.tags]));
+      before.forEach((p, i) => close(p.lossPct, want[i]!.lossPct, 'hourly loss'));
+      await store.write([rec(0, 'h3', '198.19.0.2', 'icmp', 10, 0)]);
+      assert.deepEqual(await store.buckets({ ...q, bucketMs: 3_600_000 }), before);
+      const raw = await store.buckets({ ...q, bucketMs: MIN });
+      assert.equal(raw.find((p) => p.minute === T0 && p.isp === 'cu')!.lossPct, 100);
+    } finally {
+      await store.close();
     }
   });
 

@@ -1,7 +1,8 @@
-// Private network namespaces for tests: namespaces, veth pairs, addresses in 198.18.0.0/15, routes, nftables loss
+// Private network namespaces for tests: namespaces, veth pairs, addresses in 198.18.0.0/15 or fd00::/8, routes, nftables loss
 // rules, processes run inside a namespace, and a cleanup that removes all of it (call it from t.after / finally).
 // General enough for a drill: several agent namespaces, each linked to one VIP namespace, plus the root namespace.
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { isIPv6 } from 'node:net';
 
 export interface Netns {
   name: string;
@@ -14,7 +15,7 @@ export interface Netns {
 }
 
 export interface LossRule {
-  /** destination address (inside 198.18.0.0/15) */
+  /** destination address (inside 198.18.0.0/15 or fd00::/8) */
   addr: string;
   /** drop this share of echo requests to the address (0-100) */
   pct: number;
@@ -35,10 +36,12 @@ const run = (cmd: string, args: string[], input?: string): string => {
 
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 
-/** Only 198.18.0.0/15 (RFC 2544 benchmarking) may be used for namespace addresses. */
+/** Only 198.18.0.0/15 (RFC 2544 benchmarking) and IPv6 ULA fd00::/8 may be used for namespace addresses. */
 function checkAddress(cidr: string): void {
+  const [addr, len] = cidr.split('/');
+  if (isIPv6(addr!) && /^fd/i.test(addr!) && (len === undefined || Number(len) >= 8)) return;
   const m = /^198\.(18|19)\.(\d{1,3})\.(\d{1,3})(\/\d{1,2})?$/.exec(cidr);
-  if (!m || Number(m[2]) > 255 || Number(m[3]) > 255) throw new Error(`netns: ${cidr} is outside 198.18.0.0/15, the only range tests may use`);
+  if (!m || Number(m[2]) > 255 || Number(m[3]) > 255) throw new Error(`netns: ${cidr} is outside 198.18.0.0/15 and fd00::/8, the only ranges tests may use`);
 }
 
 export class NetLab {
@@ -87,9 +90,11 @@ export class NetLab {
     else this.#rootLinks.push(devA);
     run('ip', ['link', 'set', devB, 'netns', b.name]);
     const inA = (cmd: string[]) => (a ? a.run('ip', cmd) : run('ip', cmd));
-    inA(['addr', 'add', addrA, 'dev', devA]);
+    // IPv6: no duplicate address detection, so the address is usable at once
+    const dad = (addr: string) => (isIPv6(addr.split('/')[0]!) ? ['nodad'] : []);
+    inA(['addr', 'add', addrA, 'dev', devA, ...dad(addrA)]);
     inA(['link', 'set', devA, 'up']);
-    b.run('ip', ['addr', 'add', addrB, 'dev', devB]);
+    b.run('ip', ['addr', 'add', addrB, 'dev', devB, ...dad(addrB)]);
     b.run('ip', ['link', 'set', devB, 'up']);
     return { devA, devB };
   }
@@ -98,7 +103,8 @@ export class NetLab {
   addresses(ns: Netns, cidrs: string[], dev = 'lo'): void {
     for (const c of cidrs) {
       checkAddress(c);
-      ns.run('ip', ['addr', 'add', c.includes('/') ? c : `${c}/32`, 'dev', dev]);
+      const v6 = isIPv6(c.split('/')[0]!);
+      ns.run('ip', ['addr', 'add', c.includes('/') ? c : `${c}/${v6 ? 128 : 32}`, 'dev', dev, ...(v6 ? ['nodad'] : [])]);
     }
   }
 
@@ -119,15 +125,18 @@ export class NetLab {
     const lines = rules.map((r) => {
       const addr = r.addr;
       checkAddress(addr);
-      const what = !r.match || r.match === 'icmp' ? 'icmp type echo-request' : `tcp dport ${r.match.tcpPort} tcp flags syn`;
-      if (r.pct >= 100) return `ip daddr ${addr} ${what} drop`;
+      const v6 = isIPv6(addr);
+      const echo = v6 ? 'icmpv6 type echo-request' : 'icmp type echo-request';
+      const what = !r.match || r.match === 'icmp' ? echo : `tcp dport ${r.match.tcpPort} tcp flags syn`;
+      const dst = `${v6 ? 'ip6' : 'ip'} daddr ${addr}`;
+      if (r.pct >= 100) return `${dst} ${what} drop`;
       const g = gcd(Math.round(r.pct), 100);
       const sample = (r.mode ?? 'every') === 'every' ? `numgen inc mod ${100 / g} < ${Math.round(r.pct) / g}` : `numgen random mod 100 < ${Math.round(r.pct)}`;
-      return `ip daddr ${addr} ${what} ${sample} drop`;
+      return `${dst} ${what} ${sample} drop`;
     });
     ns.run('nft', ['-f', '-'], [
-      'table ip vipwatch_loss', 'delete table ip vipwatch_loss',
-      'table ip vipwatch_loss {', '  chain input {', '    type filter hook input priority 0; policy accept;',
+      'table inet vipwatch_loss', 'delete table inet vipwatch_loss',
+      'table inet vipwatch_loss {', '  chain input {', '    type filter hook input priority 0; policy accept;',
       ...lines.map((l) => `    ${l}`), '  }', '}', '',
     ].join('\n'));
   }

@@ -78,7 +78,7 @@ test('vipwatch user refuses a bad role, a bad user name, an unknown user and an 
     rmSync(dir, { recursive: true, force: true });
   });
   assert.equal(await userCommand.run({ role: 'root' }, ['add', 'x']), 2);
-  assert.match(errors.pop()!, /--role must be admin or viewer, got "root"/);
+  assert.match(errors.pop()!, /--role must be admin, operator or viewer, got "root"/);
   assert.equal(await userCommand.run({ role: 'viewer' }, ['add', 'bad name!']), 2);
   assert.match(errors.pop()!, /user name "bad name!": use 1-64 letters/);
   assert.equal(await userCommand.run({}, ['token', 'ghost']), 1);

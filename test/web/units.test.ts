@@ -7,7 +7,7 @@ import { ISPS, PROVINCES } from '../../core/geo.js';
 import type { StoredEpisode } from '../../core/store/faults.js';
 import { hashPassword, verifyPassword } from '../../web/auth/password.js';
 import { TokenBuckets } from '../../web/auth/ratelimit.js';
-import { boardView, levelOf } from '../../web/board-view.js';
+import { boardView, completeEnd, levelOf } from '../../web/board-view.js';
 import { alertsOf, faultTree } from '../../web/fault-tree.js';
 import { html } from '../../web/html.js';
 import { safeNext } from '../../web/security.js';
@@ -46,7 +46,7 @@ describe('board view', () => {
       { minute: m(3), province: 'guangdong', isp: 'ct', rttAvg: 30, lossPct: 0, records: 4 },
       { minute: m(4), province: 'guangdong', isp: 'ct', rttAvg: 35, lossPct: 50, records: 4 },
       { minute: m(2), province: 'beijing', isp: 'cu', rttAvg: 120, lossPct: 0, records: 2 },
-    ], { provinces: PROVINCES, isps: ISPS, slots: 5, stepMs: step, now, thresholds: TH });
+    ], { provinces: PROVINCES, isps: ISPS, slots: 5, stepMs: step, now, thresholds: TH }, m(4));
     assert.deepEqual(view.minutes, [m(0), m(1), m(2), m(3), m(4)]);
     assert.equal(view.rows.length, 31);
     const gd = view.rows.find((r) => r.province === 'guangdong')!.cells[0]!;
@@ -54,6 +54,25 @@ describe('board view', () => {
     const bj = view.rows.find((r) => r.province === 'beijing')!.cells[1]!;
     assert.deepEqual([bj.level, bj.minute], ['warn', m(2)]);
     assert.deepEqual(view.counts, { ok: 0, warn: 1, bad: 1, none: 31 * 3 - 2 });
+  });
+});
+
+describe('board: complete minutes only', () => {
+  const step = 6_000, m = (i: number) => 1_800_000_000_000 + i * step;
+  const aggs = (minute: number, records: number) => [{ minute, records: records - 1 }, { minute, records: 1 }];
+  it('shows a just-ended minute only once it holds (nearly) as many records as the minute before', () => {
+    const base = [...aggs(m(0), 100), ...aggs(m(1), 100)];
+    // 14:00:13 (m(2) + 1 s): m(1) ended 1 s ago with 100 records, m(0) had 100: complete
+    assert.equal(completeEnd(base, step, m(2) + 1000, 4000), m(1));
+    // m(1) has only 30 of 100 records so far: the board stays on m(0)
+    const partial = [...aggs(m(0), 100), ...aggs(m(1), 30)];
+    assert.equal(completeEnd(partial, step, m(2) + 1000, 4000), m(0));
+    // ... until the settle time has passed
+    assert.equal(completeEnd(partial, step, m(2) + 4000, 4000), m(1));
+    // the running minute m(2) is never shown, however many records it has
+    assert.equal(completeEnd([...base, ...aggs(m(2), 500)], step, m(2) + 5000, 4000), m(1));
+    // no records at all: the last ended minute (shown as no data)
+    assert.equal(completeEnd([], step, m(5) + 5000, 4000), m(4));
   });
 });
 

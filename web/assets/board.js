@@ -1,8 +1,16 @@
-// Live board: applies each server-sent snapshot to the matrix cells and the open-fault panel, without reloading.
+// Live board: applies each server-sent snapshot to every cell (grid, by-DC and map tiles share keys), the open-fault
+// panel and the root-fault banner, without reloading; switches views; a click on a cell opens its drill-down.
 (() => {
   const state = document.getElementById('live-state');
   const setState = (s, text) => { state.dataset.state = s; state.textContent = text; };
-  const cells = new Map([...document.querySelectorAll('td.cell[data-key]')].map((td) => [td.dataset.key, td]));
+  const cells = new Map();
+  for (const e of document.querySelectorAll('[data-key]')) {
+    const list = cells.get(e.dataset.key) ?? [];
+    list.push(e);
+    cells.set(e.dataset.key, list);
+  }
+  const metric = document.getElementById('map-metric');
+  const mapIsp = document.getElementById('map-isp');
 
   const el = (tag, props = {}, ...children) => {
     const e = document.createElement(tag);
@@ -11,26 +19,41 @@
     return e;
   };
 
-  function applyCell(td, c) {
-    td.className = `cell lv-${c.lv}`;
-    td.title = c.t;
-    td.querySelector('.rtt').textContent = c.r;
-    td.querySelector('.loss').textContent = c.l;
-    const strip = td.querySelector('.strip');
+  function paintTile(a) {
+    a.className = a.className.replace(/\blv-\w+/, `lv-${a.dataset[metric.value]}`);
+  }
+
+  function applyCell(e, c) {
+    e.title = c.t;
+    e.querySelector('.rtt').textContent = c.r;
+    e.querySelector('.loss').textContent = c.l;
+    if (e.classList.contains('tile')) {
+      Object.assign(e.dataset, { lv: c.lv, ll: c.ll, rl: c.rl });
+      return paintTile(e);
+    }
+    e.className = `cell lv-${c.lv}${c.sl ? ' slow' : ''}`;
+    const strip = e.querySelector('.strip');
     if (strip.children.length !== c.s.length) strip.replaceChildren(...c.s.map(() => el('i')));
     c.s.forEach((lv, i) => { strip.children[i].className = `lv-${lv}`; });
   }
 
   function applyFaults(faults) {
     const list = document.getElementById('live-faults');
-    if (!faults.length) return list.replaceChildren(el('li', { className: 'none muted', textContent: 'No open faults.' }));
-    list.replaceChildren(...faults.map((f) => {
+    if (!faults.length) list.replaceChildren(el('li', { className: 'none muted', textContent: 'No open faults.' }));
+    else list.replaceChildren(...faults.map((f) => {
       const meta = `since ${f.since}${f.children ? ` · ${f.children} child${f.children === 1 ? '' : 'ren'}` : ''}${f.suppressed ? ' · suppressed' : ''}`;
       return el('li', { className: f.suppressed ? 'is-suppressed' : '' },
         el('a', { href: f.href }, el('span', { className: `type type-${f.type}`, textContent: f.type }), ` ${f.key}`),
         ' ', el('span', { className: 'muted', textContent: meta }),
         el('div', { className: 'scope-text', textContent: f.scope }));
     }));
+    const banner = document.getElementById('fault-banner');
+    const root = faults.find((f) => !f.suppressed);
+    banner.hidden = !root;
+    if (root) {
+      const more = `since ${root.since}${root.children ? ` · ${root.children} child fault${root.children === 1 ? '' : 's'} folded under it` : ''} · ${root.scope}`;
+      banner.replaceChildren('Open root fault: ', el('a', { href: root.href, textContent: root.title }), ' ', el('span', { className: 'muted', textContent: more }));
+    } else banner.replaceChildren();
   }
 
   function apply(p) {
@@ -39,13 +62,29 @@
       const b = document.querySelector(`#board-counts b[data-level=${lv}]`);
       if (b) b.textContent = String(n);
     }
-    for (const [key, c] of Object.entries(p.cells)) {
-      const td = cells.get(key);
-      if (td) applyCell(td, c);
-    }
+    for (const [key, c] of Object.entries(p.cells)) for (const e of cells.get(key) ?? []) applyCell(e, c);
     applyFaults(p.faults);
     document.body.dataset.updated = String(Date.now());
   }
+
+  // views: grid, by destination DC, map (remembered in the URL's hash)
+  function show(view) {
+    for (const b of document.querySelectorAll('.view-tabs button[data-view]')) b.classList.toggle('active', b.dataset.view === view);
+    for (const s of document.querySelectorAll('section.board-view')) s.hidden = s.dataset.view !== view;
+    document.querySelector('.map-controls').hidden = view !== 'map';
+    document.body.dataset.view = view;
+    if (location.hash !== `#${view}`) history.replaceState(null, '', `#${view}`);
+  }
+  for (const b of document.querySelectorAll('.view-tabs button[data-view]')) b.addEventListener('click', () => show(b.dataset.view));
+  show(['grid', 'dc', 'map'].includes(location.hash.slice(1)) ? location.hash.slice(1) : 'grid');
+  const showIsp = () => { for (const t of document.querySelectorAll('#tile-map .tile')) t.hidden = t.dataset.isp !== mapIsp.value; };
+  mapIsp.addEventListener('change', showIsp);
+  metric.addEventListener('change', () => document.querySelectorAll('#tile-map .tile').forEach(paintTile));
+  showIsp();
+  document.addEventListener('click', (ev) => {
+    const td = ev.target instanceof Element && ev.target.closest('td.cell[data-href]');
+    if (td) location.href = td.dataset.href;
+  });
 
   const es = new EventSource('/board/events');
   es.addEventListener('open', () => setState('live', 'live'));

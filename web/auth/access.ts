@@ -6,7 +6,9 @@ import { hashPassword, MIN_PASSWORD, verifyPassword } from './password.js';
 import { API_TOKEN_PREFIX, newApiToken, randomToken, sha256 } from './tokens.js';
 
 export const SESSION_COOKIE = 'vipwatch_session';
-export const ROLES: readonly Role[] = ['viewer', 'admin'];
+/** Default lifetime of an API token (`vipwatch user token NAME --days N`). */
+export const API_TOKEN_DAYS = 90;
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 export const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
 export interface Principal {
@@ -29,11 +31,13 @@ export class Access {
   /** Creates or replaces a user; the password is hashed here and never stored in clear. */
   async putUser(name: string, role: Role, password: string): Promise<User> {
     if (!USER_NAME.test(name)) throw new Error(`user name ${JSON.stringify(name)}: use 1-64 letters, digits, . _ @ -`);
-    if (!ROLES.includes(role)) throw new Error(`role ${JSON.stringify(role)}: expected viewer or admin`);
+    if (!ROLES.includes(role)) throw new Error(`role ${JSON.stringify(role)}: expected ${ROLES.join(', ')}`);
     if (password.length < MIN_PASSWORD) throw new Error(`password for ${name}: at least ${MIN_PASSWORD} characters`);
     const existing = await this.store.getUser(name);
     const user: User = { name, role, passwordHash: await hashPassword(password), createdAt: existing?.createdAt ?? new Date(this.now()).toISOString() };
     await this.store.putUser(user);
+    // a new password ends every session made with the old one (whoever knew it is logged out)
+    if (existing) await this.store.deleteSessionsOf(name);
     return user;
   }
 
@@ -54,11 +58,14 @@ export class Access {
 
   async endSession(cookie: string): Promise<void> { await this.store.deleteSession(sha256(cookie)); }
 
-  async issueApiToken(user: string, label: string): Promise<string> {
+  /** A new API token for USER, valid for ttlDays; only its hash is stored. */
+  async issueApiToken(user: string, label: string, ttlDays = API_TOKEN_DAYS): Promise<string> {
     const u = await this.store.getUser(user);
     if (!u) throw new Error(`no user ${JSON.stringify(user)}`);
+    if (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > 3650) throw new Error(`token lifetime ${JSON.stringify(ttlDays)}: expected whole days 1..3650`);
     const token = newApiToken();
-    await this.store.createApiToken({ id: randomToken(6), user, tokenHash: sha256(token), createdAt: new Date(this.now()).toISOString(), label });
+    const expiresAt = new Date(this.now() + ttlDays * 86_400_000).toISOString();
+    await this.store.createApiToken({ id: randomToken(6), user, tokenHash: sha256(token), createdAt: new Date(this.now()).toISOString(), label, expiresAt });
     return token;
   }
 

@@ -1,8 +1,9 @@
 // The first admin: from config (web.adminUser / web.adminPassword), or, when there is no user at all, with a
 // generated password written to dataDir/web-admin-password (mode 0600) so the quick start can tell how to log in.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../core/config.js';
+import { privateDir } from '../../core/files.js';
 import type { AdminStore } from '../../core/store/admin.js';
 import type { Access } from './access.js';
 import { generatePassword } from './password.js';
@@ -21,7 +22,7 @@ export async function seedFirstAdmin(access: Access, store: AdminStore, cfg: Con
     return { user: admin.name, password: 'existing', users: users.length };
   }
   const password = generatePassword();
-  mkdirSync(cfg.dataDir, { recursive: true });
+  privateDir(cfg.dataDir);
   const file = join(cfg.dataDir, 'web-admin-password');
   writeFileSync(file, `${password}\n`, { mode: 0o600 });
   await access.putUser(adminUser, 'admin', password);
@@ -31,6 +32,6 @@ export async function seedFirstAdmin(access: Access, store: AdminStore, cfg: Con
 export function loginHintText(h: LoginHint, url: string): string {
   const where = h.password === 'config' ? 'the password from config web.adminPassword'
     : h.password === 'generated' ? `the password in ${h.file}`
-      : 'your password (add users with `npx vipwatch user add NAME --role admin|viewer`)';
+      : 'your password (add users with `npx vipwatch user add NAME --role admin|operator|viewer`)';
   return `web UI: open ${url}/login and log in as ${h.user} with ${where}`;
 }

@@ -9,6 +9,10 @@ import { html } from '../html.js';
 import { securityHeaders } from '../security.js';
 import { episodeDetail, faultList, faultTitle } from '../views/faults.js';
 import { messagePage, page } from '../views/layout.js';
+import { faultChart, faultChartQuery } from '../fault-chart.js';
+import { ispsOf } from '../isps.js';
+import { CHART_SCRIPTS, CHART_STYLES, chartBlock } from '../views/chart.js';
+import { fmtTimeTz } from '../views/format.js';
 
 /** How many episodes the pages read: enough for a day of a bad incident, small enough to render at once. */
 const RECENT = 500;
@@ -19,13 +23,16 @@ export function faultPages(deps: WebDeps, access: Access): Router {
 
   router.get('/faults', ...read, async (req, res) => {
     const now = deps.now();
-    const [episodes, deliveries] = await Promise.all([deps.faults.list({ status: 'all', limit: RECENT }), deps.outbox.list()]);
+    const signal = req.query.signal === 'loss' || req.query.signal === 'latency' ? req.query.signal : undefined;
+    const [episodes, deliveries] = await Promise.all([deps.faults.list({ status: 'all', limit: RECENT, ...(signal ? { signal } : {}) }), deps.outbox.list()]);
     const roots = faultTree(withOutboxAlerts(episodes, deliveries));
     const open = roots.filter((n) => n.episode.end === null);
     const closed = roots.filter((n) => n.episode.end !== null);
     const count = (ns: FaultNode[]): number => ns.reduce((s, n) => s + 1 + count(n.children), 0);
     sendPage(res, page(ctxOf(req, res), 'Faults', html`
 <p class="muted">Root faults first; a root's child faults (explained by it, not alerted on their own) fold under it. Times are UTC.</p>
+<p class="signal-filter">Show: ${([[undefined, 'all faults'], ['loss', 'loss (down)'], ['latency', 'latency (slow: above its own baseline)']] as const).map(([s, label]) =>
+  s === signal ? html`<strong>${label}</strong> ` : html`<a href="/faults${s ? `?signal=${s}` : ''}">${label}</a> `)}</p>
 <h2>Open <span class="count">${open.length} root${open.length === 1 ? '' : 's'}, ${count(open)} in all</span></h2>
 ${faultList(open, now)}
 <h2>Recent <span class="count">${closed.length} closed root${closed.length === 1 ? '' : 's'}</span></h2>
@@ -50,7 +57,14 @@ ${faultList(closed, now)}`, { wide: true }));
       return null;
     };
     const hit = find(faultTree(all), null);
-    sendPage(res, page(ctx, faultTitle(episode), episodeDetail(episode, hit?.parent?.episode ?? null, hit?.node.children ?? [], deps.now(), !!hit?.parent)));
+    const now = deps.now(), tz = deps.config.web.timeZone;
+    const q = faultChartQuery(episode, deps.config.minuteSec * 1000, now);
+    const isps = ispsOf(deps.catalog());
+    const spec = faultChart(episode, q, await deps.series.buckets(q), (i) => isps.find((x) => x.id === i)?.name ?? i, tz, now);
+    const chart = chartBlock(spec, 'median over the affected provinces, band from the best to the worst; loss dashed, right axis');
+    const diagnosis = (episode as { diagnosis?: unknown }).diagnosis;
+    sendPage(res, page(ctx, faultTitle(episode), episodeDetail(episode, hit?.parent?.episode ?? null, hit?.node.children ?? [], now, !!hit?.parent,
+      { chart, fmt: (iso) => fmtTimeTz(iso, tz), diagnosis }), { scripts: CHART_SCRIPTS, styles: CHART_STYLES }));
   });
 
   return router;

@@ -1,4 +1,4 @@
-// Login and logout. Login is rate-limited per client IP and user name, and its form carries a CSRF token of its own
+// Login and logout. Login is rate-limited per client IP and user name, per IP, and per account, and its form carries a CSRF token of its own
 // (a double-submit cookie), since there is no session yet to hold one.
 import { Router, urlencoded } from 'express';
 import { Counter } from 'prom-client';
@@ -20,6 +20,8 @@ export function loginRoutes(deps: WebDeps, access: Access): Router {
   const buckets = new TokenBuckets(web.loginBurst, web.loginRefillSec * 1000, deps.now);
   // One IP guessing many names is held by a wider bucket of its own.
   const ipBuckets = new TokenBuckets(web.loginBurst * 4, web.loginRefillSec * 1000, deps.now);
+  // One name guessed from many addresses (X-Forwarded-For from a trusted proxy, or a botnet) is held per account.
+  const accountBuckets = new TokenBuckets(web.loginAccountBurst, web.loginRefillSec * 1000, deps.now);
   const logins = new Counter({ name: 'vipwatch_web_logins_total', help: 'login attempts by result', labelNames: ['result'], registers: [deps.registry] });
   const secure = web.secureCookies;
   const form = urlencoded({ extended: false, limit: '8kb' });
@@ -53,8 +55,9 @@ export function loginRoutes(deps: WebDeps, access: Access): Router {
       return render(req, res, 403, user, 'The login form expired (missing or invalid CSRF token): please try again.');
     }
     const ip = req.ip ?? 'unknown';
-    const key = `${ip}|${user.toLowerCase()}`;
-    const limited = [ipBuckets.take(ip), buckets.take(key)].find((t) => !t.ok);
+    const account = user.toLowerCase();
+    const key = `${ip}|${account}`;
+    const limited = [ipBuckets.take(ip), buckets.take(key), accountBuckets.take(account)].find((t) => !t.ok);
     if (limited) {
       logins.inc({ result: 'limited' });
       res.setHeader('Retry-After', String(limited.retryAfterSec));
@@ -67,6 +70,7 @@ export function loginRoutes(deps: WebDeps, access: Access): Router {
       return render(req, res, 401, user, 'Wrong user name or password.');
     }
     buckets.reset(key);
+    accountBuckets.reset(account);
     ipBuckets.refund(ip);
     const { cookie: sid } = await access.startSession(u.name);
     logins.inc({ result: 'ok' });

@@ -2,17 +2,21 @@
 import type { StoredEpisode } from '../../core/store/faults.js';
 import { alertsOf, type FaultNode } from '../fault-tree.js';
 import { html, type Html } from '../html.js';
-import { fmtAgo, fmtDuration, fmtTime } from './format.js';
+import { fmtAgo, fmtDuration, fmtTime, titleCase } from './format.js';
 
 const TYPE_LABEL: Record<string, string> = { vip: 'VIP', dc: 'DC', isp: 'ISP', region: 'Region', agent: 'Agent' };
-export const faultTitle = (e: Pick<StoredEpisode, 'type' | 'key'>): string => `${TYPE_LABEL[e.type] ?? e.type} fault ${e.key}`;
+export const faultTitle = (e: Pick<StoredEpisode, 'type' | 'key' | 'signal'>): string =>
+  `${TYPE_LABEL[e.type] ?? e.type}${e.signal === 'latency' ? ' latency' : ''} fault ${e.key}`;
+/** Latency faults say "slow" (above their own baseline), loss faults say nothing extra. */
+export const signalBadge = (e: Pick<StoredEpisode, 'signal'>): Html =>
+  e.signal === 'latency' ? html`<span class="badge slow" title="latency above the cells' own baselines">slow</span>` : html``;
 export const faultHref = (e: Pick<StoredEpisode, 'uid'>): string => `/faults/${encodeURIComponent(e.uid)}`;
 
 const list = (items: string[], max = 4): string =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} +${items.length - max}`;
 
 export function scopeLine(e: StoredEpisode): Html {
-  const parts: Array<[string, string[]]> = [['ISPs', e.isps], ['provinces', e.provinces], ['DCs', e.dcs], ['VIPs', e.vips], ['businesses', e.businesses]];
+  const parts: Array<[string, string[]]> = [['ISPs', e.isps], ['provinces', e.provinces.map(titleCase)], ['DCs', e.dcs], ['VIPs', e.vips], ['businesses', e.businesses]];
   return html`${parts.filter(([, v]) => v.length).map(([k, v]) => html`<span class="scope"><span class="muted">${k}</span> ${list(v)}</span>`)}`;
 }
 
@@ -32,10 +36,10 @@ const statusBadge = (e: StoredEpisode): Html =>
   e.end === null ? html`<span class="badge open">open</span>` : html`<span class="badge closed">closed</span>`;
 
 function summaryRow(e: StoredEpisode, now: number, children: number): Html {
-  return html`<span class="type type-${e.type}">${TYPE_LABEL[e.type] ?? e.type}</span>
+  return html`<span class="type type-${e.type}">${TYPE_LABEL[e.type] ?? e.type}</span> ${signalBadge(e)}
 <a class="key" href="${faultHref(e)}">${e.key}</a>
 ${statusBadge(e)}
-<span class="when" title="start ${e.start}, detected ${e.detectedAt}">${fmtTime(e.start)} · ${durationOf(e, now)}${e.end === null ? '' : html` · ended ${fmtAgo(e.end, now)}`}</span>
+<span class="when" title="start ${e.start}, detected ${e.detectedAt}">started ${fmtTime(e.start)} · ${e.end === null ? 'open for' : 'lasted'} ${durationOf(e, now)}${e.end === null ? '' : html` · ended ${fmtAgo(e.end, now)}`}</span>
 ${children ? html`<span class="children-count">${children} child fault${children === 1 ? '' : 's'}</span>` : ''}
 <span class="scopes">${scopeLine(e)}</span>
 <span class="alerts">${alertLine(e, false)}</span>`;
@@ -43,7 +47,7 @@ ${children ? html`<span class="children-count">${children} child fault${children
 
 function childRows(nodes: FaultNode[], now: number): Html {
   return html`<table class="list children"><thead><tr><th>Type</th><th>Key</th><th>Status</th><th>Start</th><th>Duration</th><th>Scope</th></tr></thead><tbody>
-${nodes.map(({ episode: c, children }) => html`<tr><td><span class="type type-${c.type}">${TYPE_LABEL[c.type] ?? c.type}</span></td>
+${nodes.map(({ episode: c, children }) => html`<tr><td><span class="type type-${c.type}">${TYPE_LABEL[c.type] ?? c.type}</span> ${signalBadge(c)}</td>
 <td><a href="${faultHref(c)}">${c.key}</a>${children.length ? html` <span class="muted">(+${children.length})</span>` : ''}</td><td>${statusBadge(c)}${c.suppressed ? html` <span class="badge muted-badge">suppressed</span>` : ''}</td>
 <td>${fmtTime(c.start)}</td><td>${durationOf(c, now)}</td><td>${scopeLine(c)}</td></tr>`)}
 </tbody></table>`;
@@ -77,7 +81,13 @@ export function timeline(e: StoredEpisode): TimelineItem[] {
   return items.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
-export function episodeDetail(e: StoredEpisode, parent: StoredEpisode | null, children: FaultNode[], now: number, isChild: boolean): Html {
+/** Optional extras of the detail page: the chart of the affected cells, the local zone, a path diagnosis. */
+export interface DetailExtras { chart?: Html; fmt?: (iso: string) => string; diagnosis?: unknown }
+
+const diagnosisHtml = (d: unknown): Html => html`<section class="card" id="diagnosis"><h2>Diagnosis</h2>${typeof d === 'string' ? html`<p>${d}</p>` : html`<pre class="diagnosis">${JSON.stringify(d, null, 2)}</pre>`}</section>`;
+
+export function episodeDetail(e: StoredEpisode, parent: StoredEpisode | null, children: FaultNode[], now: number, isChild: boolean, x: DetailExtras = {}): Html {
+  const t = x.fmt ?? fmtTime;
   const vipLinks = e.vips.map((v) => html`<a href="/vips/${encodeURIComponent(v)}">${v}</a>`);
   const row = (k: string, v: Html | string) => html`<tr><th>${k}</th><td>${v}</td></tr>`;
   const joined = (v: string[]) => (v.length ? v.join(', ') : '–');
@@ -85,19 +95,21 @@ export function episodeDetail(e: StoredEpisode, parent: StoredEpisode | null, ch
 <div class="fault-head">${statusBadge(e)} <span class="type type-${e.type}">${TYPE_LABEL[e.type] ?? e.type}</span> <code>${e.id}</code></div>
 <div class="cols">
 <section class="card"><h2>Episode</h2><table class="kv">
-${row('Started', `${fmtTime(e.start)} (${fmtAgo(e.start, now)})`)}
-${row('Detected', fmtTime(e.detectedAt))}
-${row('Ended', e.end ? `${fmtTime(e.end)} (${fmtAgo(e.end, now)})` : 'still open')}
-${row('Duration', durationOf(e, now))}
+${row('Started', `${t(e.start)} (${fmtAgo(e.start, now)})`)}
+${row('Detected', `${t(e.detectedAt)} (detection delay ${fmtDuration(Date.parse(e.detectedAt) - Date.parse(e.start))} after the start)`)}
+${row('Ended', e.end ? `${t(e.end)} (${fmtAgo(e.end, now)})` : 'still open')}
+${row('Duration', `${durationOf(e, now)}${e.end === null ? ' so far' : ''}`)}
 ${row('Parent', parent ? html`<a href="${faultHref(parent)}">${faultTitle(parent)}</a>` : e.parent ?? 'none: a root fault')}
 ${row('Alerts', alertLine(e, isChild))}
 </table></section>
 <section class="card"><h2>Scope</h2><table class="kv">
-${row('ISPs', joined(e.isps))}${row('Provinces', joined(e.provinces))}${row('DCs', joined(e.dcs))}
+${row('ISPs', joined(e.isps))}${row('Provinces', e.provinces.length > 8 ? `${e.provinces.length} provinces: ${e.provinces.map(titleCase).join(', ')}` : joined(e.provinces.map(titleCase)))}${row('DCs', joined(e.dcs))}
 ${row('VIPs', vipLinks.length ? html`${vipLinks.map((l, i) => html`${i ? ', ' : ''}${l}`)}` : '–')}
 ${row('Businesses', joined(e.businesses))}
 </table></section>
 </div>
-<section class="card"><h2>Timeline</h2><ol class="timeline">${timeline(e).map((t) => html`<li class="ev ev-${t.kind}"><time datetime="${t.at}">${fmtTime(t.at)}</time> <span class="tag">${t.kind}</span> ${t.text}</li>`)}</ol></section>
+${x.chart ?? ''}
+${x.diagnosis !== undefined && x.diagnosis !== null ? diagnosisHtml(x.diagnosis) : ''}
+<section class="card"><h2>Timeline</h2><ol class="timeline">${timeline(e).map((i) => html`<li class="ev ev-${i.kind}"><time datetime="${i.at}">${t(i.at)}</time> <span class="tag">${i.kind}</span> ${i.text}</li>`)}</ol></section>
 ${children.length ? html`<section class="card"><h2>Child faults (${children.length})</h2>${childRows(children, now)}</section>` : ''}`;
 }

@@ -8,16 +8,17 @@ export interface PageContext {
   path: string;
 }
 
-const NAV: Array<[string, string]> = [['/board', 'Board'], ['/faults', 'Faults'], ['/vips', 'VIPs'], ['/whitelist', 'Whitelist'], ['/outbox', 'Outbox']];
+const NAV: Array<[string, string]> = [['/board', 'Board'], ['/faults', 'Faults'], ['/vips', 'VIPs'], ['/whitelist', 'Whitelist'], ['/outbox', 'Outbox'], ['/probes', 'Probes']];
 
 export const csrfField = (ctx: PageContext): Html =>
   html`<input type="hidden" name="_csrf" value="${ctx.principal?.session?.csrf ?? ''}">`;
 
-export function page(ctx: PageContext, title: string, body: Html, opts: { scripts?: string[]; wide?: boolean } = {}): string {
+export function page(ctx: PageContext, title: string, body: Html, opts: { scripts?: string[]; styles?: string[]; wide?: boolean; banner?: Html } = {}): string {
   const p = ctx.principal;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · vipwatch</title><link rel="stylesheet" href="/assets/style.css">
+<title>${title} · vipwatch</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">
+${(opts.styles ?? []).map((s) => html`<link rel="stylesheet" href="/assets/${s}">`)}<link rel="stylesheet" href="/assets/style.css">
 ${(opts.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 </head><body>
 <header class="top">
@@ -27,6 +28,7 @@ ${(opts.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script
   <span class="who">${p.user} <span class="role role-${p.role}">${p.role}</span></span>
   ${p.session ? html`<form method="post" action="/logout" class="logout">${csrfField(ctx)}<button type="submit">Log out</button></form>` : ''}` : ''}
 </header>
+${opts.banner ?? ''}
 <main class="${opts.wide ? 'wide' : ''}">
 <h1>${title}</h1>
 ${body}

@@ -2,6 +2,7 @@
 // recipients, channel and delivery status.
 import type { Delivery } from '../../analyzer/alerting/outbox/store.js';
 import { subjectOf } from '../../analyzer/alerting/render.js';
+import { scrubUrls } from '../../core/redact.js';
 import { html, type Html } from '../html.js';
 import { faultHref } from './faults.js';
 import { fmtAgo, fmtSeconds } from './format.js';
@@ -19,7 +20,7 @@ function statusCell(d: Delivery, now: number): Html {
       ? html`<span class="badge muted-badge">held</span> <span class="muted">until ${fmtSeconds(d.deliverAt)} (digest)</span>`
       : html`<span class="badge alerted">pending</span>`;
   }
-  return html`<span class="badge open">retrying</span> <span class="muted">${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, next ${fmtAgo(iso(d.nextAttemptAt), now)}</span>${d.lastError ? html`<div class="muted">${d.lastError}</div>` : ''}`;
+  return html`<span class="badge open">retrying</span> <span class="muted">${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, next ${fmtAgo(iso(d.nextAttemptAt), now)}</span>${d.lastError ? html`<div class="muted">${scrubUrls(d.lastError)}</div>` : ''}`;
 }
 
 export function outboxTable(deliveries: Delivery[], now: number): Html {

@@ -24,7 +24,7 @@ const errorsFor = (errors: FieldError[]): Html =>
 /** Suggestions for the value field: the browser shows the list matching the chosen scope (app.js switches it). */
 export const datalists = (catalog: Catalog): Html => html`
 <datalist id="list-vip">${[...catalog.vips.values()].map((v) => html`<option value="${v.ip}">${v.business} · ${v.dc}</option>`)}</datalist>
-<datalist id="list-dc">${[...catalog.dcs.keys()].map((d) => html`<option value="${d}"></option>`)}</datalist>
+<datalist id="list-dc">${[...new Set([...catalog.vips.values()].map((v) => v.dc))].sort().map((d) => html`<option value="${d}"></option>`)}</datalist>
 <datalist id="list-business">${[...catalog.businesses.keys()].map((b) => html`<option value="${b}"></option>`)}</datalist>`;
 
 export function entryForm(ctx: PageContext, action: string, v: FormValues, errors: FieldError[], submit: string, withWhy: boolean): Html {
@@ -69,15 +69,16 @@ export function entriesTable(ctx: PageContext, entries: StoredWhitelistEntry[], 
   })}</tbody></table>`;
 }
 
-const describe = (e: StoredWhitelistEntry | null): string => {
+/** The entry in words; its reason only when the audit's "why" does not already say it. */
+const describe = (e: StoredWhitelistEntry | null, why: string): string => {
   if (!e) return '';
   const [scope, value] = scopeOf(e);
-  return `${scope} ${value}${e.until ? ` until ${fmtTime(e.until)}` : ''}: “${e.reason}”`;
+  return `${scope} ${value}${e.until ? ` until ${fmtTime(e.until)}` : ''}${e.reason !== why ? `: “${e.reason}”` : ''}`;
 };
 
 /** What changed: the whole entry for create and delete, the changed fields for an update. */
 function what(a: AuditRecord): string {
-  if (a.action !== 'update' || !a.before || !a.after) return describe(a.after ?? a.before);
+  if (a.action !== 'update' || !a.before || !a.after) return describe(a.after ?? a.before, a.why);
   const [s0, v0] = scopeOf(a.before), [s1, v1] = scopeOf(a.after);
   const changes: string[] = [];
   if (s0 !== s1 || v0 !== v1) changes.push(`${s0} ${v0} → ${s1} ${v1}`);

@@ -35,10 +35,10 @@ export class EmlFileNotifier implements Notifier {
     // a boundary from the envelope id keeps a rewritten file byte-for-byte the same
     const baseBoundary = createHash('sha256').update(envelope.id).digest('hex').slice(0, 16);
     const raw = await new MailComposer({ ...mail, baseBoundary }).compile().build();
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = join(this.dir, emlFileName(envelope));
     // write then rename: a reader never sees half a message
-    await writeFile(`${file}.tmp`, raw);
+    await writeFile(`${file}.tmp`, raw, { mode: 0o600 });
     await rename(`${file}.tmp`, file);
   }
 }

@@ -1,6 +1,7 @@
 // Webhook: a JSON POST per envelope (chat bots, or automation such as StackStorm failing a VIP over).
 import axios, { type AxiosInstance } from 'axios';
 import type { AlertingConfig } from '../../../core/config.js';
+import { scrubUrls, urlOrigin } from '../../../core/redact.js';
 import { faultLink, vipBoardLink, type LinkConfig } from '../links.js';
 import type { AlertMessage } from '../types.js';
 import type { Envelope, Notifier } from './notifier.js';
@@ -36,9 +37,10 @@ export class WebhookNotifier implements Notifier {
         headers: { ...this.hook.headers, 'content-type': 'application/json', 'idempotency-key': envelope.id },
       });
     } catch (e) {
-      // axios errors carry the whole request config; keep the log line to what an operator needs
+      // axios errors carry the whole request config; keep the text to what an operator needs, and name the hook by
+      // its name and origin: its path and query often hold a token (this text goes to logs and the outbox page)
       const err = e as { response?: { status: number }; code?: string; message: string };
-      throw new Error(`webhook ${this.hook.name} ${this.hook.url}: ${err.response ? `HTTP ${err.response.status}` : err.code ?? err.message}`);
+      throw new Error(`webhook ${this.hook.name} ${urlOrigin(this.hook.url)}: ${err.response ? `HTTP ${err.response.status}` : err.code ?? scrubUrls(err.message)}`);
     }
   }
 }

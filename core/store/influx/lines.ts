@@ -7,6 +7,7 @@
 // and kept; a record then only adds its fields and time. test/ingest/lines.test.ts holds the output to Point's.
 import { Point, escape } from '@influxdata/influxdb-client';
 import { lossPct } from '../../model.js';
+import { HTTP_FIELDS } from '../series-common.js';
 import type { StoredFaultEvent, StoredRecord } from '../series.js';
 
 export const PROBE = 'probe';
@@ -54,10 +55,21 @@ export class ProbeLineRenderer {
       let sec = tsCache.get(r.ts);
       if (sec === undefined) tsCache.set(r.ts, (sec = Math.floor(Date.parse(r.ts) / 1000)));
       const rtt = r.rttAvg === undefined ? '' : `,rtt_avg=${r.rttAvg},rtt_max=${r.rttMax},rtt_min=${r.rttMin}`;
-      out[i] = `${this.series(r)}loss=${lossPct(r)},recv=${Math.floor(r.recv)}i${rtt},sent=${Math.floor(r.sent)}i ${sec}`;
+      const http = r.method === 'http' ? httpFields(r) : '';
+      out[i] = `${this.series(r)}${http}loss=${lossPct(r)},recv=${Math.floor(r.recv)}i${rtt},sent=${Math.floor(r.sent)}i ${sec}`;
     }
     return out;
   }
+}
+
+/** An http record's optional fields (HTTP_FIELDS, in Point's sorted order: all sort before "loss"), each with a comma. */
+function httpFields(r: StoredRecord): string {
+  let s = '';
+  for (const [k, name, type] of HTTP_FIELDS) {
+    const v = r[k];
+    if (v !== undefined) s += type === 'int' ? `${name}=${Math.floor(v)}i,` : `${name}=${v},`;
+  }
+  return s;
 }
 
 /** One `fault` point: tags type, key, id; fields event, title, text, uid. */

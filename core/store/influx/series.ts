@@ -2,14 +2,14 @@
 // a continuous query. A point's key is (measurement, tags, time), so re-writing a record overwrites it: ingest is
 // idempotent without any read-before-write.
 import type { Logger } from '../../log.js';
-import { byMinuteGroup, byMinuteId, faultAnnotation, isoTs, sumLoss } from '../series-common.js';
+import { byBucket, byMinuteGroup, byMinuteId, checkBucketQuery, faultAnnotation, HTTP_FIELDS, httpFromRow, isoTs, sumLoss, TAG_COLUMN } from '../series-common.js';
 import type {
-  FaultEvent, GroupAggregate, SeriesFilter, SeriesStore, StoredFaultEvent, StoredRecord, VipPoint,
+  BucketPoint, BucketQuery, SeriesTag, FaultEvent, GroupAggregate, HttpCheck, SeriesFilter, SeriesStore, StoredFaultEvent, StoredRecord, VipPoint,
 } from '../series.js';
 import type { Method, FaultType } from '../../model.js';
 import { InfluxClient, ident, literal, type InfluxConnection } from './client.js';
 import { FAULT, PROBE, ProbeLineRenderer, faultLine } from './lines.js';
-import { ensureLayout, type InfluxLayout } from './schema.js';
+import { ensureLayout, ROLLUP_MEASUREMENT, ROLLUP_RP, type InfluxLayout } from './schema.js';
 
 export interface InfluxSeriesStoreOptions extends InfluxConnection, InfluxLayout {
   /** length of a "minute" in seconds (cfg.minuteSec): aggregates group by it */
@@ -64,6 +64,18 @@ export class InfluxSeriesStore implements SeriesStore {
         dc: r.dc as string, province: r.province as string, isp: r.isp as string, vipDc: r.vip_dc as string, business: r.business as string,
       };
       if (typeof r.rtt_avg === 'number') Object.assign(out, { rttMin: r.rtt_min, rttAvg: r.rtt_avg, rttMax: r.rtt_max });
+      if (out.method === 'http') httpFromRow(r, out);
+      return out;
+    });
+  }
+
+  async httpChecks(vip: string, fromMs: number, toMs: number, limit: number): Promise<HttpCheck[]> {
+    const rows = await this.client.rows(`SELECT "host", "province", "isp", "sent", "recv", "rtt_avg"${HTTP_FIELDS.map(([, f]) => `, ${ident(f)}`).join('')}
+      FROM ${this.from(PROBE)} WHERE ${this.where(fromMs, toMs, { method: 'http' }, vip)} ORDER BY time DESC LIMIT ${Math.max(1, Math.floor(limit))}`);
+    return rows.map((r) => {
+      const out: HttpCheck = { ts: isoTs(r.time as number), host: r.host as string, province: r.province as string, isp: r.isp as string, sent: r.sent as number, recv: r.recv as number };
+      if (typeof r.rtt_avg === 'number') out.rttAvg = r.rtt_avg;
+      httpFromRow(r, out);
       return out;
     });
   }
@@ -86,6 +98,36 @@ export class InfluxSeriesStore implements SeriesStore {
       minute: r.time as number, province: r.province as string, isp: r.isp as string,
       rttMin: num(r.mn), rttAvg: num(r.av), rttMax: num(r.mx), lossPct: sumLoss(r.sent as number, r.recv as number),
     })).sort(byMinuteGroup);
+  }
+
+  /**
+   * Whole-hour buckets read the hourly rollup (probe_1h) for the hours its continuous query has finished (before the
+   * previous hour), and raw records for the rest; other buckets read raw records.
+   */
+  async buckets(q: BucketQuery): Promise<BucketPoint[]> {
+    checkBucketQuery(q);
+    const HOUR = 3_600_000;
+    const split = q.bucketMs % HOUR === 0
+      ? Math.max(q.fromMs, Math.min(q.toMs, Math.floor((Math.floor(Date.now() / HOUR) * HOUR - HOUR) / q.bucketMs) * q.bucketMs))
+      : q.fromMs;
+    const parts = await Promise.all([
+      split > q.fromMs ? this.bucketRead(q, q.fromMs, split, `${ident(this.opts.database)}.${ident(ROLLUP_RP)}.${ident(ROLLUP_MEASUREMENT)}`) : [],
+      split < q.toMs ? this.bucketRead(q, split, q.toMs, this.from(PROBE)) : [],
+    ]);
+    return parts.flat().sort(byBucket);
+  }
+
+  private async bucketRead(q: BucketQuery, fromMs: number, toMs: number, from: string): Promise<BucketPoint[]> {
+    const cond = [this.where(fromMs, toMs, { method: q.method })];
+    for (const [t, v] of Object.entries(q.where ?? {}) as Array<[SeriesTag, string]>) cond.push(`${ident(TAG_COLUMN[t])} = ${literal(v)}`);
+    const rows = await this.client.rows(`SELECT min("rtt_min") AS "mn", mean("rtt_avg") AS "av", max("rtt_max") AS "mx",
+      sum("sent") AS "sent", sum("recv") AS "recv" FROM ${from} WHERE ${cond.join(' AND ')}
+      GROUP BY time(${q.bucketMs}ms)${q.by.map((t) => `, ${ident(TAG_COLUMN[t])}`).join('')} fill(none)`);
+    return rows.map((r) => {
+      const p: BucketPoint = { minute: r.time as number, rttMin: num(r.mn), rttAvg: num(r.av), rttMax: num(r.mx), lossPct: sumLoss(r.sent as number, r.recv as number) };
+      for (const t of q.by) p[t] = r[TAG_COLUMN[t]] as string;
+      return p;
+    });
   }
 
   async writeFaultEvents(events: FaultEvent[]): Promise<void> {

@@ -12,6 +12,8 @@ export const COLLECTIONS = {
   events: 'fault_events',
   checkpoint: 'analyzer_checkpoint',
   state: 'analyzer_state',
+  /** path diagnoses by episode uid (_id): apart from the episodes, whose replaceOne would drop them */
+  diagnoses: 'fault_diagnoses',
 } as const;
 
 /** Under MongoDB's 16 MiB document limit with room for the chunk's other fields. */
@@ -58,6 +60,7 @@ export const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
   events: [{ key: { uid: 1, atMs: 1 }, name: 'uid_at' }],
   checkpoint: [],
   state: [{ key: { minute: 1, n: 1 }, name: 'minute_n' }],
+  diagnoses: [],
 };
 
 export function episodeDoc(e: FaultEpisode, updatedAt: string): EpisodeDoc {
@@ -117,9 +120,11 @@ export function episodeFromDoc(doc: EpisodeDoc, events: EventDoc[]): StoredEpiso
   return { ...ep, uid: doc.uid, history, updatedAt: doc.updatedAt };
 }
 
-export const listFilter = (q: { status: 'open' | 'all'; since?: string }): Document => ({
+export const listFilter = (q: { status: 'open' | 'all'; since?: string; signal?: 'loss' | 'latency' }): Document => ({
   ...(q.status === 'open' ? { open: true } : {}),
   ...(q.since ? { startMs: { $gte: Date.parse(q.since) } } : {}),
+  // a document stored before latency faults has no signal: it is loss ($in null matches a missing field)
+  ...(q.signal === 'latency' ? { signal: 'latency' } : q.signal === 'loss' ? { signal: { $in: [null, 'loss'] } } : {}),
 });
 
 export const LIST_SORT = { startMs: -1, uid: 1 } as const;

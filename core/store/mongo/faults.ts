@@ -11,6 +11,7 @@ import {
   COLLECTIONS, INDEXES, LIST_SORT, checkpointDoc, episodeFromDoc, episodeOps, joinChunks, listFilter, stateChunks,
   type CheckpointDoc, type EpisodeDoc, type EventDoc, type StateChunkDoc,
 } from './docs.js';
+import { diagnosisSchema, type Diagnosis } from '../../diagnosis.js';
 
 export interface MongoFaultStoreOptions {
   url: string;
@@ -52,6 +53,7 @@ export class MongoFaultStore implements FaultStore {
   private events() { return this.conn.collection<EventDoc>(COLLECTIONS.events); }
   private chunks() { return this.conn.collection<StateChunkDoc>(COLLECTIONS.state); }
   private pointer() { return this.conn.collection<CheckpointDoc>(COLLECTIONS.checkpoint); }
+  private diagnoses() { return this.conn.collection<{ _id: string; diagnosis: Diagnosis }>(COLLECTIONS.diagnoses); }
 
   /** Network and server-selection failures become StoreUnavailableError, so callers can retry the minute later. */
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -123,7 +125,20 @@ export class MongoFaultStore implements FaultStore {
       if (!list) byUid.set(ev.uid, (list = []));
       list.push(ev);
     }
-    return docs.map((d) => episodeFromDoc(d, byUid.get(d.uid) ?? []));
+    const diagnoses = new Map((await this.diagnoses().find({ _id: { $in: docs.map((d) => d.uid) } }).toArray()).map((d) => [d._id, d.diagnosis]));
+    return docs.map((d) => {
+      const e = episodeFromDoc(d, byUid.get(d.uid) ?? []);
+      return diagnoses.has(d.uid) ? { ...e, diagnosis: diagnoses.get(d.uid)! } : e;
+    });
+  }
+
+  async setDiagnosis(uid: string, diagnosis: Diagnosis): Promise<boolean> {
+    const d = diagnosisSchema.parse(diagnosis);
+    return this.guard('setDiagnosis', async () => {
+      if (!(await this.episodes().findOne({ uid }, { projection: { _id: 1 } }))) return false;
+      await this.diagnoses().updateOne({ _id: uid }, { $set: { diagnosis: d } }, { upsert: true });
+      return true;
+    });
   }
 
   async ping(): Promise<boolean> {

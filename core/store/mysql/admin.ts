@@ -228,13 +228,47 @@ export class MysqlAdminStore implements AdminStore {
   }
 
   async createApiToken(t: ApiToken): Promise<void> {
-    await this.rows('INSERT INTO api_tokens (id, user_name, token_hash, created_at, label) VALUES (?, ?, ?, ?, ?)',
-      [t.id, t.user, t.tokenHash, toSql(t.createdAt), t.label]);
+    await this.rows('INSERT INTO api_tokens (id, user_name, token_hash, created_at, label, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [t.id, t.user, t.tokenHash, toSql(t.createdAt), t.label, t.expiresAt === undefined ? null : toSql(t.expiresAt)]);
   }
 
   async findApiToken(tokenHash: string): Promise<ApiToken | null> {
-    const [r] = await this.rows('SELECT * FROM api_tokens WHERE token_hash = ?', [tokenHash]);
-    return r ? { id: r.id, user: r.user_name, tokenHash: r.token_hash, createdAt: fromSql(r.created_at), label: r.label } : null;
+    const [r] = await this.rows('SELECT * FROM api_tokens WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?)', [tokenHash, toSql(this.now())]);
+    return r ? {
+      id: r.id, user: r.user_name, tokenHash: r.token_hash, createdAt: fromSql(r.created_at), label: r.label,
+      ...(r.expires_at !== null ? { expiresAt: fromSql(r.expires_at) } : {}),
+    } : null;
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    return this.tx(async (c) => {
+      await c.query('DELETE FROM sessions WHERE user_name = ?', [name]);
+      await c.query('DELETE FROM api_tokens WHERE user_name = ?', [name]);
+      const [res] = await c.query<ResultSetHeader>('DELETE FROM users WHERE name = ?', [name]);
+      return res.affectedRows > 0;
+    });
+  }
+
+  async deleteSessionsOf(user: string): Promise<number> {
+    return this.guard('query', async () => (await this.conn.query<ResultSetHeader>('DELETE FROM sessions WHERE user_name = ?', [user]))[0].affectedRows);
+  }
+
+  async deleteApiTokensOf(user: string): Promise<number> {
+    return this.guard('query', async () => (await this.conn.query<ResultSetHeader>('DELETE FROM api_tokens WHERE user_name = ?', [user]))[0].affectedRows);
+  }
+
+  async agentTokenGenerations(): Promise<Map<string, number>> {
+    const rows = await this.rows('SELECT host, generation FROM agent_tokens');
+    return new Map(rows.map((r) => [r.host as string, Number(r.generation)]));
+  }
+
+  async bumpAgentTokenGeneration(host: string): Promise<number> {
+    return this.tx(async (c) => {
+      await c.query(`INSERT INTO agent_tokens (host, generation, updated_at) VALUES (?, 1, ?)
+        ON DUPLICATE KEY UPDATE generation = generation + 1, updated_at = VALUES(updated_at)`, [host, toSql(this.now())]);
+      const [[r]] = await c.query<RowDataPacket[]>('SELECT generation FROM agent_tokens WHERE host = ?', [host]);
+      return Number(r!.generation);
+    });
   }
 
   async ping(): Promise<boolean> {

@@ -26,14 +26,23 @@ CREATE TABLE IF NOT EXISTS whitelist_audit (
 CREATE INDEX IF NOT EXISTS whitelist_audit_entry ON whitelist_audit (entry_id, id);
 CREATE TABLE IF NOT EXISTS businesses (name TEXT PRIMARY KEY, dept TEXT NULL, owners_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
-  name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'admin')),
+  name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
   password_hash TEXT NOT NULL, created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_name TEXT NOT NULL, csrf TEXT NOT NULL, expires_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
 CREATE TABLE IF NOT EXISTS api_tokens (
   id TEXT PRIMARY KEY, user_name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, label TEXT NOT NULL
-);`;
+);
+CREATE TABLE IF NOT EXISTS agent_tokens (host TEXT PRIMARY KEY, generation INTEGER NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_name);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_name);`;
+
+/** sql/003_revocation.sql for files made before it: columns SQLite cannot add with IF NOT EXISTS. */
+function addRevocationColumns(db: Database.Database): void {
+  const cols = (db.prepare('SELECT name FROM pragma_table_info(?)').all('api_tokens') as Array<{ name: string }>).map((c) => c.name);
+  if (!cols.includes('expires_at')) db.exec('ALTER TABLE api_tokens ADD COLUMN expires_at TEXT NULL');
+}
 
 export interface SqliteAdminStoreOptions {
   file: string;
@@ -68,6 +77,8 @@ export class SqliteAdminStore implements AdminStore {
   async init(): Promise<void> {
     if (this.db) return;
     this.db = openSqlite(this.opts.file, DDL, 'FULL');
+    allowOperatorRole(this.db);
+    addRevocationColumns(this.db);
     this.opts.log.debug({ file: this.opts.file }, 'admin store (sqlite) ready');
   }
 
@@ -192,14 +203,42 @@ export class SqliteAdminStore implements AdminStore {
   }
 
   async createApiToken(t: ApiToken): Promise<void> {
-    this.conn.prepare('INSERT INTO api_tokens (id, user_name, token_hash, created_at, label) VALUES (?, ?, ?, ?, ?)')
-      .run(t.id, t.user, t.tokenHash, isoTime(t.createdAt), t.label);
+    this.conn.prepare('INSERT INTO api_tokens (id, user_name, token_hash, created_at, label, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(t.id, t.user, t.tokenHash, isoTime(t.createdAt), t.label, t.expiresAt === undefined ? null : isoTime(t.expiresAt));
   }
 
   async findApiToken(tokenHash: string): Promise<ApiToken | null> {
-    const r = this.conn.prepare('SELECT * FROM api_tokens WHERE token_hash = ?').get(tokenHash) as
-      { id: string; user_name: string; token_hash: string; created_at: string; label: string } | undefined;
-    return r ? { id: r.id, user: r.user_name, tokenHash: r.token_hash, createdAt: r.created_at, label: r.label } : null;
+    const r = this.conn.prepare('SELECT * FROM api_tokens WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?)').get(tokenHash, this.now().toISOString()) as
+      { id: string; user_name: string; token_hash: string; created_at: string; label: string; expires_at: string | null } | undefined;
+    return r ? { id: r.id, user: r.user_name, tokenHash: r.token_hash, createdAt: r.created_at, label: r.label, ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}) } : null;
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    return this.conn.transaction(() => {
+      this.conn.prepare('DELETE FROM sessions WHERE user_name = ?').run(name);
+      this.conn.prepare('DELETE FROM api_tokens WHERE user_name = ?').run(name);
+      return this.conn.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0;
+    })();
+  }
+
+  async deleteSessionsOf(user: string): Promise<number> {
+    return this.conn.prepare('DELETE FROM sessions WHERE user_name = ?').run(user).changes;
+  }
+
+  async deleteApiTokensOf(user: string): Promise<number> {
+    return this.conn.prepare('DELETE FROM api_tokens WHERE user_name = ?').run(user).changes;
+  }
+
+  async agentTokenGenerations(): Promise<Map<string, number>> {
+    const rows = this.conn.prepare('SELECT host, generation FROM agent_tokens').all() as Array<{ host: string; generation: number }>;
+    return new Map(rows.map((r) => [r.host, r.generation]));
+  }
+
+  async bumpAgentTokenGeneration(host: string): Promise<number> {
+    const r = this.conn.prepare(`INSERT INTO agent_tokens (host, generation, updated_at) VALUES (?, 1, ?)
+      ON CONFLICT (host) DO UPDATE SET generation = generation + 1, updated_at = excluded.updated_at RETURNING generation`)
+      .get(host, this.now().toISOString()) as { generation: number };
+    return r.generation;
   }
 
   async ping(): Promise<boolean> {
@@ -214,4 +253,19 @@ export class SqliteAdminStore implements AdminStore {
     this.db?.close();
     this.db = null;
   }
+}
+
+/** A users table made before the operator role refuses it (SQLite cannot change a CHECK): rebuild it once. */
+function allowOperatorRole(db: Database.Database): void {
+  const row = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() as { sql: string } | undefined;
+  if (!row || row.sql.includes("'operator'")) return;
+  db.transaction(() => {
+    db.exec(`CREATE TABLE users_new (
+      name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+      password_hash TEXT NOT NULL, created_at TEXT NOT NULL
+    );
+    INSERT INTO users_new SELECT name, role, password_hash, created_at FROM users;
+    DROP TABLE users;
+    ALTER TABLE users_new RENAME TO users;`);
+  })();
 }

@@ -7,6 +7,7 @@ import { episodeUid, type AnalyzerCheckpoint, type EpisodeEvent, type FaultQuery
 import {
   checkWrites, compareEvents, decodeState, encodeState, eventRows, pickEpisode, type EpisodeWrite, type EventRow,
 } from '../faults-common.js';
+import { diagnosisSchema, type Diagnosis } from '../../diagnosis.js';
 
 // The same content as the MongoDB documents (core/store/mongo/docs.ts): the episode as the contract prints it,
 // keyed by uid, and events keyed by their hash (faults-common.ts eventId), so a replayed event is stored once.
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS events (
   doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_uid ON events (uid, at_ms);
+CREATE TABLE IF NOT EXISTS diagnoses (uid TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoint (
   name TEXT PRIMARY KEY,
   minute INTEGER NOT NULL,
@@ -103,20 +105,34 @@ export class SqliteFaultStore implements FaultStore {
   }
 
   async list(q: FaultQuery): Promise<StoredEpisode[]> {
-    const where = [q.status === 'open' ? 'open = 1' : '1 = 1', 'start_ms >= @since'].join(' AND ');
-    const params = { since: q.since ? Date.parse(q.since) : -8.64e15, limit: q.limit ?? -1 };
+    const where = [q.status === 'open' ? 'open = 1' : '1 = 1', 'start_ms >= @since',
+      // an episode stored before latency faults has no signal: it is loss
+      ...(q.signal ? ["COALESCE(json_extract(doc, '$.signal'), 'loss') = @signal"] : [])].join(' AND ');
+    const params = { since: q.since ? Date.parse(q.since) : -8.64e15, limit: q.limit ?? -1, ...(q.signal ? { signal: q.signal } : {}) };
     const episodes = this.conn.prepare(`SELECT uid, doc, updated_at FROM episodes WHERE ${where}
       ORDER BY start_ms DESC, uid LIMIT @limit`).all(params) as EpisodeRowDb[];
     const events = this.conn.prepare(`SELECT id, uid, at_ms, kind, doc FROM events WHERE uid IN (
       SELECT uid FROM episodes WHERE ${where} ORDER BY start_ms DESC, uid LIMIT @limit)`).all(params) as EventRowDb[];
-    return assemble(episodes, events);
+    const diagnoses = this.conn.prepare(`SELECT uid, doc FROM diagnoses WHERE uid IN (
+      SELECT uid FROM episodes WHERE ${where} ORDER BY start_ms DESC, uid LIMIT @limit)`).all(params) as DiagnosisRowDb[];
+    return assemble(episodes, events, diagnoses);
   }
 
   async get(uid: string): Promise<StoredEpisode | null> {
     const ep = this.conn.prepare('SELECT uid, doc, updated_at FROM episodes WHERE uid = ?').get(uid) as EpisodeRowDb | undefined;
     if (!ep) return null;
     const events = this.conn.prepare('SELECT id, uid, at_ms, kind, doc FROM events WHERE uid = ?').all(uid) as EventRowDb[];
-    return assemble([ep], events)[0]!;
+    const diagnoses = this.conn.prepare('SELECT uid, doc FROM diagnoses WHERE uid = ?').all(uid) as DiagnosisRowDb[];
+    return assemble([ep], events, diagnoses)[0]!;
+  }
+
+  async setDiagnosis(uid: string, diagnosis: Diagnosis): Promise<boolean> {
+    const d = diagnosisSchema.parse(diagnosis);
+    return this.conn.transaction(() => {
+      if (!this.conn.prepare('SELECT 1 FROM episodes WHERE uid = ?').get(uid)) return false;
+      this.conn.prepare('INSERT INTO diagnoses (uid, doc) VALUES (?, ?) ON CONFLICT (uid) DO UPDATE SET doc = excluded.doc').run(uid, JSON.stringify(d));
+      return true;
+    })();
   }
 
   async ping(): Promise<boolean> {
@@ -133,7 +149,10 @@ export class SqliteFaultStore implements FaultStore {
   }
 }
 
-function assemble(episodes: EpisodeRowDb[], events: EventRowDb[]): StoredEpisode[] {
+interface DiagnosisRowDb { uid: string; doc: string }
+
+function assemble(episodes: EpisodeRowDb[], events: EventRowDb[], diagnoses: DiagnosisRowDb[]): StoredEpisode[] {
+  const diagnosisOf = new Map(diagnoses.map((d) => [d.uid, JSON.parse(d.doc) as Diagnosis]));
   const byUid = new Map<string, EventRow[]>();
   for (const r of events) {
     let list = byUid.get(r.uid);
@@ -142,6 +161,7 @@ function assemble(episodes: EpisodeRowDb[], events: EventRowDb[]): StoredEpisode
   }
   return episodes.map((row) => ({
     ...(JSON.parse(row.doc) as StoredEpisode),
+    ...(diagnosisOf.has(row.uid) ? { diagnosis: diagnosisOf.get(row.uid)! } : {}),
     uid: row.uid,
     history: (byUid.get(row.uid) ?? []).sort(compareEvents).map((r) => r.event),
     updatedAt: row.updated_at,

@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import { openSqlite } from './open.js';
 import type { Logger } from '../../log.js';
 import { lossPct, type Method } from '../../model.js';
-import { byMinuteGroup, byMinuteId, faultAnnotation, isoTs, sumLoss } from '../series-common.js';
+import { byBucket, byMinuteGroup, byMinuteId, checkBucketQuery, faultAnnotation, HTTP_FIELDS, httpFromRow, isoTs, sumLoss, TAG_COLUMN } from '../series-common.js';
 import {
-  StoreUnavailableError, type FaultEvent, type GroupAggregate, type SeriesFilter, type SeriesStore, type StoredFaultEvent,
+  StoreUnavailableError, type BucketPoint, type BucketQuery, type FaultEvent, type GroupAggregate, type HttpCheck, type SeriesFilter, type SeriesStore, type StoredFaultEvent,
   type StoredRecord, type VipPoint,
 } from '../series.js';
 
@@ -28,6 +28,14 @@ CREATE TABLE IF NOT EXISTS probe (
   rtt_min REAL,
   rtt_avg REAL,
   rtt_max REAL,
+  cert_days_left REAL,
+  http_body_mismatch INTEGER,
+  http_connect_ms REAL,
+  http_dns_ms REAL,
+  http_first_byte_ms REAL,
+  http_status INTEGER,
+  http_tls_ms REAL,
+  http_total_ms REAL,
   PRIMARY KEY (ts, host, vip, method)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS probe_vip ON probe (vip, ts);
@@ -42,6 +50,16 @@ CREATE TABLE IF NOT EXISTS fault (
   uid TEXT NOT NULL,
   PRIMARY KEY (ts, id)
 ) WITHOUT ROWID;`;
+
+const HTTP_COLS = HTTP_FIELDS.map(([, c]) => `, ${c}`).join('');
+
+/** Migration for files made before the http checks: adds the columns a probe table lacks (CREATE TABLE IF NOT EXISTS does not). */
+function addHttpColumns(db: Database.Database): void {
+  const have = new Set((db.prepare('PRAGMA table_info(probe)').all() as Array<{ name: string }>).map((c) => c.name));
+  for (const [, col, type] of HTTP_FIELDS) {
+    if (!have.has(col)) db.exec(`ALTER TABLE probe ADD COLUMN ${col} ${type === 'int' ? 'INTEGER' : 'REAL'}`);
+  }
+}
 
 // SQLite result codes that mean "the storage is not usable right now", not "this data is wrong".
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|PROTOCOL)/;
@@ -66,6 +84,7 @@ export class SqliteSeriesStore implements SeriesStore {
     if (this.db) return;
     // FULL: an acknowledged batch is on disk (the gateway's 200 promises that).
     this.db = this.guard(() => openSqlite(this.opts.file, DDL, 'FULL'));
+    this.guard(() => addHttpColumns(this.db!));
     this.opts.log.debug({ file: this.opts.file }, 'series store (sqlite) ready');
   }
 
@@ -88,15 +107,16 @@ export class SqliteSeriesStore implements SeriesStore {
   async write(records: StoredRecord[]): Promise<void> {
     if (!records.length) return;
     const put = this.conn.prepare(`INSERT OR REPLACE INTO probe
-      (ts, host, vip, method, dc, province, isp, vip_dc, business, sent, recv, loss, rtt_min, rtt_avg, rtt_max)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (ts, host, vip, method, dc, province, isp, vip_dc, business, sent, recv, loss, rtt_min, rtt_avg, rtt_max${HTTP_COLS})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${', ?'.repeat(HTTP_FIELDS.length)})`);
+    const none = HTTP_FIELDS.map(() => null);
     const tsCache = new Map<string, number>();
     this.guard(() => this.conn.transaction(() => {
       for (const r of records) {
         let ts = tsCache.get(r.ts);
         if (ts === undefined) tsCache.set(r.ts, (ts = Date.parse(r.ts)));
         put.run(ts, r.host, r.vip, r.method, r.dc, r.province, r.isp, r.vipDc, r.business, r.sent, r.recv, lossPct(r),
-          r.rttMin ?? null, r.rttAvg ?? null, r.rttMax ?? null);
+          r.rttMin ?? null, r.rttAvg ?? null, r.rttMax ?? null, ...(r.method === 'http' ? HTTP_FIELDS.map(([k]) => r[k] ?? null) : none));
       }
     })());
   }
@@ -110,6 +130,18 @@ export class SqliteSeriesStore implements SeriesStore {
         dc: r.dc, province: r.province, isp: r.isp, vipDc: r.vip_dc, business: r.business,
       };
       if (r.rtt_avg !== null) Object.assign(out, { rttMin: r.rtt_min, rttAvg: r.rtt_avg, rttMax: r.rtt_max });
+      if (r.method === 'http') httpFromRow(r as unknown as Record<string, unknown>, out);
+      return out;
+    });
+  }
+
+  async httpChecks(vip: string, fromMs: number, toMs: number, limit: number): Promise<HttpCheck[]> {
+    const rows = this.guard(() => this.conn.prepare(`SELECT ts, host, province, isp, sent, recv, rtt_avg${HTTP_COLS} FROM probe
+      WHERE vip = ? AND method = 'http' AND ts >= ? AND ts < ? ORDER BY ts DESC, host LIMIT ?`).all(vip, fromMs, toMs, limit)) as Array<Record<string, unknown>>;
+    return rows.map((r) => {
+      const out: HttpCheck = { ts: isoTs(r.ts as number), host: r.host as string, province: r.province as string, isp: r.isp as string, sent: r.sent as number, recv: r.recv as number };
+      if (r.rtt_avg !== null) out.rttAvg = r.rtt_avg as number;
+      httpFromRow(r, out);
       return out;
     });
   }
@@ -132,6 +164,26 @@ export class SqliteSeriesStore implements SeriesStore {
     return rows.map((r) => ({
       minute: r.ts, province: r.province, isp: r.isp, rttMin: r.mn, rttAvg: r.av, rttMax: r.mx, lossPct: sumLoss(r.sent, r.recv),
     })).sort(byMinuteGroup);
+  }
+
+  async buckets(q: BucketQuery): Promise<BucketPoint[]> {
+    checkBucketQuery(q);
+    const cols = q.by.map((t) => TAG_COLUMN[t]);
+    const where = ['ts >= ?', 'ts < ?'];
+    const args: Array<string | number> = [q.fromMs, q.toMs];
+    for (const [t, v] of Object.entries(q.where ?? {}) as Array<[keyof typeof TAG_COLUMN, string]>) {
+      where.push(`${TAG_COLUMN[t]} = ?`);
+      args.push(v);
+    }
+    if (q.method) { where.push('method = ?'); args.push(q.method); }
+    const rows = this.guard(() => this.conn.prepare(`SELECT ts - (ts % ${q.bucketMs}) AS b${cols.map((c) => `, ${c}`).join('')},
+        MIN(rtt_min) AS mn, AVG(rtt_avg) AS av, MAX(rtt_max) AS mx, SUM(sent) AS sent, SUM(recv) AS recv
+      FROM probe WHERE ${where.join(' AND ')} GROUP BY b${cols.map((c) => `, ${c}`).join('')}`).all(...args)) as Array<Record<string, number | string | null>>;
+    return rows.map((r) => {
+      const p: BucketPoint = { minute: r.b as number, rttMin: r.mn as number | null, rttAvg: r.av as number | null, rttMax: r.mx as number | null, lossPct: sumLoss(r.sent as number, r.recv as number) };
+      for (const t of q.by) p[t] = r[TAG_COLUMN[t]] as string;
+      return p;
+    }).sort(byBucket);
   }
 
   async writeFaultEvents(events: FaultEvent[]): Promise<void> {

@@ -1,0 +1,54 @@
+// The fault-episode contract: one zod schema, the type from it. Whatever reads or writes an episode's contract
+// fields (the stores' pickEpisode, the API's episode JSON) takes the field list from here, so a field added to the
+// schema reaches every store and the API at once.
+import { z } from 'zod';
+import { diagnosisSchema } from './diagnosis.js';
+
+export const FAULT_TYPES = ['agent', 'vip', 'dc', 'isp', 'region'] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
+
+const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO time');
+
+/** A fault episode exactly as the contract prints it (field order included). */
+export const episodeSchema = z.object({
+  id: z.string().min(1),
+  type: z.enum(FAULT_TYPES),
+  key: z.string(),
+  start: isoTime,
+  detectedAt: isoTime,
+  end: isoTime.nullable(),
+  isps: z.array(z.string()),
+  provinces: z.array(z.string()),
+  dcs: z.array(z.string()),
+  vips: z.array(z.string()),
+  businesses: z.array(z.string()),
+  parent: z.string().nullable(),
+  suppressed: z.boolean(),
+  /** what the fault judges: loss ("down") or latency ("slow"); the engine always sets it, stored episodes from before it were loss */
+  signal: z.enum(['loss', 'latency']).optional(),
+  /** path capture's finding (core/diagnosis.ts), once the traceroutes taken at the opening are back */
+  diagnosis: diagnosisSchema.optional(),
+});
+
+export type FaultEpisode = z.infer<typeof episodeSchema>;
+
+export const SIGNALS = ['loss', 'latency'] as const;
+export type Signal = (typeof SIGNALS)[number];
+/** An episode's signal; episodes stored before latency faults existed carry none and are loss. */
+export const signalOf = (e: Pick<FaultEpisode, 'signal'>): Signal => e.signal ?? 'loss';
+
+/** The contract's fields, in its order. */
+export const EPISODE_FIELDS = Object.keys(episodeSchema.shape) as Array<keyof FaultEpisode>;
+
+/**
+ * Only the contract's fields, in the contract's order, arrays copied: whatever else a caller's object carries (a
+ * stored episode's uid and history) is left out, and so is an optional field that is absent.
+ */
+export function pickEpisode<E extends FaultEpisode>(e: E): FaultEpisode {
+  const out: Record<string, unknown> = {};
+  for (const k of EPISODE_FIELDS) {
+    const v = e[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? [...v] : v;
+  }
+  return out as FaultEpisode;
+}
