@@ -2,9 +2,8 @@
 // engine, and reports every minute through the spool. Everything it uses is passed in (clock, timers, methods,
 // scheduler), so tests run it with short minutes and fake ages.
 import { join } from 'node:path';
-import schedule from 'node-schedule';
 import type { Registry } from 'prom-client';
-import type { Config } from '../core/config.js';
+import type { AgentConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { Method } from '../core/model.js';
 import type { Clock, Timers } from './clock.js';
@@ -16,18 +15,31 @@ import type { ProbeMethod } from './probes/method.js';
 import type { PathProbe } from './probes/traceroute.js';
 import { Reporter } from './reporter.js';
 import { Spool } from './spool.js';
-import { pullCron, TaskSource } from './tasks.js';
+import { nextPull, pullCron, TaskSource } from './tasks.js';
 
-/** Runs fn on a cron rule; node-schedule in production. */
+/** Runs fn on a pull rule (pullCron); timerScheduler in production. */
 export type Scheduler = (cron: string, fn: () => void) => { cancel(): void };
 
-export const nodeScheduler: Scheduler = (cron, fn) => {
-  const job = schedule.scheduleJob(cron, fn);
-  return { cancel: () => { job.cancel(); } };
+/**
+ * Runs fn at each time the rule gives, on one timer re-armed after each run. (Not a cron library: the agent only
+ * needs pullCron's rules, and node-schedule with its date library was a tenth of the agent package.)
+ */
+export const timerScheduler = (timers: Timers, clock: Clock): Scheduler => (cron, fn) => {
+  let handle: unknown = null;
+  let last = -Infinity;
+  const arm = () => {
+    const now = clock.now();
+    // never the same slot twice, should a timer fire a hair before the wall clock reaches it
+    const at = nextPull(cron, Math.max(now, last));
+    handle = timers.setTimeout(() => { last = at; fn(); arm(); }, at - now);
+  };
+  arm();
+  return { cancel: () => { if (handle !== null) timers.clearTimeout(handle); } };
 };
 
 export interface AgentDeps {
-  cfg: Config;
+  /** the agent's slice of the configuration */
+  cfg: AgentConfig;
   gatewayUrl: string;
   token: string;
   methods: Partial<Record<Method, ProbeMethod>>;
@@ -41,7 +53,7 @@ export interface AgentDeps {
   random?: () => number;
 }
 
-export const agentDir = (cfg: Config): string => cfg.agent.dir ?? join(cfg.dataDir, 'agent');
+export const agentDir = (cfg: AgentConfig): string => cfg.agent.dir ?? join(cfg.dataDir, 'agent');
 
 export class Agent {
   readonly #d: AgentDeps;
@@ -92,7 +104,7 @@ export class Agent {
     await this.pull();
     const random = this.#d.random ?? Math.random;
     const cron = pullCron(cfg.agent.pullIntervalSec, random() * cfg.agent.pullIntervalSec);
-    this.#job = (this.#d.scheduler ?? nodeScheduler)(cron, () => { void this.pull(); });
+    this.#job = (this.#d.scheduler ?? timerScheduler(this.#d.timers, this.#d.clock))(cron, () => { void this.pull(); });
     log.info({ gateway: this.#d.gatewayUrl, pullCron: cron, minuteSec: cfg.minuteSec }, 'agent started');
     this.#every(Math.min(60_000, cfg.minuteSec * 1000), () => this.apply());
     this.reporter.kick();

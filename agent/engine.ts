@@ -6,7 +6,7 @@ import { periodOf, type Clock, type Timers } from './clock.js';
 import type { AgentMetrics } from './metrics.js';
 import { PhasePlan, TokenBucket } from './pacing.js';
 import type { ProbeMethod, ProbeReply, ProbeTarget } from './probes/method.js';
-import { Tally } from './tally.js';
+import { Tally, type Acc } from './tally.js';
 
 export interface MinuteBatch { host: string; start: number; records: ResultRecord[] }
 
@@ -39,8 +39,11 @@ export class ProbeEngine {
   readonly #bucket: TokenBucket;
   #host = '';
   #targets: Target[] = [];
-  /** per target, where its probes go (built once, not per probe) */
+  /** per target, where its probes go and its tally key (built once, not per probe) */
   #probeTargets: ProbeTarget[] = [];
+  #tallyKeys: string[] = [];
+  /** the targets due in this tick (reused) */
+  readonly #due: number[] = [];
   #plan: PhasePlan | null = null;
   #cursor = 0;
   #timer: unknown = null;
@@ -57,6 +60,7 @@ export class ProbeEngine {
     this.#host = host;
     this.#targets = usable;
     this.#probeTargets = usable.map(probeTargetOf);
+    this.#tallyKeys = usable.map((t) => `${t.method} ${t.vip}`);
     const keys = usable.map((t) => `${host} ${t.method} ${t.vip} ${t.port ?? ''} ${t.url ?? ''}`);
     this.#plan = usable.length ? new PhasePlan(keys, this.#d.minuteMs / perMinute, host) : null;
     this.#cursor = this.#d.clock.now();
@@ -99,7 +103,8 @@ export class ProbeEngine {
     if (plan) {
       // after a stall (suspended process), send at most one probe per target, not the whole backlog
       const from = Math.max(this.#cursor, now - plan.intervalMs);
-      for (const slot of plan.between(from, now + 1)) this.#send(slot.index, now);
+      plan.indexesBetween(from, now + 1, this.#due);
+      for (const index of this.#due) this.#send(index, now);
       this.#cursor = now + 1;
     }
     this.#flush(now);
@@ -112,20 +117,19 @@ export class ProbeEngine {
       this.#d.metrics.skipped.inc();
       return;
     }
-    const minute = periodOf(now, this.#d.minuteMs);
-    const done = this.#tally.sent(minute, target.vip, target.method);
+    const acc = this.#tally.count(periodOf(now, this.#d.minuteMs), this.#tallyKeys[index]!, target.vip, target.method);
     this.#inFlight++;
-    const settle = (reply: ProbeReply) => {
-      done(reply);
-      if (--this.#inFlight === 0) this.#idle?.();
-      // a minute still under way is flushed by the ticks; only a late reply may complete an ended one
-      const t = this.#d.clock.now();
-      if (minute + this.#d.minuteMs <= t) this.#flush(t);
-    };
-    this.#d.methods[target.method]!.probe(this.#probeTargets[index]!, this.#d.timeoutMs).then(settle, (e: Error) => {
+    this.#d.methods[target.method]!.probe(this.#probeTargets[index]!, this.#d.timeoutMs).then((reply) => this.#settle(acc, reply), (e: Error) => {
       this.#d.log.warn({ vip: target.vip, method: target.method, err: e.message }, 'probe failed to start');
-      settle(null);
+      this.#settle(acc, null);
     });
+  }
+
+  #settle(acc: Acc, reply: ProbeReply): void {
+    this.#tally.settle(acc, reply);
+    if (--this.#inFlight === 0) this.#idle?.();
+    // a minute still under way is flushed by the ticks; only a late reply may complete an ended one
+    if (acc.minute.start + this.#d.minuteMs <= this.#d.clock.now()) this.#flush(this.#d.clock.now());
   }
 
   #flush(now: number): void {

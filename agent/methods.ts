@@ -35,11 +35,42 @@ export function availablePaths(log: Logger): Partial<Record<PathProbe['name'], P
   const out: Partial<Record<PathProbe['name'], PathProbe>> = {};
   for (const [name, make] of Object.entries(pathMethods) as [PathProbe['name'], () => PathProbe][]) {
     try {
-      out[name] = make();
+      // opened once to learn whether it can run here, then only while traces run (OnDemandPath)
+      void make().close();
+      out[name] = new OnDemandPath(name, make);
     } catch (e) {
       if (!(e instanceof ProbeUnavailableError)) throw e;
       log.error({ method: name }, e.message);
     }
   }
   return out;
+}
+
+/**
+ * A path method opened only while a trace runs: traceroute's raw socket receives every ICMP packet of the host (the
+ * probes' echo replies too) and would read and parse each one all day, for jobs that come now and then.
+ */
+class OnDemandPath implements PathProbe {
+  #open: PathProbe | null = null;
+  #active = 0;
+  constructor(readonly name: PathProbe['name'], private readonly make: () => PathProbe) {}
+
+  async trace(...args: Parameters<PathProbe['trace']>): Promise<Awaited<ReturnType<PathProbe['trace']>>> {
+    const p = (this.#open ??= this.make());
+    this.#active++;
+    try {
+      return await p.trace(...args);
+    } finally {
+      if (--this.#active === 0 && this.#open === p) {
+        this.#open = null;
+        await p.close();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const p = this.#open;
+    this.#open = null;
+    await p?.close();
+  }
 }

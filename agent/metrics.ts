@@ -12,6 +12,7 @@ export function agentMetrics(registry: Registry) {
     listAge: new Gauge({ name: 'vipwatch_agent_task_list_age_seconds', help: 'seconds since the gateway last confirmed the task list', registers: r }),
     pulls: new Counter({ name: 'vipwatch_agent_task_pulls_total', help: 'task list pulls by outcome (new|unchanged|failed)', labelNames: ['outcome'], registers: r }),
     posts: new Counter({ name: 'vipwatch_agent_result_posts_total', help: 'result batch posts by HTTP status (or "error")', labelNames: ['status'], registers: r }),
+    postedRecords: new Counter({ name: 'vipwatch_agent_result_records_total', help: 'records in result batch posts, by HTTP status (or "error"); status 200: delivered', labelNames: ['status'], registers: r }),
     spoolBatches: new Gauge({ name: 'vipwatch_agent_spool_batches', help: 'batches waiting in the on-disk spool', registers: r }),
     spoolDropped: new Counter({ name: 'vipwatch_agent_spool_dropped_batches_total', help: 'spooled batches dropped, by reason (full|expired|rejected)', labelNames: ['reason'], registers: r }),
     spoolDroppedRecords: new Counter({ name: 'vipwatch_agent_spool_dropped_records_total', help: 'records in dropped spool batches, by reason', labelNames: ['reason'], registers: r }),

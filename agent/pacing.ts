@@ -57,6 +57,20 @@ export class PhasePlan {
     }
   }
 
+  /** The target indexes of every slot with from <= at < to, in time order, into `out` (emptied first): no object per slot. */
+  indexesBetween(from: number, to: number, out: number[]): void {
+    out.length = 0;
+    const n = this.#phases.length;
+    if (!n || to <= from) return;
+    const iv = this.intervalMs;
+    for (let base = Math.floor(from / iv) * iv; base < to; base += iv) {
+      for (let k = this.#firstAtOrAfter(from - base); k < n; k++) {
+        if (base + this.#phases[k]! >= to) return;
+        out.push(this.#order[k]!);
+      }
+    }
+  }
+
   /** The time of the first slot at or after t (Infinity when there are no targets). */
   nextAt(t: number): number {
     const n = this.#phases.length;

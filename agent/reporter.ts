@@ -87,6 +87,7 @@ export class Reporter {
         message = (e as Error).message;
       }
       this.#d.metrics.posts.inc({ status: String(status) });
+      this.#d.metrics.postedRecords.inc({ status: String(status) }, Array.isArray(batch.body.results) ? batch.body.results.length : 0);
       if (status === 200) {
         await this.#d.spool.remove(batch.name);
         if (this.#failures) this.#d.log.info({ afterFailures: this.#failures, waiting: this.#d.spool.size }, 'gateway reachable again: replaying the spool');

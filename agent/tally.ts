@@ -4,46 +4,64 @@ import type { Method, ResultRecord } from '../core/model.js';
 import { isoSeconds } from './clock.js';
 import type { HttpObservation, ProbeReply } from './probes/method.js';
 
-interface Acc { vip: string; method: Method; sent: number; recv: number; min: number; max: number; sum: number; http?: HttpAcc }
+/** One target's counts in one minute (`minute`: the minute they belong to). */
+export interface Acc { minute: MinuteTally; vip: string; method: Method; sent: number; recv: number; min: number; max: number; sum: number; http?: HttpAcc }
 
 /** An http target's minute: the last status, phase sums over the responses, body mismatches, the fewest cert days. */
 interface HttpAcc { n: number; status: number; dns: number; connect: number; tls: number; tlsN: number; firstByte: number; total: number; mismatch: number; certDays?: number }
 
-interface MinuteTally { start: number; pending: number; byTarget: Map<string, Acc> }
+export interface MinuteTally { start: number; pending: number; byTarget: Map<string, Acc> }
 
 /** Rounds an RTT to µs, the precision fping prints. */
 const us = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 export class Tally {
   readonly #minutes = new Map<number, MinuteTally>();
+  /** the minute counted into last: nearly every probe goes to the same one as the one before */
+  #last: MinuteTally | null = null;
 
-  /** Counts one probe sent in the minute starting at minuteStart; call the returned function with its outcome. */
-  sent(minuteStart: number, vip: string, method: Method): (reply: ProbeReply) => void {
-    let m = this.#minutes.get(minuteStart);
-    if (!m) this.#minutes.set(minuteStart, (m = { start: minuteStart, pending: 0, byTarget: new Map() }));
-    const key = `${method} ${vip}`;
+  /**
+   * Counts one probe sent in the minute starting at minuteStart to the target `key` (one string per method and vip,
+   * built once per target list, not per probe); call settle(acc, reply) with its outcome, exactly once.
+   */
+  count(minuteStart: number, key: string, vip: string, method: Method): Acc {
+    let m = this.#last;
+    if (m?.start !== minuteStart) {
+      m = this.#minutes.get(minuteStart) ?? { start: minuteStart, pending: 0, byTarget: new Map<string, Acc>() };
+      this.#minutes.set(minuteStart, m);
+      this.#last = m;
+    }
     let acc = m.byTarget.get(key);
-    if (!acc) m.byTarget.set(key, (acc = { vip, method, sent: 0, recv: 0, min: Infinity, max: 0, sum: 0 }));
+    if (!acc) m.byTarget.set(key, (acc = { minute: m, vip, method, sent: 0, recv: 0, min: Infinity, max: 0, sum: 0 }));
     acc.sent++;
     m.pending++;
-    const minute = m;
-    const a = acc;
+    return acc;
+  }
+
+  /** The outcome of a probe counted with count(). */
+  settle(a: Acc, reply: ProbeReply): void {
+    a.minute.pending--;
+    let rtt: number | null;
+    if (reply === null || typeof reply === 'number') rtt = reply;
+    else {
+      rtt = reply.rtt;
+      addHttp(a, reply.http);
+    }
+    if (rtt === null) return;
+    a.recv++;
+    a.sum += rtt;
+    if (rtt < a.min) a.min = rtt;
+    if (rtt > a.max) a.max = rtt;
+  }
+
+  /** count() for one-off callers: returns the function to call with the outcome (later calls are ignored). */
+  sent(minuteStart: number, vip: string, method: Method): (reply: ProbeReply) => void {
+    const a = this.count(minuteStart, `${method} ${vip}`, vip, method);
     let settled = false;
     return (reply) => {
       if (settled) return;
       settled = true;
-      minute.pending--;
-      let rtt: number | null;
-      if (reply === null || typeof reply === 'number') rtt = reply;
-      else {
-        rtt = reply.rtt;
-        addHttp(a, reply.http);
-      }
-      if (rtt === null) return;
-      a.recv++;
-      a.sum += rtt;
-      if (rtt < a.min) a.min = rtt;
-      if (rtt > a.max) a.max = rtt;
+      this.settle(a, reply);
     };
   }
 
@@ -53,6 +71,7 @@ export class Tally {
     for (const m of [...this.#minutes.values()].sort((a, b) => a.start - b.start)) {
       if (!all && (m.start + minuteMs > now || m.pending > 0)) continue;
       this.#minutes.delete(m.start);
+      if (this.#last === m) this.#last = null;
       out.push({ start: m.start, records: [...m.byTarget.values()].map((a) => toRecord(m.start, host, a)) });
     }
     return out;

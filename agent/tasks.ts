@@ -114,12 +114,28 @@ export class TaskSource {
 }
 
 /**
- * The node-schedule cron rule that fires every intervalSec at offsetSec into each period (0 <= offsetSec < intervalSec).
- * intervalSec divides a minute, or an hour in whole minutes, or a day in whole hours (config checks this).
+ * The cron rule (seconds first) that fires every intervalSec at offsetSec into each period (0 <= offsetSec <
+ * intervalSec). intervalSec divides a minute, or an hour in whole minutes, or a day in whole hours (config checks this).
  */
 export function pullCron(intervalSec: number, offsetSec: number): string {
   const off = Math.floor(offsetSec) % intervalSec;
   if (intervalSec < 60) return `${off}/${intervalSec} * * * * *`;
   if (intervalSec < 3600) return `${off % 60} ${Math.floor(off / 60)}/${intervalSec / 60} * * * *`;
   return `${off % 60} ${Math.floor(off / 60) % 60} ${Math.floor(off / 3600)}/${intervalSec / 3600} * * *`;
+}
+
+/**
+ * When a rule written by pullCron fires next, strictly after `after` (ms since the epoch). Periods are counted from
+ * the epoch, i.e. in UTC: a period that divides a day lines up with UTC days. Other cron rules are refused.
+ */
+export function nextPull(cron: string, after: number): number {
+  const f = cron.split(' ');
+  const step = f.findIndex((x) => x.includes('/'));
+  const ok = f.length === 6 && step >= 0 && step <= 2 && /^\d+\/\d+$/.test(f[step]!) && f.slice(0, step).every((x) => /^\d+$/.test(x)) && f.slice(step + 1).every((x) => x === '*');
+  const [start, every] = ok ? f[step]!.split('/').map(Number) : [];
+  if (!ok || !(every! > 0)) throw new Error(`pull rule ${JSON.stringify(cron)}: not a rule pullCron writes`);
+  const unit = [1, 60, 3600][step]!;
+  const periodMs = every! * unit * 1000;
+  const offsetMs = (start! * unit + (step > 1 ? Number(f[1]) * 60 : 0) + (step > 0 ? Number(f[0]) : 0)) * 1000;
+  return offsetMs + (Math.floor((after - offsetMs) / periodMs) + 1) * periodMs;
 }

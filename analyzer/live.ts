@@ -4,10 +4,12 @@
 // After a restart it resumes at the minute after the checkpoint: no minute is skipped or evaluated twice, and when
 // it is behind it catches up minute by minute.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Catalog } from '../core/catalog.js';
 import type { Logger } from '../core/log.js';
 import type { FaultTransition, WhitelistEntry } from '../core/model.js';
 import type { EpisodeEvent, FaultStore } from '../core/store/faults.js';
 import type { FaultEvent, SeriesStore } from '../core/store/series.js';
+import type { CertWatch } from './cert-expiry.js';
 import { batchFromRecords } from './engine/batch.js';
 import type { Engine } from './engine/engine.js';
 import { isoTime } from './engine/episodes.js';
@@ -17,7 +19,10 @@ import type { EngineState } from './engine/state.js';
 export type MinuteListener = (minute: number, transitions: FaultTransition[]) => Promise<void> | void;
 
 export interface LiveAnalyzerDeps {
+  /** the engine for the current inventory; replaced when useCatalog() hands in a changed one */
   engine: Engine;
+  /** builds the engine for a changed inventory (absent: useCatalog is refused) */
+  engineFor?: (catalog: Catalog) => Engine;
   series: SeriesStore;
   faults: FaultStore;
   /** the whitelist in force at a minute (ms) */
@@ -32,6 +37,8 @@ export interface LiveAnalyzerDeps {
   retryMs?: number;
   /** longest sleep between checks (a clock that jumps is noticed within this) */
   maxSleepMs?: number;
+  /** certificate-expiry warnings from the http checks' records */
+  cert?: CertWatch;
 }
 
 export class LiveAnalyzer {
@@ -42,6 +49,7 @@ export class LiveAnalyzer {
   private timer: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private pendingCatalog: Catalog | null = null;
   private readonly now: () => number;
   private readonly metrics;
 
@@ -58,6 +66,33 @@ export class LiveAnalyzer {
       open: new Gauge({ name: 'vipwatch_analyzer_open_faults', help: 'open fault episodes', registers }),
       evalSec: new Histogram({ name: 'vipwatch_analyzer_step_seconds', help: 'engine time per minute', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers }),
     };
+  }
+
+  /**
+   * A changed inventory (from the inventory source). It is taken at the next minute boundary, before the next minute
+   * is evaluated: the open episodes, the minute and the checkpoint carry over; under a changed topology the smoothing
+   * histories start afresh (an open fault stays open: recoverMinutes exceeds smoothNeed) and the latency baselines
+   * are rebuilt from the series store.
+   */
+  useCatalog(catalog: Catalog): void {
+    if (!this.d.engineFor) throw new Error('live analyzer: no engineFor given, cannot take a changed inventory');
+    this.pendingCatalog = catalog;
+  }
+
+  private async takeInventory(): Promise<void> {
+    const catalog = this.pendingCatalog;
+    if (!catalog) return;
+    this.pendingCatalog = null;
+    const old = this.d.engine;
+    const engine = this.d.engineFor!(catalog);
+    this.d.engine = engine;
+    if (!this.state) return; // not resumed yet: resume() restores the checkpoint with the new engine
+    const { state, historiesKept, baselineKept } = engine.restore(old.serialize(this.state));
+    state.minute = this.state.minute;
+    this.state = state;
+    this.d.log.info({ next: isoTime(this.next!), vips: engine.topo.vips.length, hosts: engine.topo.hosts.length, open: state.open.size, historiesKept },
+      'analyzer takes the changed inventory');
+    if (!baselineKept) await this.rebuildBaselines(this.next!);
   }
 
   private get minuteMs(): number {
@@ -115,8 +150,12 @@ export class LiveAnalyzer {
     const { batch, unknown } = batchFromRecords(engine.topo, records);
     const whitelist = await this.d.whitelist(minute);
     const t0 = performance.now();
-    const { state, transitions } = engine.step(this.state!, minute, batch, whitelist);
+    const stepped = engine.step(this.state!, minute, batch, whitelist);
+    const state = stepped.state;
     this.metrics.evalSec.observe((performance.now() - t0) / 1000);
+    // certificate-expiry warnings beside the fault rules (analyzer/cert-expiry.ts), committed with them
+    const cert = this.d.cert ? await this.d.cert.step(minute, records, whitelist) : null;
+    const transitions = cert?.transitions.length ? [...stepped.transitions, ...cert.transitions] : stepped.transitions;
     for (const l of this.d.listeners ?? []) await l(minute, transitions);
     const annotations: FaultEvent[] = transitions
       .filter((t) => t.kind !== 'update')
@@ -128,6 +167,7 @@ export class LiveAnalyzer {
       { minute, state: engine.serialize(state) },
     );
     this.state = state;
+    if (cert) this.d.cert!.adopt(cert);
     this.metrics.minutes.inc();
     this.metrics.records.inc(batch.length);
     if (unknown) this.metrics.unknown.inc(unknown);
@@ -143,11 +183,15 @@ export class LiveAnalyzer {
    * dropped (step changes it in place) and the next call starts again from the stored checkpoint.
    */
   async runDue(): Promise<number> {
-    if (this.next === null) await this.resume();
+    if (this.next === null) {
+      await this.takeInventory();
+      await this.resume();
+    }
     let done = 0;
     const last = this.lastDue();
     try {
       while (this.next! <= last) {
+        await this.takeInventory();
         await this.evaluate(this.next!);
         this.next! += this.minuteMs;
         done++;
@@ -158,6 +202,7 @@ export class LiveAnalyzer {
       this.d.log.error({ minute: isoTime(this.next!), err: (e as Error).message }, 'minute failed; retrying from the checkpoint');
       this.state = null;
       this.next = null;
+      this.d.cert?.reset();
       throw e;
     }
     return done;

@@ -14,18 +14,41 @@ const CLOSE = 0x7d;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
-const NINE = 0x39;
 
 const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+const isDigit = (c: number): boolean => c >= ZERO && c <= 0x39;
 
-// field numbers, and which are strings
-const TS = 0, HOST = 1, VIP = 2, METHOD = 3, SENT = 4, RECV = 5, RTT_MIN = 6, RTT_AVG = 7, RTT_MAX = 8;
+// field numbers; the first four are strings
+const TS = 0, HOST = 1, VIP = 2, METHOD = 3, SENT = 4, RECV = 5, RTT_MIN = 6, RTT_AVG = 7;
 const KEYS = ['ts', 'host', 'vip', 'method', 'sent', 'recv', 'rttMin', 'rttAvg', 'rttMax'] as const;
 const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
 
 /** 10^k for k <= 22: exact doubles, so an integer below 2^53 divided by one is the correctly rounded decimal. */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * Byte strings seen before, by hash: a file names the same few thousand hosts and VIPs millions of times, and the same
+ * string object (its hash already computed) makes the inventory lookups cheap. Bounded: past `max` entries, new
+ * strings are made but not kept.
+ */
+class Interner {
+  private readonly table = new Map<number, { bytes: Buffer; str: string }>();
+  constructor(private readonly max: number) {}
+
+  get(buf: Buffer, s: number, e: number, hash: number): string {
+    const hit = this.table.get(hash);
+    const len = e - s;
+    if (hit && hit.bytes.length === len) {
+      const b = hit.bytes;
+      let i = 0;
+      while (i < len && buf[s + i] === b[i]) i++;
+      if (i === len) return hit.str;
+    }
+    const str = buf.toString('latin1', s, e);
+    if (!hit && this.table.size < this.max) this.table.set(hash, { bytes: Buffer.from(buf.subarray(s, e)), str });
+    return str;
+  }
+}
 
 export class RecordScanner {
   ts: string | undefined;
@@ -38,152 +61,128 @@ export class RecordScanner {
   rttAvg: number | undefined;
   rttMax: number | undefined;
 
-  /** the last ts text and its string, so a file's repeated minute is not a new string on every line */
-  private lastTs = Buffer.alloc(64);
-  private lastTsLen = -1;
-  private lastTsString = '';
-  private pos = 0;
-  private seen = 0;
+  private readonly strings = new Interner(1 << 18);
 
   /** Reads the record on bytes [start, end) of buf; false: not the plain shape, use JSON.parse. */
   scan(buf: Buffer, start: number, end: number): boolean {
     this.ts = this.host = this.vip = this.method = undefined;
     this.sent = this.recv = this.rttMin = this.rttAvg = this.rttMax = undefined;
-    this.seen = 0;
-    this.pos = start;
-    this.skipWs(buf, end);
-    if (this.pos >= end || buf[this.pos] !== OPEN) return false;
-    this.pos++;
-    this.skipWs(buf, end);
-    if (this.pos < end && buf[this.pos] === CLOSE) return this.finish(buf, end);
+    let seen = 0;
+    let p = start;
+    while (p < end && isWs(buf[p]!)) p++;
+    if (p >= end || buf[p] !== OPEN) return false;
+    p++;
+    while (p < end && isWs(buf[p]!)) p++;
+    if (p < end && buf[p] === CLOSE) return this.onlyWs(buf, p + 1, end);
     for (;;) {
-      const key = this.key(buf, end);
-      if (key < 0 || (this.seen & (1 << key)) !== 0) return false;
-      this.seen |= 1 << key;
-      this.skipWs(buf, end);
-      if (this.pos >= end || buf[this.pos] !== COLON) return false;
-      this.pos++;
-      this.skipWs(buf, end);
-      if (!(key <= METHOD ? this.string(buf, end, key) : this.number(buf, end, key))) return false;
-      this.skipWs(buf, end);
-      if (this.pos >= end) return false;
-      const c = buf[this.pos];
-      if (c === CLOSE) return this.finish(buf, end);
+      // the key
+      if (p >= end || buf[p] !== Q) return false;
+      const ks = ++p;
+      while (p < end && buf[p] !== Q) {
+        if (buf[p] === BS) return false;
+        p++;
+      }
+      if (p >= end) return false;
+      const key = keyOf(buf, ks, p);
+      if (key < 0 || (seen & (1 << key)) !== 0) return false;
+      seen |= 1 << key;
+      p++;
+      while (p < end && isWs(buf[p]!)) p++;
+      if (p >= end || buf[p] !== COLON) return false;
+      p++;
+      while (p < end && isWs(buf[p]!)) p++;
+      // the value
+      p = key <= METHOD ? this.string(buf, p, end, key) : this.number(buf, p, end, key);
+      if (p < 0) return false;
+      while (p < end && isWs(buf[p]!)) p++;
+      if (p >= end) return false;
+      const c = buf[p];
+      if (c === CLOSE) return this.onlyWs(buf, p + 1, end);
       if (c !== COMMA) return false;
-      this.pos++;
-      this.skipWs(buf, end);
+      p++;
+      while (p < end && isWs(buf[p]!)) p++;
     }
   }
 
-  /** At the closing brace: only white space may follow. */
-  private finish(buf: Buffer, end: number): boolean {
-    this.pos++;
-    this.skipWs(buf, end);
-    return this.pos >= end;
+  private onlyWs(buf: Buffer, p: number, end: number): boolean {
+    while (p < end && isWs(buf[p]!)) p++;
+    return p >= end;
   }
 
-  private skipWs(buf: Buffer, end: number): void {
-    while (this.pos < end && isWs(buf[this.pos]!)) this.pos++;
-  }
-
-  /** The key at pos (a field number), or -1 for anything else. */
-  private key(buf: Buffer, end: number): number {
-    if (buf[this.pos] !== Q) return -1;
-    const s = ++this.pos;
-    while (this.pos < end && buf[this.pos] !== Q) {
-      if (buf[this.pos] === BS) return -1;
-      this.pos++;
-    }
-    if (this.pos >= end) return -1;
-    const len = this.pos - s;
-    this.pos++;
-    for (let k = 0; k < KEY_BYTES.length; k++) {
-      const kb = KEY_BYTES[k]!;
-      if (kb.length !== len) continue;
-      let i = 0;
-      while (i < len && buf[s + i] === kb[i]) i++;
-      if (i === len) return k;
-    }
-    return -1;
-  }
-
-  /** A string of printable ASCII without escapes (what JSON.parse reads as the same characters). */
-  private string(buf: Buffer, end: number, key: number): boolean {
-    if (buf[this.pos] !== Q) return false;
-    const s = ++this.pos;
+  /** A string of printable ASCII without escapes (the same characters to JSON.parse); the position after it, or -1. */
+  private string(buf: Buffer, p: number, end: number, key: number): number {
+    if (buf[p] !== Q) return -1;
+    const s = ++p;
+    let hash = 0;
     for (;;) {
-      if (this.pos >= end) return false;
-      const c = buf[this.pos]!;
+      if (p >= end) return -1;
+      const c = buf[p]!;
       if (c === Q) break;
-      if (c === BS || c < 0x20 || c >= 0x7f) return false;
-      this.pos++;
+      if (c === BS || c < 0x20 || c >= 0x7f) return -1;
+      hash = (Math.imul(hash, 31) + c) | 0;
+      p++;
     }
-    const e = this.pos++;
-    if (key === TS) this.ts = this.tsString(buf, s, e);
-    else {
-      const v = buf.toString('latin1', s, e);
-      if (key === HOST) this.host = v;
-      else if (key === VIP) this.vip = v;
-      else this.method = v;
-    }
-    return true;
-  }
-
-  private tsString(buf: Buffer, s: number, e: number): string {
-    const len = e - s;
-    if (len === this.lastTsLen) {
-      let i = 0;
-      while (i < len && buf[s + i] === this.lastTs[i]) i++;
-      if (i === len) return this.lastTsString;
-    }
-    this.lastTsString = buf.toString('latin1', s, e);
-    if (len <= this.lastTs.length) {
-      buf.copy(this.lastTs, 0, s, e);
-      this.lastTsLen = len;
-    } else this.lastTsLen = -1;
-    return this.lastTsString;
+    const v = this.strings.get(buf, s, p, hash);
+    if (key === TS) this.ts = v;
+    else if (key === HOST) this.host = v;
+    else if (key === VIP) this.vip = v;
+    else this.method = v;
+    return p + 1;
   }
 
   /**
-   * A JSON number: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?. Up to 15 digits without exponent are computed exactly
-   * (an integer below 2^53 over an exact power of ten rounds correctly, as JSON.parse does); others via Number().
+   * A JSON number, -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?; the position after it, or -1. Up to 15 digits without an
+   * exponent are computed exactly (an integer below 2^53 over an exact power of ten rounds correctly, as JSON.parse
+   * does); others go through Number(), which reads JSON's number syntax alike.
    */
-  private number(buf: Buffer, end: number, key: number): boolean {
-    const s = this.pos;
-    let neg = false;
-    if (buf[this.pos] === MINUS) { neg = true; this.pos++; }
-    if (this.pos >= end || !isDigit(buf[this.pos]!)) return false;
+  private number(buf: Buffer, p: number, end: number, key: number): number {
+    const s = p;
+    const neg = buf[p] === MINUS;
+    if (neg) p++;
+    if (p >= end || !isDigit(buf[p]!)) return -1;
     let mant = 0;
     let digits = 0;
-    if (buf[this.pos] === ZERO) { this.pos++; digits = 1; }
-    else while (this.pos < end && isDigit(buf[this.pos]!)) { mant = mant * 10 + (buf[this.pos++]! - ZERO); digits++; }
+    if (buf[p] === ZERO) { p++; digits = 1; }
+    else while (p < end && isDigit(buf[p]!)) { mant = mant * 10 + (buf[p++]! - ZERO); digits++; }
     let frac = 0;
-    if (this.pos < end && buf[this.pos] === DOT) {
-      this.pos++;
-      if (this.pos >= end || !isDigit(buf[this.pos]!)) return false;
-      while (this.pos < end && isDigit(buf[this.pos]!)) { mant = mant * 10 + (buf[this.pos++]! - ZERO); frac++; digits++; }
+    if (p < end && buf[p] === DOT) {
+      p++;
+      if (p >= end || !isDigit(buf[p]!)) return -1;
+      while (p < end && isDigit(buf[p]!)) { mant = mant * 10 + (buf[p++]! - ZERO); frac++; digits++; }
     }
     let v: number;
-    const c = this.pos < end ? buf[this.pos] : 0;
-    if (c === 0x65 || c === 0x45) {
-      this.pos++;
-      if (this.pos < end && (buf[this.pos] === 0x2b || buf[this.pos] === MINUS)) this.pos++;
-      if (this.pos >= end || !isDigit(buf[this.pos]!)) return false;
-      while (this.pos < end && isDigit(buf[this.pos]!)) this.pos++;
-      v = Number(buf.toString('latin1', s, this.pos));
+    const c = p < end ? buf[p] : 0;
+    if (c === 0x65 || c === 0x45) { // e E
+      p++;
+      if (p < end && (buf[p] === 0x2b || buf[p] === MINUS)) p++;
+      if (p >= end || !isDigit(buf[p]!)) return -1;
+      while (p < end && isDigit(buf[p]!)) p++;
+      v = Number(buf.toString('latin1', s, p));
     } else if (digits <= 15) {
       v = frac ? mant / POW10[frac]! : mant;
       if (neg) v = -v;
-    } else v = Number(buf.toString('latin1', s, this.pos));
-    switch (key) {
-      case SENT: this.sent = v; break;
-      case RECV: this.recv = v; break;
-      case RTT_MIN: this.rttMin = v; break;
-      case RTT_AVG: this.rttAvg = v; break;
-      default: this.rttMax = v;
-    }
-    return true;
+    } else v = Number(buf.toString('latin1', s, p));
+    if (key === SENT) this.sent = v;
+    else if (key === RECV) this.recv = v;
+    else if (key === RTT_MIN) this.rttMin = v;
+    else if (key === RTT_AVG) this.rttAvg = v;
+    else this.rttMax = v;
+    return p;
   }
+}
+
+/** The field number of the key on bytes [s, e), or -1 for any other key. */
+function keyOf(buf: Buffer, s: number, e: number): number {
+  const len = e - s;
+  let k: number;
+  if (len === 2) k = TS;
+  else if (len === 3) k = VIP;
+  else if (len === 4) k = buf[s] === 0x68 ? HOST : buf[s] === 0x73 ? SENT : RECV; // h s
+  else if (len === 6) k = buf[s] === 0x6d ? METHOD : buf[s + 3] === 0x41 ? RTT_AVG : buf[s + 4] === 0x69 ? RTT_MIN : RTT_MIN + 2; // m A i
+  else return -1;
+  const kb = KEY_BYTES[k]!;
+  for (let i = 0; i < len; i++) if (buf[s + i] !== kb[i]) return -1;
+  return k;
 }
 
 /** The scanned fields as JSON.parse would give the object (for tests). */

@@ -8,6 +8,7 @@ import { episodeUid } from '../core/store/faults.js';
 import { emptyBatch } from './engine/batch.js';
 import { Engine } from './engine/engine.js';
 import { TYPE_ORDER } from './engine/episodes.js';
+import type { EngineState } from './engine/state.js';
 import { loadResults, type LoadedResults } from './results-file.js';
 
 export interface MinuteOutcome {
@@ -20,10 +21,10 @@ export interface MinuteOutcome {
   evalCpuMs: number;
 }
 
-/** Evaluates every minute from the first to the last of `loaded`, in order. */
-export function* replayMinutes(engine: Engine, loaded: LoadedResults, whitelist: readonly WhitelistEntry[]): Generator<MinuteOutcome> {
+/** Evaluates every minute from the first to the last of `loaded`, in order (from `initial`, else a fresh state). */
+export function* replayMinutes(engine: Engine, loaded: LoadedResults, whitelist: readonly WhitelistEntry[], initial?: EngineState): Generator<MinuteOutcome> {
   if (loaded.first === null || loaded.last === null) return;
-  let state = engine.initialState();
+  let state = initial ?? engine.initialState();
   const empty = emptyBatch();
   for (let m = loaded.first; m <= loaded.last; m += engine.minuteMs) {
     const batch = loaded.minutes.get(m) ?? empty;

@@ -54,6 +54,12 @@ export function quickStartText(q: QuickStart): string {
       lines.push(`  Incident    scripted DC outage: from ${clock(i.start)} to ${clock(i.end)} DC ${i.dc} (${i.vips} VIPs) loses ~${cfg.sim.incident.lossPct}% of the packets from isps ${i.isps.join(', ')}`);
       if (at) lines.push(`              expect the DC fault (with its VIP faults) to open and alert around ${clock(at.detected)}, and to close around ${clock(at.closed)}`);
     }
+    const d = s.detour;
+    if (d) {
+      lines.push(`  Latency     scripted routing detour: from ${clock(d.start)} to ${clock(d.end)} the probes from isps ${d.isps.join(', ')} to DC ${d.dc} (${d.vips} VIPs) take ${d.addMs} ms longer`);
+      const at = expectedTimes(cfg, { ...s, incident: { ...d, vips: d.vips } });
+      if (at) lines.push(`              expect ${d.vips} VIP latency faults ("slow", above their own baselines) around ${clock(at.detected)}, closing around ${clock(at.closed)}; the board's DC view marks the cells slow`);
+    }
     if (s.spikes.length) lines.push(`  Spikes      one province x ISP group has a single bad minute every ${cfg.sim.spikes.everyMinutes} minutes (first at ${clock(s.spikes[0]!.at)}, ${s.spikes[0]!.group}); the analyzer must not open a fault for them`);
     lines.push('  Real agents can join too:');
   }

@@ -33,10 +33,15 @@ export function startConfig(cfg: Config, o: StartOptions): Config {
   const s = o.speed;
   const a = cfg.alerting;
   const noChannel = !a.smtp && !a.webhooks.length && !a.emlDir;
+  const r = cfg.analyzer.rules;
+  // the simulated fleet starts from an empty store: a day's baseline would keep its latency act from being judged
+  const rules = simEnabled(cfg)
+    ? { ...r, baselineMinutes: Math.min(r.baselineMinutes, cfg.sim.latency.baselineMinutes), baselineMinSamples: Math.min(r.baselineMinSamples, cfg.sim.latency.baselineMinSamples) }
+    : r;
   return {
     ...cfg,
     minuteSec: cfg.minuteSec / s,
-    analyzer: { ...cfg.analyzer, graceSec: cfg.analyzer.graceSec / s },
+    analyzer: { ...cfg.analyzer, graceSec: cfg.analyzer.graceSec / s, rules },
     web: { ...cfg.web, board: { ...cfg.web.board, refreshSec: Math.max(1, cfg.web.board.refreshSec / s) } },
     alerting: {
       ...a,

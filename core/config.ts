@@ -25,6 +25,8 @@ export const rulesSchema = z.object({
   ispProvinceShare: z.number().min(0).max(1).default(1 / 3),
   ispVipShare: z.number().min(0).max(1).default(1 / 3),
   ispMinDcs: z.number().int().min(1).default(2),
+  /** Latency faults on (default) or off (loss only). */
+  latencyFaults: z.boolean().default(true),
   /** Latency faults: a cell's baseline is the median of its latency over this many minutes before the smoothing window. */
   baselineMinutes: z.number().int().min(1).max(20_160).default(1440),
   /** Minutes of latency a baseline needs; a cell with fewer is never slow. */
@@ -61,6 +63,8 @@ export const alertingSchema = z.object({
     starttls: z.enum(['auto', 'off', 'require']).default('auto'),
     user: z.string().optional(),
     pass: z.string().optional(),
+    /** PEM file of a CA (or of the server's self-signed certificate) to trust for the server's TLS certificate, besides the system's. */
+    ca: z.string().min(1).optional(),
     timeoutMs: z.number().int().min(100).default(10_000),
   }).optional(),
   webhooks: z.array(z.object({
@@ -119,6 +123,8 @@ export const configSchema = z.object({
   secret: z.string().min(16).optional(),
   /** Inventory file; unset means the built-in demo inventory. */
   inventory: z.string().optional(),
+  /** How often the inventory file is checked for changes (ms); a valid change reaches every part, a bad one is refused. */
+  inventoryWatchMs: z.number().int().min(50).default(5000),
   plan: z.object({
     redundancy: z.number().int().min(1).default(1),
     probesPerMinute: z.number().int().min(1).max(600).default(10),
@@ -209,7 +215,21 @@ export const configSchema = z.object({
   }).prefault({}),
   analyzer: z.object({
     graceSec: z.number().min(0).default(45),
+    /** an https VIP whose certificate has fewer days left than this gets an informational warning (analyzer/cert-expiry.ts) */
+    certWarnDays: z.number().min(0).max(3650).default(14),
     rules: rulesSchema.prefault({}),
+    /** Path capture (analyzer/pathcapture): traceroutes when a root fault opens, and the diagnosis from them. */
+    pathCapture: z.object({
+      enabled: z.boolean().default(true),
+      /** VIPs of the fault traced to, sources inside its scope, comparison sources outside it */
+      vips: z.number().int().min(1).max(10).default(3),
+      inside: z.number().int().min(1).max(50).default(6),
+      outside: z.number().int().min(0).max(50).default(3),
+      /** how often the jobs' results are looked at */
+      pollMs: z.number().int().min(50).default(1000),
+    }).prefault({}),
+    /** Optional YAML/JSON file naming hops by prefix ("202.97.12.0/24": CT backbone Guangzhou) in diagnoses. */
+    pathNames: z.string().optional(),
   }).prefault({}),
   alerting: alertingSchema.prefault({}),
   /** On-demand probe jobs (contract "On-demand probes and path capture"): core/job-service.ts, gateway/jobs.ts. */
@@ -302,10 +322,36 @@ export const configSchema = z.object({
       minutes: z.number().int().min(0).default(4),
       lossPct: z.number().min(0).max(100).default(98),
     }).prefault({}),
+    /** the scripted latency act: a routing detour adds addMs to the probes from `isps` to the VIPs of `dc` */
+    latency: z.object({
+      /** unset: the second DC that serves VIPs (the first has the outage) */
+      dc: z.string().optional(),
+      isps: z.array(z.string()).min(1).default(['cu']),
+      startMinute: z.number().int().min(0).default(8),
+      /** 0 = no latency act */
+      minutes: z.number().int().min(0).default(4),
+      addMs: z.number().min(0).default(40),
+      /** the fleet starts from an empty store: `start` caps the analyzer's baseline window and history to these */
+      baselineMinutes: z.number().int().min(1).default(60),
+      baselineMinSamples: z.number().int().min(1).default(3),
+    }).prefault({}),
   }).prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/*
+ * Each part's slice of the configuration: a part is built from what it reads, so callers and tests need not make up
+ * the rest. Settings that must agree across slices are checked once, in parseConfig (agreementProblems).
+ */
+export type SeriesStoreConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'series'>;
+export type FaultStoreConfig = Pick<Config, 'dataDir' | 'faults'>;
+export type AdminStoreConfig = Pick<Config, 'dataDir' | 'admin'>;
+/** What the one inventory source is built from (core/inventory-source.ts). */
+export type InventoryConfig = Pick<Config, 'inventory' | 'inventoryWatchMs'>;
+export type GatewayConfig = SeriesStoreConfig & AdminStoreConfig & Pick<Config, 'secret' | 'inventory' | 'inventoryWatchMs' | 'plan' | 'ingest' | 'agentTokens' | 'probes'>;
+export type AgentConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'agent'>;
+export type WebConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'web' | 'alerting' | 'analyzer'>;
 
 /**
  * Environment overrides: PORT, DATA_DIR, and VIPWATCH_A__B=value for key a.b (values parsed as JSON when they are,

@@ -13,8 +13,9 @@ export const pathTraceSchema = traceResultSchema.extend({
 export type PathTrace = z.infer<typeof pathTraceSchema>;
 
 export const diagnosisSchema = z.object({
-  /** when the diagnosis was made (ISO) */
+  /** when the diagnosis was made, and when the last traceroute came back (ISO) */
   at: z.string(),
+  tracesAt: z.string(),
   /** stop: the affected paths stop answering after `hop`; slow: their RTT jumps after `hop`; none: no common hop */
   kind: z.enum(['stop', 'slow', 'none']),
   hop: z.object({ ip: z.string(), ttl: z.number().int().min(1), name: z.string().optional() }).nullable(),

@@ -24,8 +24,11 @@ export const episodeSchema = z.object({
   businesses: z.array(z.string()),
   parent: z.string().nullable(),
   suppressed: z.boolean(),
-  /** what the fault judges: loss ("down") or latency ("slow"); the engine always sets it, stored episodes from before it were loss */
-  signal: z.enum(['loss', 'latency']).optional(),
+  /**
+   * what the fault judges: loss ("down") or latency ("slow"); the engine always sets it, stored episodes from before it
+   * were loss. "cert": a certificate-expiry warning (informational; the live analyzer only, never in `vipwatch analyze`)
+   */
+  signal: z.enum(['loss', 'latency', 'cert']).optional(),
   /** path capture's finding (core/diagnosis.ts), once the traceroutes taken at the opening are back */
   diagnosis: diagnosisSchema.optional(),
 });
@@ -35,7 +38,12 @@ export type FaultEpisode = z.infer<typeof episodeSchema>;
 export const SIGNALS = ['loss', 'latency'] as const;
 export type Signal = (typeof SIGNALS)[number];
 /** An episode's signal; episodes stored before latency faults existed carry none and are loss. */
-export const signalOf = (e: Pick<FaultEpisode, 'signal'>): Signal => e.signal ?? 'loss';
+export const signalOf = (e: Pick<FaultEpisode, 'signal'>): Signal => (e.signal === 'latency' ? 'latency' : 'loss');
+/**
+ * A certificate-expiry warning (analyzer/cert-expiry.ts): a VIP episode with signal "cert", informational, made by
+ * the live analyzer beside the fault rules (not an engine lane, so signalOf does not name it: test this first).
+ */
+export const isCertWarning = (e: Pick<FaultEpisode, 'signal'>): boolean => e.signal === 'cert';
 
 /** The contract's fields, in its order. */
 export const EPISODE_FIELDS = Object.keys(episodeSchema.shape) as Array<keyof FaultEpisode>;

@@ -70,6 +70,10 @@ const CLIENT_ERRORS: Record<string, string> = {
   'parameters.too.many': 'body: too many parameters',
 };
 
+const BY_STATUS: Record<number, string> = {
+  400: 'bad request', 403: 'forbidden', 404: 'not found', 405: 'method not allowed', 413: 'body: too large', 415: 'unsupported media type',
+};
+
 export interface ErrorAnswer { status: number; error: string; retryAfterSec?: number; fields?: ValidationError['problems'] }
 
 /**
@@ -84,7 +88,7 @@ export function answerFor(err: HttpError, retryAfterSec: number): ErrorAnswer {
   if (status >= 400 && status < 500) {
     const known = err.type ? CLIENT_ERRORS[err.type] : undefined;
     const decode = err instanceof URIError || /decode/i.test(err.message) ? 'bad percent-encoding in the URL' : undefined;
-    return { status, error: known ?? decode ?? (status === 413 ? 'body: too large' : 'bad request') };
+    return { status, error: known ?? decode ?? BY_STATUS[status] ?? 'bad request' };
   }
   return { status: status >= 500 && status < 600 ? status : 500, error: 'internal error' };
 }

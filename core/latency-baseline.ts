@@ -26,8 +26,8 @@ function median(xs: number[]): number {
 
 /**
  * Baselines of the minute `end` (ms) per value of the `by` tags (key: the tag values joined by "/", e.g.
- * "beijing/ct"): the median of the bucket means over the window; absent where fewer than baselineMinSamples minutes
- * have data.
+ * "beijing/ct"): the median of the bucket means over the window; absent where the buckets with data span fewer than
+ * baselineMinSamples minutes (a bucket with data counts as whole, so with coarse buckets this is approximate).
  */
 export async function readBaselines(series: Pick<SeriesStore, 'buckets'>, end: number, stepMs: number, r: BaselineRules,
   by: SeriesTag[] = ['province', 'isp']): Promise<Map<string, number>> {
@@ -36,15 +36,16 @@ export async function readBaselines(series: Pick<SeriesStore, 'buckets'>, end: n
   const toMs = end - (r.smoothWindow - 1) * stepMs;
   const fromMs = toMs - r.baselineMinutes * stepMs;
   const points = await series.buckets({ fromMs, toMs, bucketMs, by });
-  const perBucket = bucketMs / stepMs;
-  const values = new Map<string, number[]>();
+  const values = new Map<string, { xs: number[]; minutes: number }>();
   for (const p of points) {
     if (p.rttAvg === null) continue;
     const key = by.map((t) => p[t] ?? '').join('/');
-    const list = values.get(key);
-    if (list) list.push(p.rttAvg); else values.set(key, [p.rttAvg]);
+    // the minutes of the window a bucket spans (buckets are epoch-aligned; the window's ends cut the outer ones)
+    const minutes = (Math.min(p.minute + bucketMs, toMs) - Math.max(p.minute, fromMs)) / stepMs;
+    const v = values.get(key);
+    if (v) { v.xs.push(p.rttAvg); v.minutes += minutes; } else values.set(key, { xs: [p.rttAvg], minutes });
   }
   const out = new Map<string, number>();
-  for (const [key, xs] of values) if (xs.length * perBucket >= r.baselineMinSamples) out.set(key, median(xs));
+  for (const [key, v] of values) if (v.minutes >= r.baselineMinSamples) out.set(key, median(v.xs));
   return out;
 }

@@ -26,6 +26,20 @@ export interface FaultTransition {
   episode: FaultEpisode;
   /** latency faults (open and update): how much slower, per isp of the fault, for the messages */
   latency?: IspLatency[];
+  /** loss faults (open and update): how lossy, per isp of the fault, for the messages */
+  loss?: IspLoss[];
+  /** certificate-expiry warnings (signal cert): the fewest days left seen that minute */
+  certDaysLeft?: number;
+}
+
+/** A loss fault's figures for one isp: `ct: loss 100% in 19 of 31 provinces`. */
+export interface IspLoss {
+  isp: string;
+  /** median over the lossy provinces of their cells' loss this minute (%); null when none of them reported */
+  lossPct: number | null;
+  /** provinces of the isp lossy for the fault's VIPs, and provinces that probe them */
+  lossyProvinces: number;
+  provinces: number;
 }
 
 /** A latency fault's figures for one isp: `ct: 38 ms -> 92 ms (x2.4) in 19 of 31 provinces`. */

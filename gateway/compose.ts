@@ -1,12 +1,9 @@
-// Builds the gateway from config: inventory (file or built-in demo), plan state, series store, HTTP routes.
-import { watchFile, unwatchFile } from 'node:fs';
+// Builds the gateway from config: inventory source (file or built-in demo), plan state, series store, HTTP routes.
 import type { Express } from 'express';
-import type { Config } from '../core/config.js';
-import { demoInventory } from '../core/demo.js';
+import type { GatewayConfig } from '../core/config.js';
 import type { HealthCheck } from '../core/http.js';
-import { loadInventory } from '../core/inventory.js';
+import { inventorySource, type InventorySource } from '../core/inventory-source.js';
 import type { Logger } from '../core/log.js';
-import type { Inventory } from '../core/model.js';
 import { createSeriesStore } from '../core/store/series-backends.js';
 import type { SeriesStore } from '../core/store/series.js';
 import { gatewayRoutes } from './server.js';
@@ -29,7 +26,9 @@ export interface Gateway {
   generations: TokenGenerations;
   /** HOST's token of its current generation as this gateway knows it (generation 0 before the first read) */
   tokenFor(host: string): string;
-  /** stops watching the inventory; closes the series store if the gateway created it */
+  /** the inventory the plan follows (shared with other parts when given in the options) */
+  inventory: InventorySource;
+  /** stops following the inventory; closes the series store if the gateway created it */
   stop(): Promise<void>;
 }
 
@@ -43,13 +42,14 @@ export interface GatewayOptions {
   jobs?: JobStore;
   /** the admin store with the agent token generations, shared (the caller inits and closes it); else one from cfg.admin */
   admin?: AdminStore;
+  /** an inventory source shared with other parts (the caller starts and stops it); else one from cfg.inventory */
+  inventory?: InventorySource;
 }
 
-export const inventoryFrom = (cfg: Config): Inventory => (cfg.inventory ? loadInventory(cfg.inventory) : demoInventory());
-
-export function mountGateway(app: Express, cfg: Config, log: Logger, registry: Registry, opts: GatewayOptions = {}): Gateway {
+export function mountGateway(app: Express, cfg: GatewayConfig, log: Logger, registry: Registry, opts: GatewayOptions = {}): Gateway {
   const secret = resolveSecret(cfg.secret, cfg.dataDir);
-  const inventory = inventoryFrom(cfg);
+  const source = opts.inventory ?? inventorySource(cfg, log);
+  const inventory = source.current.inventory;
   const t0 = performance.now();
   const intervalSec = 60 / cfg.plan.probesPerMinute;
   const state = new PlanState(inventory, cfg.plan.redundancy, intervalSec);
@@ -79,24 +79,19 @@ export function mountGateway(app: Express, cfg: Config, log: Logger, registry: R
   // Task lists do not need the store, so the gateway starts even when it is down; results get 503 until it answers.
   routes.queue.prepare().catch((e: unknown) => log.warn({ backend: cfg.series.backend, err: (e as Error).message }, 'series store not ready yet; results get 503 until it answers'));
   app.use(routes.router);
-  const file = cfg.inventory;
-  if (file) {
-    // A bad edit keeps the last good plan: agents go on with what they have.
-    watchFile(file, { interval: 5000 }, () => {
-      try {
-        state.update(loadInventory(file));
-        count();
-        log.info({ inventory: file }, 'inventory changed: plan recomputed');
-      } catch (e) {
-        log.error({ inventory: file, err: (e as Error).message }, 'inventory change rejected; keeping the previous plan');
-      }
-    });
-  }
+  // A bad edit never gets here (the source refuses it): agents go on with the last good plan.
+  const unsubscribe = source.subscribe((snap) => {
+    state.update(snap.inventory);
+    count();
+    log.info({ inventory: cfg.inventory, version: snap.version }, 'inventory changed: plan recomputed');
+  });
+  if (!opts.inventory) source.start();
   return {
-    state, secret, series, board, generations,
+    state, secret, series, board, generations, inventory: source,
     tokenFor: (host) => tokenFor(secret, host, generations.of(host) ?? 0),
     stop: async () => {
-      if (file) unwatchFile(file);
+      unsubscribe();
+      if (!opts.inventory) source.stop();
       generations.stop();
       if (!opts.admin) await admin.close();
       board.stop();

@@ -80,11 +80,14 @@ export class IngestQueue {
   private pump(): void {
     while (this.writes < this.opts.writers && this.waiting.length) {
       // An idle store gets a request at once. While a write runs, another starts only with a full batch, so under
-      // load the store sees few large writes (fewer requests, fewer WAL syncs) rather than many small ones.
+      // load the store sees few large writes (fewer requests, fewer WAL syncs) rather than many small ones, and the
+      // writers are busy side by side (a store that is never idle between writes is a store at full speed).
       if (this.writes > 0 && this.waitingRecords < this.opts.batchRecords) return;
-      const batch: Waiting[] = [];
-      let n = 0;
-      while (this.waiting.length && n < this.opts.batchRecords) {
+      // Whole requests up to batchRecords, never past it (but at least one): a batch one request over the size the
+      // store writes in one piece (InfluxDB: series.influx.linesPerWrite) would cost a second, tiny write.
+      const batch: Waiting[] = [this.waiting.shift()!];
+      let n = batch[0]!.records.length;
+      while (this.waiting.length && n + this.waiting[0]!.records.length <= this.opts.batchRecords) {
         const w = this.waiting.shift()!;
         batch.push(w);
         n += w.records.length;

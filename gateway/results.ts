@@ -54,13 +54,16 @@ export function resultsHandler(deps: ResultsDeps): RequestHandler {
         deps.metrics.count('busy', n);
         return unavailable(res, e.message);
       }
+      // the cause goes to the log under the request id; the agent learns what to do, not the store's error text
+      const requestId = res.locals.requestId as string | undefined;
       if (e instanceof StoreUnavailableError) {
         deps.metrics.count('unavailable', n);
-        return unavailable(res, `series store unavailable, keep the batch and retry: ${e.message}`);
+        deps.log.warn({ host, records: n, err: e.message, requestId }, 'series store unavailable');
+        return unavailable(res, 'series store unavailable, keep the batch and retry');
       }
       deps.metrics.count('failed', n);
-      deps.log.error({ host, records: n, err: (e as Error).message }, 'results not stored');
-      res.status(500).json({ error: `results not stored: ${(e as Error).message}` });
+      deps.log.error({ host, records: n, err: (e as Error).message, requestId }, 'results not stored');
+      res.status(500).json({ error: `results not stored (request ${requestId})`, requestId });
       return;
     }
     deps.metrics.count('accepted', n);
@@ -74,7 +77,7 @@ export function resultsHandler(deps: ResultsDeps): RequestHandler {
         if (e.status === 413) {
           res.status(413).json({ error: `body larger than ingest.bodyLimit (${deps.bodyLimit}); send the records in smaller batches` });
         } else if (e.status === 400 || e.status === 415) {
-          res.status(e.status).json({ error: `body: not valid JSON (${e.message ?? e.type})` });
+          res.status(e.status).json({ error: 'body: not valid JSON' });
         } else {
           next(err);
         }

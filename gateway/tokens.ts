@@ -57,6 +57,7 @@ export class TokenGenerations {
   #map: Map<string, number> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #first: Promise<void> | null = null;
+  #retry: Promise<void> | null = null;
 
   constructor(private readonly source: GenerationSource, private readonly log: Logger, private readonly refreshMs: number) {}
 
@@ -82,11 +83,14 @@ export class TokenGenerations {
     this.#timer = null;
   }
 
-  /** Resolves once generations are known (the first read, or a later retry). */
+  /** Whether generations are known, after the first read or one more try (shared by concurrent callers). */
   async ready(): Promise<boolean> {
     if (this.#map) return true;
     await this.#first?.catch(() => undefined);
-    if (!this.#map) await this.refresh().catch(() => undefined);
+    if (!this.#map) {
+      this.#retry ??= this.refresh().catch(() => undefined).finally(() => { this.#retry = null; });
+      await this.#retry;
+    }
     return this.#map !== null;
   }
 

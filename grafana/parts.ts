@@ -68,6 +68,16 @@ export function faultAnnotation(o: BoardOptions): dashboard.AnnotationQueryBuild
     .target(influxql('Faults', q, 'table').annotationColumns({ title: 'title', text: 'text', tags: ['type', 'event'] }));
 }
 
+/**
+ * Latency now next to its baseline, per value of `by`: the median of the per-interval average over the time range
+ * (the baseline), and the last interval's average (now). One query, so a table shows both side by side.
+ */
+export const nowAndBaseline = (where: string, by: string[]): string => {
+  const tags = by.map((t) => ident(t)).join(', ');
+  return `SELECT median("avg") AS "baseline", last("avg") AS "now" FROM (SELECT mean("rtt_avg") AS "avg" FROM $source WHERE ${where} ` +
+    `GROUP BY time($__interval), ${tags} fill(none)) GROUP BY ${tags}`;
+};
+
 const steps = (colors: Array<[number | null, string]>): dashboard.ThresholdsConfigBuilder =>
   new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute)
     .steps(colors.map(([value, color]) => ({ value, color })));

@@ -39,6 +39,17 @@ export function apiRoutes(deps: WebDeps, access: Access, changes: Counter): Rout
     res.json((await deps.faults.list({ status, limit, ...(signal ? { signal } : {}) })).map(contractEpisode));
   });
 
+  // one episode, with its path diagnosis once there is one: by uid (type:key@start), or by contract id (the newest)
+  router.get('/api/v1/faults/:id', ...read, async (req, res) => {
+    const id = String(req.params.id);
+    const e = id.includes('@') ? await deps.faults.get(id) : (await deps.faults.list({ status: 'all', limit: 10_000 })).find((x) => x.id === id) ?? null;
+    if (!e) {
+      res.status(404).json({ error: `no fault ${JSON.stringify(id)}` });
+      return;
+    }
+    res.json(contractEpisode(e));
+  });
+
   router.get('/api/v1/whitelist', ...read, async (req, res) => {
     const now = deps.now();
     const search = typeof req.query.search === 'string' && req.query.search ? req.query.search : undefined;

@@ -1,9 +1,9 @@
 // What the web part is built from; everything is passed in (see web/compose.ts for the wiring from config).
 import type { Request, Response } from 'express';
 import type { Registry } from 'prom-client';
-import type { OutboxStore } from '../analyzer/alerting/outbox/store.js';
+import type { OutboxStore } from '../core/store/outbox.js';
 import type { Catalog } from '../core/catalog.js';
-import type { Config } from '../core/config.js';
+import type { WebConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { AdminStore } from '../core/store/admin.js';
 import type { FaultStore } from '../core/store/faults.js';
@@ -18,7 +18,8 @@ export interface WebDeps {
   series: SeriesStore;
   /** the current inventory lookups (a function: the inventory may be reloaded while running) */
   catalog: () => Catalog;
-  config: Config;
+  /** the web's slice of the configuration */
+  config: WebConfig;
   log: Logger;
   registry: Registry;
   /** the alerter's outbox, read by the outbox page */

@@ -44,7 +44,7 @@ class EchoSocket {
     this.template = new EchoTemplate(family, id, payload);
     if (family === 6) {
       const f = Buffer.alloc(32, 0xff); // struct icmp6_filter: 256 bits, host order words
-      f.writeUInt32LE(0xffffffff & ~(1 << (ECHO6_REPLY & 31)), 4 * (ECHO6_REPLY >> 5));
+      f.writeUInt32LE(~(1 << (ECHO6_REPLY & 31)) >>> 0, 4 * (ECHO6_REPLY >> 5));
       this.socket.setOption(IPPROTO_ICMPV6, ICMP6_FILTER, f, f.length);
     } else {
       const f = Buffer.alloc(4);

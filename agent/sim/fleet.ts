@@ -35,6 +35,8 @@ export interface SimSchedule {
   epoch: number;
   minuteMs: number;
   incident: { dc: string; isps: string[]; vips: number; start: number; end: number } | null;
+  /** the latency act: a detour of addMs from `isps` to the VIPs of `dc` */
+  detour: { dc: string; isps: string[]; vips: number; addMs: number; start: number; end: number } | null;
   spikes: Array<Spike & { at: number }>;
 }
 
@@ -77,7 +79,12 @@ export class SimFleet {
   /** The incident and the spikes of the first `minutes` sim minutes, in wall-clock time. */
   schedule(minutes = 60): SimSchedule {
     const i = this.model.incident;
+    const d = this.model.detour;
     return {
+      detour: d && {
+        dc: d.dc, isps: d.isps, addMs: d.addMs, vips: this.#d.catalog.inventory.vips.filter((v) => v.dc === d.dc).length,
+        start: this.timeOf(d.from), end: this.timeOf(d.to),
+      },
       epoch: this.timeOf(0),
       minuteMs: this.#minuteMs,
       incident: i && {
@@ -118,6 +125,7 @@ export class SimFleet {
     log.info({
       agents: this.agents.size, epoch: new Date(s.epoch).toISOString(), minuteSec: cfg.minuteSec,
       incident: s.incident && { ...s.incident, start: new Date(s.incident.start).toISOString(), end: new Date(s.incident.end).toISOString() },
+      detour: s.detour && { ...s.detour, start: new Date(s.detour.start).toISOString(), end: new Date(s.detour.end).toISOString() },
       spikes: s.spikes.map((x) => ({ minute: x.minute, group: x.group, at: new Date(x.at).toISOString() })),
     }, 'simulated fleet started');
   }

@@ -6,6 +6,7 @@
 //       + ispCrossMs when the host's isp is not the VIP DC's isp, + exponential jitter (mean jitterMs).
 // Loss: background lossPct; a spike (one group, one minute per block of spikes.everyMinutes); the scripted
 // incident (probes from incident.isps to incident.dc's VIPs, during [startMinute, startMinute + minutes)).
+// Latency act: a routing detour adds latency.addMs to the probes from latency.isps to latency.dc's VIPs.
 import { groupKey, type Catalog } from '../../core/catalog.js';
 import type { Config } from '../../core/config.js';
 import { ValidationError, show } from '../../core/errors.js';
@@ -58,10 +59,14 @@ export interface Incident { dc: string; isps: string[]; from: number; to: number
 
 export interface Spike { minute: number; group: string }
 
+/** The scripted routing detour, in sim minutes: [from, to). */
+export interface Detour { dc: string; isps: string[]; from: number; to: number; addMs: number }
+
 const provinceById = new Map<string, Province>(PROVINCES.map((p) => [p.id, p]));
 
 export class LatencyModel {
   readonly incident: Incident | null;
+  readonly detour: Detour | null;
   /** every group with hosts, sorted: spikes pick among them */
   readonly groups: string[];
   readonly #paths = new Map<string, Path | null>();
@@ -70,6 +75,7 @@ export class LatencyModel {
   constructor(readonly catalog: Catalog, readonly p: SimParams, source = 'config') {
     this.groups = [...catalog.groups.keys()].sort();
     this.incident = p.incident.minutes > 0 ? resolveIncident(catalog, p, source) : null;
+    this.detour = p.latency.minutes > 0 ? resolveDetour(catalog, p, source) : null;
   }
 
   /** The path from a host to a VIP address, or null when either is unknown (nothing answers). */
@@ -131,6 +137,11 @@ export class LatencyModel {
     return !!i && minute >= i.from && minute < i.to && path.vipDc === i.dc && i.isps.includes(path.isp);
   }
 
+  detourHits(path: Path, minute: number): boolean {
+    const d = this.detour;
+    return !!d && minute >= d.from && minute < d.to && path.vipDc === d.dc && d.isps.includes(path.isp);
+  }
+
   /** Chance (percent) that a probe on this path is lost in this minute. */
   lossPct(path: Path, minute: number): number {
     let keep = 1 - this.p.lossPct / 100;
@@ -144,8 +155,28 @@ export class LatencyModel {
     if (lossDraw * 100 < this.lossPct(path, minute)) return null;
     const jitter = -this.p.jitterMs * Math.log(1 - jitterDraw);
     const spike = this.spikeAt(minute) === path.group ? SPIKE_EXTRA_MS : 0;
-    return METHOD_SHAPE[method](path.baseMs + jitter + spike);
+    const detour = this.detourHits(path, minute) ? this.detour!.addMs : 0;
+    return METHOD_SHAPE[method](path.baseMs + jitter + spike + detour);
   }
+}
+
+function checkIsps(c: Catalog, isps: string[], field: string, source: string): void {
+  const hostIsps = new Set([...c.groups.keys()].map((g) => g.split('/')[1]!));
+  const unknown = isps.filter((x) => !hostIsps.has(x));
+  if (unknown.length) {
+    throw new ValidationError([{ file: source, field, message: `no host has isp ${unknown.join(', ')} (value ${show(isps)}); isps with hosts: ${[...hostIsps].sort().join(', ')}` }]);
+  }
+}
+
+function resolveDetour(c: Catalog, p: SimParams, source: string): Detour {
+  const d = p.latency;
+  const servesVips = [...new Set(c.inventory.vips.map((v) => v.dc))];
+  const dc = d.dc ?? servesVips[1] ?? servesVips[0];
+  if (dc === undefined || !servesVips.includes(dc)) {
+    throw new ValidationError([{ file: source, field: 'sim.latency.dc', message: `no DC serving VIPs has this id (value ${show(dc ?? null)}); DCs with VIPs: ${servesVips.slice(0, 6).join(', ') || 'none'}` }]);
+  }
+  checkIsps(c, d.isps, 'sim.latency.isps', source);
+  return { dc, isps: [...d.isps], from: d.startMinute, to: d.startMinute + d.minutes, addMs: d.addMs };
 }
 
 function resolveIncident(c: Catalog, p: SimParams, source: string): Incident {
@@ -156,10 +187,6 @@ function resolveIncident(c: Catalog, p: SimParams, source: string): Incident {
     const known = [...servesVips].slice(0, 6).join(', ');
     throw new ValidationError([{ file: source, field: 'sim.incident.dc', message: `no DC serving VIPs has this id (value ${show(dc ?? null)}); DCs with VIPs: ${known || 'none'}` }]);
   }
-  const hostIsps = new Set([...c.groups.keys()].map((g) => g.split('/')[1]!));
-  const unknown = i.isps.filter((x) => !hostIsps.has(x));
-  if (unknown.length) {
-    throw new ValidationError([{ file: source, field: 'sim.incident.isps', message: `no host has isp ${unknown.join(', ')} (value ${show(i.isps)}); isps with hosts: ${[...hostIsps].sort().join(', ')}` }]);
-  }
+  checkIsps(c, i.isps, 'sim.incident.isps', source);
   return { dc, isps: [...i.isps], from: i.startMinute, to: i.startMinute + i.minutes, lossPct: i.lossPct };
 }

@@ -1,17 +1,19 @@
 // The live alerter: runs the pure policy each minute, stores its state and new messages in the outbox in one
 // commit, then lets the deliverer send them. Re-running a minute (after a crash) is a no-op.
-import type { FaultTransition } from '../../core/model.js';
+import type { Diagnosis } from '../../core/diagnosis.js';
+import type { FaultEpisode, FaultTransition } from '../../core/model.js';
+import { followUpMessages } from './followup.js';
 import type { Logger } from '../../core/log.js';
 import { Counter, type Registry } from 'prom-client';
 import { deliveriesOf } from './expand.js';
 import type { Notifier } from './notifiers/notifier.js';
 import type { Deliverer, PassResult } from './outbox/deliver.js';
-import type { OutboxStore } from './outbox/store.js';
+import type { AlertOutbox } from './outbox/index.js';
 import { initialState, step, type PolicyContext, type PolicyState } from './policy.js';
 import type { AlertMessage } from './types.js';
 
 export interface AlerterOptions {
-  store: OutboxStore;
+  store: AlertOutbox;
   deliverer: Deliverer;
   notifiers: Notifier[];
   context: PolicyContext;
@@ -35,6 +37,11 @@ export class Alerter {
     this.state = (await this.o.store.loadState()) ?? initialState();
   }
 
+  /** A changed inventory's routing (its VIPs and their owners), used from the next minute on. */
+  setContext(context: PolicyContext): void {
+    this.o.context = context;
+  }
+
   get lastMinute(): number | null {
     return this.state.lastMinute;
   }
@@ -53,6 +60,21 @@ export class Alerter {
       this.o.log.info({ minute: new Date(minute).toISOString(), messages: messages.length }, 'alert messages queued');
       this.o.deliverer.deliverDue().catch((e: Error) => this.o.log.error({ err: e.message }, 'outbox delivery pass failed'));
     }
+    return messages;
+  }
+
+  /**
+   * Path capture's follow-up: the diagnosis to everyone the fault's opening went to (none when it alerted nobody,
+   * e.g. a whitelisted fault). Stored in the outbox like any message, then delivered.
+   */
+  async followUp(uid: string, fault: FaultEpisode, diagnosis: Diagnosis, at: number): Promise<AlertMessage[]> {
+    const opens = (await this.o.store.list()).map((d) => d.message).filter((m) => m.uid === uid && m.kind === 'open');
+    const messages = followUpMessages(opens, fault, diagnosis, at);
+    if (!messages.length) return [];
+    await this.o.store.commit(this.state, deliveriesOf(messages, this.o.notifiers));
+    for (const m of messages) this.produced?.inc({ kind: m.kind, severity: m.severity });
+    this.o.log.info({ fault: uid, messages: messages.length }, 'path diagnosis messages queued');
+    this.o.deliverer.deliverDue().catch((e: Error) => this.o.log.error({ err: e.message }, 'outbox delivery pass failed'));
     return messages;
   }
 

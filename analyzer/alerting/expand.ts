@@ -1,6 +1,7 @@
 // Messages -> outbox deliveries: one per (message, notifier that carries it). Pure.
 import type { Notifier } from './notifiers/notifier.js';
-import type { NewDelivery } from './outbox/store.js';
+import type { NewAlertDelivery as NewDelivery } from './outbox/index.js';
+import { subjectOf } from './render.js';
 import type { AlertMessage } from './types.js';
 
 export function deliveriesOf(messages: AlertMessage[], notifiers: Notifier[]): NewDelivery[] {
@@ -15,6 +16,7 @@ export function deliveriesOf(messages: AlertMessage[], notifiers: Notifier[]): N
         group: m.severity === 'critical' ? id : `digest|${n.name}|${m.audienceKey}|${m.to.join(',')}|${new Date(m.deliverAt).toISOString()}`,
         order: `${String(m.at).padStart(15, '0')}:${String(i).padStart(6, '0')}`,
         deliverAt: m.deliverAt,
+        subject: subjectOf(m),
         message: m,
       });
     }

@@ -9,8 +9,7 @@ import { policyContext } from './context.js';
 import { buildNotifiers } from './notifiers/index.js';
 import type { Notifier } from './notifiers/notifier.js';
 import { Deliverer } from './outbox/deliver.js';
-import { createOutboxStore } from './outbox/index.js';
-import type { OutboxStore } from './outbox/store.js';
+import { createAlertOutbox, type AlertOutbox } from './outbox/index.js';
 
 export { Alerter } from './alerter.js';
 export { writeOutboxDir } from './eml.js';
@@ -23,7 +22,7 @@ export interface AlerterDeps {
   /** owners from the admin store (synchronised from the inventory); default: the inventory's */
   businesses?: Business[];
   /** overrides for tests or other compositions */
-  store?: OutboxStore;
+  store?: AlertOutbox;
   notifiers?: Notifier[];
   now?: () => number;
   /** name of the config file, for error messages */
@@ -35,7 +34,7 @@ export async function createAlerter(d: AlerterDeps): Promise<Alerter> {
   const a = d.config.alerting;
   const notifiers = d.notifiers ?? buildNotifiers(a, d.source);
   if (!notifiers.some((n) => n.name === 'email')) d.log.warn('alerting.smtp is not set: alert messages are not emailed');
-  const store = d.store ?? createOutboxStore(d.config);
+  const store = d.store ?? createAlertOutbox(d.config, d.log);
   const deliverer = new Deliverer({
     store, notifiers, retryBaseMs: a.outbox.retryBaseMs, retryMaxMs: a.outbox.retryMaxMs, log: d.log, registry: d.registry, now: d.now,
   });

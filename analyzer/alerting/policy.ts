@@ -2,8 +2,8 @@
 // A message on open (per audience, the first minute it is routed and not under maintenance), a reminder every
 // interval while it stays so, and one on recovery to every audience that was told. The state is plain JSON, so the
 // live analyzer persists it with the messages and a restart neither loses nor repeats one.
-import { signalOf } from '../../core/episode.js';
-import type { FaultEpisode, FaultTransition, IspLatency } from '../../core/model.js';
+import { isCertWarning, signalOf } from '../../core/episode.js';
+import type { FaultEpisode, FaultTransition, IspLatency, IspLoss } from '../../core/model.js';
 import { episodeUid } from '../../core/store/faults.js';
 import { nextDigestAt, type DigestConfig } from './digest.js';
 import { activeWindows, suppressedBy, type MaintenanceWindow } from './maintenance.js';
@@ -30,6 +30,10 @@ export interface TrackedFault {
   held?: boolean;
   /** latency faults: the figures of the last transition that carried them */
   latency?: IspLatency[];
+  /** loss faults: the figures of the last transition that carried them */
+  loss?: IspLoss[];
+  /** certificate-expiry warnings: the days left of the last transition */
+  certDaysLeft?: number;
 }
 
 export interface PolicyState {
@@ -54,6 +58,7 @@ export interface PolicyContext {
 export const initialState = (): PolicyState => ({ version: 1, lastMinute: null, faults: {} });
 
 export function severityOf(f: FaultEpisode, ctx: Pick<PolicyContext, 'severities' | 'latencySeverities'>): Severity {
+  if (isCertWarning(f)) return 'informational';
   if (signalOf(f) === 'latency' && f.type !== 'agent') return (ctx.latencySeverities ?? DEFAULT_LATENCY_SEVERITIES)[f.type];
   return ctx.severities[f.type];
 }
@@ -69,7 +74,11 @@ export function step(prev: PolicyState, transitions: FaultTransition[], minute: 
   const touched = new Set<string>();
   for (const t of transitions) {
     const uid = episodeUid(t.episode);
-    faults[uid] = { ...faults[uid], episode: t.episode, notified: faults[uid]?.notified ?? {}, ...(t.latency ? { latency: t.latency } : {}) };
+    faults[uid] = {
+      ...faults[uid], episode: t.episode, notified: faults[uid]?.notified ?? {}, ...(t.latency ? { latency: t.latency } : {}),
+      ...(t.loss ? { loss: t.loss } : {}),
+      ...(t.certDaysLeft !== undefined ? { certDaysLeft: t.certDaysLeft } : {}),
+    };
     touched.add(t.episode.id);
     if (t.episode.parent !== null) touched.add(t.episode.parent);
     const before = prev.faults[uid]?.episode.parent;
@@ -82,8 +91,12 @@ export function step(prev: PolicyState, transitions: FaultTransition[], minute: 
   const emit = (kind: MessageKind, uid: string, f: FaultEpisode, n: Notified) => {
     const severity = severityOf(f, ctx);
     const latency = faults[uid]?.latency;
+    const certDaysLeft = faults[uid]?.certDaysLeft;
+    const loss = faults[uid]?.loss;
     messages.push({
       ...(latency ? { latency } : {}),
+      ...(loss ? { loss } : {}),
+      ...(certDaysLeft !== undefined ? { certDaysLeft } : {}),
       id: `${uid}|${kind}|${keyOf(n.audience)}|${new Date(minute).toISOString()}`,
       kind, severity, audience: n.audience, audienceKey: keyOf(n.audience), to: n.to, at: minute,
       deliverAt: severity === 'critical' ? minute : nextDigestAt(minute, ctx.digest),

@@ -1,5 +1,6 @@
 // Human text for one message or a digest: subject, plain text and HTML. Pure.
-import { signalOf } from '../../core/episode.js';
+import { isCertWarning, signalOf } from '../../core/episode.js';
+import type { Diagnosis } from '../../core/diagnosis.js';
 import type { FaultEpisode, IspLatency } from '../../core/model.js';
 import { faultLink, vipBoardLink, type LinkConfig } from './links.js';
 import type { AlertMessage } from './types.js';
@@ -10,10 +11,11 @@ export interface RenderConfig extends LinkConfig { timeZone: string }
 export interface Rendered { subject: string; text: string; html: string }
 
 const TYPE_NAME: Record<FaultEpisode['type'], string> = { vip: 'VIP', dc: 'DC', isp: 'ISP', region: 'Region', agent: 'Agent' };
-const VERB = { open: 'OPEN', reminder: 'STILL OPEN', recovery: 'RECOVERED' } as const;
+const VERB = { open: 'OPEN', reminder: 'STILL OPEN', recovery: 'RECOVERED', diagnosis: 'PATH DIAGNOSIS' } as const;
 
 /** "DC fault", or "DC latency fault" for a fault that says slow, not down. */
-const faultName = (f: FaultEpisode): string => `${TYPE_NAME[f.type]}${signalOf(f) === 'latency' ? ' latency' : ''} fault`;
+const faultName = (f: FaultEpisode): string =>
+  (isCertWarning(f) ? 'VIP certificate expiry warning' : `${TYPE_NAME[f.type]}${signalOf(f) === 'latency' ? ' latency' : ''} fault`);
 
 /** The contract's line for one isp of a latency fault: `ct: 38 ms -> 92 ms (x2.4) in 19 of 31 provinces`. */
 export const formatIspLatency = (x: IspLatency): string =>
@@ -44,7 +46,8 @@ const when = (iso: string, tz: string): string => `${iso} (${formatWall(Date.par
 function textOf(m: AlertMessage, cfg: RenderConfig): string {
   const f = m.fault;
   const lines = [
-    `${faultName(f)} ${f.key} ${m.kind === 'open' ? 'opened' : m.kind === 'reminder' ? `is still open after ${hours(m.openForMs)}` : 'has recovered'}.`,
+    m.kind === 'diagnosis' ? `Path diagnosis for ${faultName(f)} ${f.key}: ${m.diagnosis?.text ?? ''}`
+      : `${faultName(f)} ${f.key} ${m.kind === 'open' ? 'opened' : m.kind === 'reminder' ? `is still open after ${hours(m.openForMs)}` : 'has recovered'}.`,
     '',
     `Severity:  ${m.severity}`,
     `For:       ${m.audience.kind === 'business' ? `owners of business ${m.audience.business}` : 'network team'}`,
@@ -58,6 +61,8 @@ function textOf(m: AlertMessage, cfg: RenderConfig): string {
   if (m.latency?.length) {
     lines.push('Slower than usual (baseline -> now):', ...m.latency.map((x) => `  ${formatIspLatency(x)}`), '');
   }
+  if (m.certDaysLeft !== undefined) lines.push(`Certificate: ${m.certDaysLeft.toFixed(1)} days left${m.kind === 'recovery' ? ' (renewed)' : ''}`, '');
+  if (m.diagnosis) lines.push(...diagnosisLines(m.diagnosis), '');
   if (m.vips.length) {
     lines.push(`Affected VIPs${m.audience.kind === 'business' ? ` of ${m.audience.business}` : ''} (${m.vips.length}):`);
     for (const v of m.vips) {
@@ -94,11 +99,22 @@ function htmlOf(m: AlertMessage, cfg: RenderConfig): string {
     row('Scope', esc(`isps ${f.isps.join(', ') || '-'}; provinces ${f.provinces.join(', ') || '-'}; dcs ${f.dcs.join(', ') || '-'}`)),
     row('Fault', `<a href="${esc(faultLink(cfg, m.uid))}">${esc(f.id)}</a>`),
     ...(m.latency?.length ? [row('Slower', m.latency.map((x) => esc(formatIspLatency(x))).join('<br>'))] : []),
+    ...(m.certDaysLeft !== undefined ? [row('Certificate', esc(`${m.certDaysLeft.toFixed(1)} days left`))] : []),
+    ...(m.diagnosis ? [row('Diagnosis', esc(m.diagnosis.text))] : []),
     '</table>',
     ...(m.vips.length ? [`<h3>Affected VIPs (${m.vips.length})</h3>`,
       `<table border="1" cellpadding="3"><tr><th>VIP</th><th>DC</th><th>Business</th><th>ISPs</th><th>Provinces</th></tr>${vips}</table>`] : []),
     ...(m.children.length ? [`<h3>Explained by this fault (${m.children.length})</h3><ul>${children}</ul>`] : []),
   ].join('\n');
+}
+
+/** The diagnosis and a short line per traceroute: where each path went last. */
+function diagnosisLines(d: Diagnosis): string[] {
+  return [`Diagnosis: ${d.text}`, `Traceroutes (${d.paths.length}; inside = sources in the fault scope):`,
+    ...d.paths.map((p) => {
+      const last = [...p.hops].reverse().find((h) => h.ip !== null);
+      return `  ${p.side.padEnd(7)} ${p.isp}/${p.province} ${p.host} -> ${p.target}: ${p.reached ? 'reached' : `stops after ${last?.ip ?? '-'} (hop ${last?.ttl ?? 0})`}, ${p.hops.length} hops`;
+    })];
 }
 
 export function render(m: AlertMessage, cfg: RenderConfig): Rendered {

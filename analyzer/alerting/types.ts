@@ -1,8 +1,10 @@
 // The data alerting passes between its pure policy, the outbox and the notifiers. Plain data only.
-import type { FaultEpisode, FaultType, IspLatency } from '../../core/model.js';
+import type { Diagnosis } from '../../core/diagnosis.js';
+import type { FaultEpisode, FaultType, IspLatency, IspLoss } from '../../core/model.js';
 
 export type Severity = 'critical' | 'informational';
-export type MessageKind = 'open' | 'reminder' | 'recovery';
+/** diagnosis: path capture's follow-up to an open message, to the same recipients */
+export type MessageKind = 'open' | 'reminder' | 'recovery' | 'diagnosis';
 
 /** Who a message is for: the owners of one business, or the network team. */
 export type Audience = { kind: 'business'; business: string } | { kind: 'network' };
@@ -42,6 +44,12 @@ export interface AlertMessage {
   openForMs: number;
   /** latency faults: how much slower, per isp (the figures of the fault's last open or update) */
   latency?: IspLatency[];
+  /** loss faults: how lossy, per isp (the figures of the fault's last open or update) */
+  loss?: IspLoss[];
+  /** certificate-expiry warnings: days left on the VIP's certificate (the last transition that carried it) */
+  certDaysLeft?: number;
+  /** diagnosis messages: path capture's finding (also in fault.diagnosis) */
+  diagnosis?: Diagnosis;
 }
 
 export type SeverityMap = Record<FaultType, Severity>;

@@ -12,6 +12,7 @@ import { correlate } from './correlation.js';
 import { dcRule, openDcs } from './dc.js';
 import { EpisodeBook, isoTime } from './episodes.js';
 import { latencyFigures } from './figures.js';
+import { lossFigures } from './loss-figures.js';
 import { ispRule } from './isp.js';
 import { CellCounts, type Lane } from './lane.js';
 import { latencyPass } from './latency.js';
@@ -121,9 +122,9 @@ export class Engine {
     excludedHosts(topo, state, this.excluded);
 
     cellPass(topo, rules, state, this.gathered, this.excluded, this.lossCounts);
-    latencyPass(topo, rules, state, this.gathered, this.excluded, Math.round(minute / this.minuteMs), this.latencyCounts);
+    if (rules.latencyFaults) latencyPass(topo, rules, state, this.gathered, this.excluded, Math.round(minute / this.minuteMs), this.latencyCounts);
     // rules 4-7 once per signal: the agent rule stays loss-only
-    for (const lane of [lanes.loss, lanes.latency]) {
+    for (const lane of rules.latencyFaults ? [lanes.loss, lanes.latency] : [lanes.loss]) {
       vipRule(topo, rules, lane, book);
       dcRule(topo, rules, lane, book);
       const dcOpen = openDcs(topo, book, lane);
@@ -140,6 +141,7 @@ export class Engine {
     const transitions = book.transitions();
     for (const t of transitions) {
       if (t.episode.signal === 'latency' && t.kind !== 'close') t.latency = latencyFigures(topo, rules, state, t.episode);
+      else if (t.episode.signal === 'loss' && t.episode.type !== 'agent' && t.kind !== 'close') t.loss = lossFigures(topo, rules, state, this.gathered, this.excluded, t.episode);
     }
     return { state, transitions };
   }

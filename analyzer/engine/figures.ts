@@ -9,7 +9,7 @@ import { medianOf } from './cells.js';
 import type { EngineState } from './state.js';
 import type { Topology } from './topology.js';
 
-function faultVips(topo: Topology, e: FaultEpisode): number[] {
+export function faultVips(topo: Topology, e: FaultEpisode): number[] {
   const listed = e.vips.map((ip) => topo.vipIndex.get(ip)).filter((v): v is number => v !== undefined);
   if (listed.length) return listed;
   const d = e.type === 'dc' ? topo.dcIndex.get(e.key) : undefined;

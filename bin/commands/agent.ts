@@ -25,10 +25,11 @@ export const agentCommand: Command = {
     }
     const cfg = loadConfig(v.config as string | undefined);
     const log = createLogger(cfg.logLevel, 'agent');
-    // core/metrics.ts's registry, but sampling event-loop delay every 500 ms instead of 10 ms: on a VM each
-    // wake-up costs ~0.1 ms of CPU, so 100 a second would cost the agent more than its probing does
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'vipwatch_', eventLoopMonitoringPrecision: 500 });
+    // process metrics only when someone can scrape them (agent.metricsPort): their GC observer and event-loop
+    // sampler cost CPU and memory on every host. Event-loop delay every 500 ms instead of 10 ms: on a VM each
+    // wake-up costs ~0.1 ms of CPU, so 100 a second would cost the agent more than its probing does.
+    if (cfg.agent.metricsPort !== undefined) collectDefaultMetrics({ register: registry, prefix: 'vipwatch_', eventLoopMonitoringPrecision: 500 });
     const available = availableMethods(log);
     const paths = availablePaths(log);
     const agent = new Agent({ cfg, gatewayUrl: gateway.replace(/\/+$/, ''), token, methods: available.methods, paths, clock: systemClock, timers: systemTimers, log, registry });

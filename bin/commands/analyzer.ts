@@ -1,4 +1,3 @@
-import { buildCatalog } from '../../core/catalog.js';
 import { loadConfig } from '../../core/config.js';
 import { createHttpApp, finishApp, listen } from '../../core/http.js';
 import { createLogger } from '../../core/log.js';
@@ -6,8 +5,10 @@ import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
+import { createJobStore } from '../../core/store/job-backends.js';
+import { JobService } from '../../core/job-service.js';
 import { startAnalyzer } from '../../analyzer/compose.js';
-import { inventoryFrom } from '../../gateway/compose.js';
+import { inventorySource } from '../../core/inventory-source.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 
@@ -21,15 +22,22 @@ export const analyzerCommand: Command = {
     const registry = createRegistry();
     const series = createSeriesStore(cfg, log), faults = createFaultStore(cfg, log), admin = createAdminStore(cfg, log);
     await Promise.all([series.init(), faults.init(), admin.init()]);
-    const analyzer = await startAnalyzer({ cfg, log, registry, catalog: buildCatalog(inventoryFrom(cfg)), series, faults, admin, source });
+    // path capture makes traceroute jobs in the shared job store; the gateways hand them out
+    const jobStore = createJobStore(cfg, log);
+    await jobStore.init();
+    const inventory = inventorySource(cfg, log);
+    const jobs = new JobService({ store: jobStore, catalog: () => inventory.current.catalog, cfg: cfg.probes, now: Date.now, log });
+    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, source, jobs });
+    inventory.start();
     const app = createHttpApp(log, registry, { series: () => series.ping(), faults: () => faults.ping(), admin: () => admin.ping() });
     finishApp(app, log);
     const server = await listen(app, cfg.port, cfg.bind);
     log.info({ url: `http://${cfg.bind}:${server.port}/metrics` }, 'analyzer metrics listening');
     log.info({ signal: await untilSignal() }, 'stopping');
     await server.close();
+    inventory.stop();
     await analyzer.stop();
-    await Promise.all([series.close(), faults.close(), admin.close()]);
+    await Promise.all([series.close(), faults.close(), admin.close(), jobStore.close()]);
     return 0;
   },
 };

@@ -16,12 +16,14 @@ const intOption = (name: string, raw: unknown, dflt: number, min: number, max: n
 };
 
 export const probeCommand: Command = {
-  usage: 'vipwatch probe [--method icmp|tcp|http] [--count N] [--interval-ms MS] [--timeout-ms MS] [--config FILE] TARGET...',
+  usage: 'vipwatch probe [--method icmp|tcp|http] [--count N] [--interval-ms MS] [--timeout-ms MS] [--rtts] [--config FILE] TARGET...',
   options: {
     method: { type: 'string', short: 'm' },
     count: { type: 'string', short: 'c' },
     'interval-ms': { type: 'string', short: 'p' },
     'timeout-ms': { type: 'string', short: 't' },
+    // every probe's RTT on stderr after the records, as `fping -C` prints them ("ADDR : 0.061 - 0.058")
+    rtts: { type: 'boolean' },
     config: { type: 'string' },
   },
   positionals: true,
@@ -50,8 +52,13 @@ export const probeCommand: Command = {
       return 1;
     }
     try {
-      const records = await probeOnce({ method: probe, targets, count, intervalMs, timeoutMs, host: hostname(), minuteMs: cfg.minuteSec * 1000, clock: systemClock });
+      const rtts = v.rtts ? targets.map(() => new Array<number | null>(count).fill(null)) : null;
+      const records = await probeOnce({
+        method: probe, targets, count, intervalMs, timeoutMs, host: hostname(), minuteMs: cfg.minuteSec * 1000, clock: systemClock,
+        ...(rtts ? { onProbe: (i: number, k: number, rtt: number | null) => { rtts[i]![k] = rtt; } } : {}),
+      });
       for (const r of records) console.log(JSON.stringify(r));
+      rtts?.forEach((list, i) => console.error(`${targets[i]!.vip} : ${list.map((r) => (r === null ? '-' : r.toFixed(3))).join(' ')}`));
     } finally {
       await closeMethods(available);
     }

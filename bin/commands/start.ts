@@ -1,7 +1,7 @@
 // `npm start`: the whole pipeline in one process on the embedded store: gateway, analyzer with alerting, web UI,
 // and (with the built-in demo inventory) a simulated fleet of real agents on the "sim" probe backend that plays a
 // scripted DC outage. --speed N compresses time for demos and tests.
-import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
+import { createAlertOutbox } from '../../analyzer/alerting/outbox/index.js';
 import { startAnalyzer } from '../../analyzer/compose.js';
 import { SimFleet } from '../../agent/sim/fleet.js';
 import { loadConfig } from '../../core/config.js';
@@ -14,6 +14,7 @@ import { createJobStore } from '../../core/store/job-backends.js';
 import { JobService } from '../../core/job-service.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import { mountGateway } from '../../gateway/compose.js';
+import { inventorySource } from '../../core/inventory-source.js';
 import { mountWeb } from '../../web/compose.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
@@ -42,17 +43,20 @@ export const startCommand: Command = {
     const jobs = createJobStore(cfg, log);
     await jobs.init();
     // one outbox store: the alerter writes it (and inits it), the outbox page reads it
-    const outbox = createOutboxStore(cfg);
+    const outbox = createAlertOutbox(cfg, log);
     const checks = { faults: () => faults.ping(), admin: () => admin.ping() };
     const app = createHttpApp(log, registry, checks);
-    const gw = mountGateway(app, cfg, log, registry, { series, checks, jobs, admin });
+    // one inventory source for the gateway, the analyzer and the web UI: a change reaches all three alike
+    const inventory = inventorySource(cfg, log);
+    const gw = mountGateway(app, cfg, log, registry, { series, checks, jobs, admin, inventory });
     // jobs made here reach this gateway's waiting agents at once, not at its next look in the store
-    const probeJobs = new JobService({ store: jobs, catalog: () => gw.state.current.catalog, cfg: cfg.probes, now: Date.now, log, onCreated: (j) => gw.board.add(j) });
-    const catalog = gw.state.current.catalog;
+    const probeJobs = new JobService({ store: jobs, catalog: () => inventory.current.catalog, cfg: cfg.probes, now: Date.now, log, onCreated: (j) => gw.board.add(j) });
+    const catalog = inventory.current.catalog;
     // built before anything listens, so a bad sim section stops the start with a clear error
     const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, tokenOf: (host) => gw.tokenFor(host), log, registry, source: source ? `${source} (+ environment)` : 'environment' }) : null;
-    const analyzer = await startAnalyzer({ cfg, log, registry, catalog, series, faults, admin, source, outbox });
-    const web = await mountWeb(app, { admin, faults, series, catalog: () => gw.state.current.catalog, config: cfg, log, registry, outbox, now: Date.now, probes: { service: probeJobs, store: jobs } });
+    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, source, outbox, jobs: probeJobs });
+    const web = await mountWeb(app, { admin, faults, series, catalog: () => inventory.current.catalog, config: cfg, log, registry, outbox, now: Date.now, probes: { service: probeJobs, store: jobs } });
+    inventory.start();
     finishApp(app, log);
     const server = await listen(app, cfg.port, cfg.bind);
     const url = urlOf(cfg.bind, server.port);
@@ -65,6 +69,7 @@ export const startCommand: Command = {
     }) + '\n');
     log.info({ signal: await untilSignal() }, 'stopping');
     await fleet?.stop();
+    inventory.stop();
     web.close();
     await server.close();
     await analyzer.stop();

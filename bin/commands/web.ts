@@ -1,9 +1,7 @@
 // `vipwatch web`: the web UI and its API alone, reading the same stores the gateway and analyzer write.
-import { unwatchFile, watchFile } from 'node:fs';
-import { buildCatalog } from '../../core/catalog.js';
 import { loadConfig } from '../../core/config.js';
 import { createHttpApp, finishApp, listen } from '../../core/http.js';
-import { loadInventory } from '../../core/inventory.js';
+import { inventorySource } from '../../core/inventory-source.js';
 import { createLogger } from '../../core/log.js';
 import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
@@ -11,8 +9,7 @@ import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import { createJobStore } from '../../core/store/job-backends.js';
 import { JobService } from '../../core/job-service.js';
-import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
-import { inventoryFrom } from '../../gateway/compose.js';
+import { createOutboxStore } from '../../core/store/outbox-backends.js';
 import { mountWeb } from '../../web/compose.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
@@ -27,25 +24,16 @@ export const webCommand: Command = {
     const registry = createRegistry();
     const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
     // the alerter's outbox (written by `vipwatch analyzer`), for the outbox page
-    const outbox = createOutboxStore(cfg);
+    const outbox = createOutboxStore(cfg, log);
     await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
     const jobs = createJobStore(cfg, log);
     await jobs.init();
-    let catalog = buildCatalog(inventoryFrom(cfg));
-    const file = cfg.inventory;
-    if (file) {
-      watchFile(file, { interval: 5000 }, () => {
-        try {
-          catalog = buildCatalog(loadInventory(file));
-          log.info({ inventory: file }, 'inventory reloaded');
-        } catch (e) {
-          log.error({ inventory: file, err: (e as Error).message }, 'inventory change rejected; keeping the previous one');
-        }
-      });
-    }
+    const inventory = inventorySource(cfg, log);
+    inventory.start();
+    const catalog = () => inventory.current.catalog;
     const app = createHttpApp(log, registry, { admin: () => admin.ping(), faults: () => faults.ping(), series: () => series.ping() });
-    const web = await mountWeb(app, { admin, faults, series, catalog: () => catalog, config: cfg, log, registry, outbox, now: Date.now,
-      probes: { store: jobs, service: new JobService({ store: jobs, catalog: () => catalog, cfg: cfg.probes, now: Date.now, log }) } });
+    const web = await mountWeb(app, { admin, faults, series, catalog, config: cfg, log, registry, outbox, now: Date.now,
+      probes: { store: jobs, service: new JobService({ store: jobs, catalog, cfg: cfg.probes, now: Date.now, log }) } });
     finishApp(app, log);
     const server = await listen(app, cfg.port, cfg.bind);
     const url = `http://${cfg.bind}:${server.port}`;
@@ -53,7 +41,7 @@ export const webCommand: Command = {
     log.info(web.hintText(url));
     const sig = await untilSignal();
     log.info({ signal: sig }, 'stopping');
-    if (file) unwatchFile(file);
+    inventory.stop();
     web.close();
     await server.close();
     await Promise.all([admin.close(), faults.close(), series.close(), outbox.close(), jobs.close()]);

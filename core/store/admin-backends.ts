@@ -1,12 +1,12 @@
 // Admin store backends by the name config uses (cfg.admin.backend).
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import type { AdminStoreConfig, Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AdminStore } from './admin.js';
 import { MysqlAdminStore } from './mysql/admin.js';
 import { SqliteAdminStore } from './sqlite/admin.js';
 
-export type AdminStoreFactory = (cfg: Config, log: Logger) => AdminStore;
+export type AdminStoreFactory = (cfg: AdminStoreConfig, log: Logger) => AdminStore;
 
 export const adminBackends: Record<Config['admin']['backend'], AdminStoreFactory> = {
   sqlite: (cfg, log) => new SqliteAdminStore({ file: join(cfg.dataDir, 'admin.db'), log }),
@@ -14,4 +14,4 @@ export const adminBackends: Record<Config['admin']['backend'], AdminStoreFactory
 };
 
 /** The configured backend, not yet initialised: call init() before use. */
-export const createAdminStore = (cfg: Config, log: Logger): AdminStore => adminBackends[cfg.admin.backend](cfg, log);
+export const createAdminStore = (cfg: AdminStoreConfig, log: Logger): AdminStore => adminBackends[cfg.admin.backend](cfg, log);

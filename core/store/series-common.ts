@@ -16,7 +16,7 @@ export function faultAnnotation(ev: FaultEvent): StoredFaultEvent {
     type: e.type,
     key: e.key,
     id: e.id,
-    title: `${TYPE_LABEL[e.type]} fault ${e.key} ${ev.event === 'open' ? 'opened' : 'closed'}`,
+    title: `${TYPE_LABEL[e.type]}${e.signal === 'latency' ? ' latency' : ''} fault ${e.key} ${ev.event === 'open' ? 'opened' : 'closed'}`,
     text: scope.filter(([, list]) => list.length > 0).map(([name, list]) => `${name}: ${list.join(', ')}`).join('; '),
     uid: `${e.id}@${e.start}`,
   };

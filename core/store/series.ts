@@ -113,7 +113,7 @@ export interface SeriesStore {
   vipSeries(vip: string, fromMs: number, toMs: number, filter?: SeriesFilter): Promise<VipPoint[]>;
   /**
    * Figures per bucket grouped by the query's tags, sorted by minute then tags; rttAvg is the mean of the records'
-   * means. Buckets of whole hours may be read from an hourly rollup where the backend keeps one (InfluxDB).
+   * means. Buckets of whole hours may be read from an hourly rollup where the backend keeps one (InfluxDB, SQLite).
    */
   buckets(q: BucketQuery): Promise<BucketPoint[]>;
   /** the newest http records of one VIP with fromMs <= ts < toMs, newest first, at most `limit` */

@@ -4,7 +4,7 @@ import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
 import { influxql } from '../influxql.js';
 import {
-  board, byThresholds, latencyThresholds, lossThresholds, seriesPanel, sourceVariable, tablePanel, UID, type BoardOptions,
+  board, byThresholds, hideTime, latencyThresholds, lossThresholds, nowAndBaseline, seriesPanel, sourceVariable, tablePanel, UID, type BoardOptions,
 } from '../parts.js';
 
 /** Rows provinces, columns ISPs (ct, cu, cm and any an inventory adds), cells the value of one field. */
@@ -38,6 +38,14 @@ export function nationalBoard(o: BoardOptions): dashboard.Dashboard {
       influxql('A', 'SELECT mean("loss") AS "loss" FROM $source WHERE $timeFilter GROUP BY time($__interval), "isp" fill(none)')
         .alias('$tag_isp'), 'percent'))
     .withPanel(provinceMap(5, o))
+    .withPanel(tablePanel(6, 'Latency now next to its baseline (ms): province and ISP', influxql('A', nowAndBaseline('$timeFilter', ['province', 'isp']), 'table'))
+      .description('baseline: the median of the per-interval average latency over the time range; now: the last interval. A cell well above its own baseline is slow, whatever its absolute value.')
+      .withTransformation(hideTime)
+      .unit('ms').decimals(1)
+      .thresholds(latencyThresholds()).colorScheme(byThresholds())
+      .sortBy([new common.TableSortByFieldStateBuilder().displayName('province')])
+      .height(20)
+      .span(24))
     .build();
 }
 

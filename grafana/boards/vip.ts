@@ -2,7 +2,7 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { influxql } from '../influxql.js';
 import {
-  board, byThresholds, hideTime, latencyThresholds, lossThresholds, seriesPanel, sourceVariable, tablePanel, tagVariable,
+  board, byThresholds, hideTime, latencyThresholds, lossThresholds, nowAndBaseline, seriesPanel, sourceVariable, tablePanel, tagVariable,
   UID, type BoardOptions,
 } from '../parts.js';
 
@@ -34,6 +34,12 @@ export function vipBoard(o: BoardOptions): dashboard.Dashboard {
         { id: 'thresholds', value: lossThresholds().build() },
       ])
       .height(20)
+      .span(24))
+    .withPanel(tablePanel(5, 'Latency to $vip per ISP: now next to its baseline (ms)', influxql('A', nowAndBaseline(ofVip, ['isp']), 'table'))
+      .description('baseline: the median of the per-interval average latency over the time range (the analyzer uses a day, slow minutes left out); now: the last interval. Latency faults are raised when now stays above max(baseline x 1.5, baseline + 20 ms).')
+      .withTransformation(hideTime)
+      .unit('ms').decimals(1)
+      .thresholds(latencyThresholds()).colorScheme(byThresholds())
       .span(24))
     .build();
 }

@@ -91,6 +91,9 @@ test('without a checkpoint the baseline is rebuilt from the series store', async
   const stored = await st.faults.list({ status: 'all' });
   assert.deepEqual(brief(stored), [[`vip:${vip}:latency`, at(40), at(42), at(50)]]);
   assert.equal(stored[0]!.signal, 'latency');
+  // the store filters by signal (what GET /api/v1/faults?signal= and the faults page use)
+  assert.deepEqual((await st.faults.list({ status: 'all', signal: 'latency' })).map((e) => e.id), [`vip:${vip}:latency`]);
+  assert.deepEqual(await st.faults.list({ status: 'all', signal: 'loss' }), []);
   await st.series.close();
   await st.faults.close();
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FaultEpisode } from '../../core/model.js';
 import { PROVINCES } from '../../core/geo.js';
-import { at, range, run, Scenario } from './scenario.js';
+import { at, range, run, runCli, Scenario } from './scenario.js';
 
 const ps = PROVINCES.slice(0, 10).map((p) => p.id);
 const lat = (es: FaultEpisode[]) => es.filter((e) => e.signal === 'latency');
@@ -178,4 +178,20 @@ test('config: a short baseline window lets a short replay see latency faults', a
   // a higher ratio and delta: +40 ms on 32 is no longer slow
   assert.deepEqual((await run(s, { rules: { baselineMinutes: 10, baselineMinSamples: 5, latencyRatio: 3 } })).episodes, []);
   assert.deepEqual((await run(s, { rules: { baselineMinutes: 10, baselineMinSamples: 5, latencyMinDeltaMs: 40 } })).episodes, []);
+});
+
+test('CLI: `vipwatch analyze --config FILE` takes the latency settings from the file', () => {
+  const s = new Scenario(30);
+  const v = s.inventory.vips[0]!.ip;
+  s.delay({ vips: [v], isps: ['ct'] }, range(15, 24), 40);
+  assert.deepEqual(runCli(s).episodes, []);
+  const short = runCli(s, { config: { analyzer: { rules: { baselineMinutes: 10, baselineMinSamples: 5 } } } });
+  assert.equal(short.code, 0, short.stderr);
+  assert.deepEqual(short.episodes.map((e) => [e.id, e.start, e.detectedAt, e.signal]), [[`vip:${v}:latency`, at(15), at(17), 'latency']]);
+  assert.deepEqual(Object.keys(short.episodes[0]!).at(-1), 'signal');
+  const off = runCli(s, { config: { analyzer: { rules: { baselineMinutes: 10, baselineMinSamples: 5, latencyFaults: false } } } });
+  assert.deepEqual(off.episodes, []);
+  const bad = runCli(s, { config: { analyzer: { rules: { baselineMinutes: 10, baselineMinSamples: 20 } } } });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /analyzer\.rules\.baselineMinSamples: must not exceed baselineMinutes/);
 });

@@ -179,7 +179,7 @@ export function writeJsonl(file: string, records: ResultRecord[], shuffle = fals
 const root = new URL('../..', import.meta.url).pathname;
 
 /** Runs the real CLI: `node bin/vipwatch.js analyze ...`; returns exit code, stdout lines parsed, stderr. */
-export function runCli(s: Scenario, o: { whitelist?: WhitelistEntry[]; rawResults?: string } = {}): { code: number; episodes: FaultEpisode[]; stderr: string } {
+export function runCli(s: Scenario, o: { whitelist?: WhitelistEntry[]; rawResults?: string; config?: Record<string, unknown> } = {}): { code: number; episodes: FaultEpisode[]; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vipwatch-cli-'));
   try {
     const inv = join(dir, 'inventory.json');
@@ -192,6 +192,11 @@ export function runCli(s: Scenario, o: { whitelist?: WhitelistEntry[]; rawResult
       const wl = join(dir, 'whitelist.json');
       writeFileSync(wl, JSON.stringify({ entries: o.whitelist }));
       args.push('--whitelist', wl);
+    }
+    if (o.config) {
+      const cf = join(dir, 'config.json');
+      writeFileSync(cf, JSON.stringify(o.config));
+      args.push('--config', cf);
     }
     const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, VIPWATCH_CONFIG: '' } });
     const lines = r.stdout.split('\n').filter(Boolean);

@@ -98,6 +98,27 @@ test('the scripted incident hits only its DC, only from its isps, only in its mi
   assert.equal(model({ incident: { minutes: 0 } }).incident, null);
 });
 
+test('the latency act: a detour adds addMs from its isps to its DC, only in its minutes; loss is untouched', () => {
+  const m = model({ spikes: { everyMinutes: 0 }, jitterMs: 0, lossPct: 0 });
+  assert.deepEqual(m.detour, { dc: 'idc-shanghai-cu', isps: ['cu'], from: 8, to: 12, addMs: 40 });
+  const cu = m.path(hostIn('guangdong', 'cu'), vipIn('idc-shanghai-cu'))!;
+  const ct = m.path(hostIn('guangdong', 'ct'), vipIn('idc-shanghai-cu'))!;
+  const other = m.path(hostIn('guangdong', 'cu'), vipIn('idc-beijing-ct'))!;
+  const rtt = (path: typeof cu, minute: number) => m.probe(path, 'icmp', minute, 0.99, 0.5)!;
+  assert.equal(rtt(cu, 8) - rtt(cu, 7), 40);
+  assert.equal(rtt(cu, 11) - rtt(cu, 12), 40);
+  assert.equal(rtt(ct, 9), rtt(ct, 7), 'ct is not detoured');
+  assert.equal(rtt(other, 9), rtt(other, 7), 'other DCs are not detoured');
+  assert.equal(m.lossPct(cu, 9), 0);
+  assert.equal(model({ latency: { minutes: 0 } }).detour, null);
+  assert.throws(() => model({ latency: { dc: 'idc-nowhere' } }), /sim\.latency\.dc.*"idc-nowhere"/);
+  // start's config: the simulated fleet starts from nothing, so the baseline is capped to what the story has
+  const c = startConfig(cfg({ dataDir: '/tmp/x' }), { speed: 1, url: null });
+  assert.deepEqual([c.analyzer.rules.baselineMinutes, c.analyzer.rules.baselineMinSamples], [60, 3]);
+  const real = startConfig(cfg({ inventory: 'inv.yaml' }), { speed: 1, url: null });
+  assert.deepEqual([real.analyzer.rules.baselineMinutes, real.analyzer.rules.baselineMinSamples], [1440, 30]);
+});
+
 test('a bad sim section is refused naming the field and the value', () => {
   assert.throws(() => model({ incident: { dc: 'idc-nowhere' } }), (e: ValidationError) => e instanceof ValidationError && /sim\.incident\.dc.*"idc-nowhere"/.test(e.message));
   assert.throws(() => model({ incident: { isps: ['ct', 'edu'] } }), (e: ValidationError) => /sim\.incident\.isps.*no host has isp edu/.test(e.message));

@@ -1,7 +1,9 @@
 // The all-in-one demo end to end: `node bin/vipwatch.js start --speed 10` as a child process (real gateway,
 // analyzer, alerting, web UI, and 372 real agents on the "sim" probe backend posting to the real API). The scripted
 // DC outage must open a DC fault with its VIP faults, produce alert messages (outbox page and .eml files), and close
-// with recovery messages; the spikes must show on the board and open no fault.
+// with recovery messages; the spikes must show on the board and open no fault. The latency act that follows (a
+// detour adding ~40 ms from one isp to another DC) must open a latency fault per VIP of that DC, mark the DC's
+// cells slow on the board, queue their (informational) messages, and close.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +21,7 @@ interface FleetLog {
   epoch: string;
   minuteSec: number;
   incident: { dc: string; isps: string[]; vips: number; start: string; end: string };
+  detour: { dc: string; isps: string[]; vips: number; addMs: number; start: string; end: string };
   spikes: Array<{ minute: number; group: string; at: string }>;
 }
 
@@ -36,7 +39,7 @@ const rowsOf = (page: string, kind: string): string[] =>
   [...page.matchAll(/<tr data-delivery="[^"]*" data-kind="([a-z]+)" data-status="([a-z]+)">([\s\S]*?)<\/tr>/g)]
     .filter((m) => m[1] === kind).map((m) => m[3]!);
 
-test('vipwatch start: the scripted DC outage is detected, alerted and closed; spikes open no fault', { timeout: 115_000 }, async (t) => {
+test('vipwatch start: the scripted DC outage is detected, alerted and closed; spikes open no fault; the latency act is seen', { timeout: 175_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vipwatch-demo-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -71,7 +74,10 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
   };
   const faults = async (): Promise<FaultEpisode[]> => (await (await fetch(`${url}/api/v1/faults?status=all`)).json()) as FaultEpisode[];
   const dcId = `dc:${inc.dc}`;
-  const seen: Record<'detected' | 'alerted' | 'closed' | 'recovered', number | null> = { detected: null, alerted: null, closed: null, recovered: null };
+  const det = fleet.detour;
+  assert.match(out, new RegExp(`scripted routing detour: .* isps ${det.isps.join(', ')} to DC ${det.dc} \\(${det.vips} VIPs\\) take ${det.addMs} ms longer`));
+  const slowCells = det.isps.map((i) => `dc:${det.dc}/${i}`);
+  const seen: Record<'detected' | 'alerted' | 'closed' | 'recovered' | 'slowOnBoard', number | null> = { detected: null, alerted: null, closed: null, recovered: null, slowOnBoard: null };
   let last: FaultEpisode[] = [];
   // one bounded poll loop notes when each step first shows through the public API and the outbox page
   await waitFor(async () => {
@@ -93,6 +99,17 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     return false;
   }, 100_000 - (Date.now() - spawned), 'the DC fault to open, alert, close and send its recovery messages');
 
+  // the latency act: its VIP latency faults open (the board's DC view marks the detoured cells slow) and close
+  let latency: FaultEpisode[] = [];
+  await waitFor(async () => {
+    if (seen.slowOnBoard === null) {
+      const board = await get('/board');
+      if (slowCells.some((k) => new RegExp(`<td class="cell lv-[a-z]+ slow" data-key="${k}"`).test(board))) seen.slowOnBoard = Date.now();
+    }
+    latency = (await (await fetch(`${url}/api/v1/faults?status=all&signal=latency`)).json()) as FaultEpisode[];
+    return latency.length >= det.vips && latency.every((f) => f.end !== null) && seen.slowOnBoard !== null;
+  }, 160_000 - (Date.now() - spawned), 'the latency act to open and close its latency faults and show slow cells on the board');
+
   const start = Date.parse(inc.start);
   const sec = (ms: number | null) => ((ms! - start) / 1000).toFixed(1);
   console.log(`demo at speed ${SPEED} (a minute is ${fleet.minuteSec} s): process start -> incident start ${((start - spawned) / 1000).toFixed(1)} s; ` +
@@ -109,14 +126,34 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     assert.equal(dc.start, inc.start.replace('.000Z', 'Z'), 'the episode starts at the first minute of the outage');
   });
 
-  await t.test('no other fault opened: the spikes passed the smoothing', () => {
-    const others = last.filter((f) => f.id !== dcId && f.parent !== dcId);
+  await t.test('no other loss fault opened: the spikes passed the smoothing', async () => {
+    const loss = (await (await fetch(`${url}/api/v1/faults?status=all&signal=loss`)).json()) as FaultEpisode[];
+    const others = loss.filter((f) => f.id !== dcId && f.parent !== dcId);
     assert.deepEqual(others.map((f) => f.id), []);
+    assert.ok(loss.every((f) => f.signal === 'loss'));
+  });
+
+  await t.test('the latency act: one latency fault per VIP of the detoured DC, slow from its isps only, informational messages queued', async () => {
+    const dcVips = last.filter((f) => f.id === dcId)[0]!; // (the outage DC, for contrast: its faults are loss faults)
+    assert.ok(dcVips.signal === 'loss');
+    assert.deepEqual(latency.map((f) => f.type), latency.map(() => 'vip'));
+    assert.equal(latency.length, det.vips);
+    for (const f of latency) {
+      assert.equal(f.id, `vip:${f.key}:latency`);
+      assert.deepEqual([f.dcs, f.isps, f.parent, f.signal], [[det.dc], [...det.isps].sort(), null, 'latency']);
+    }
+    const page = await get('/faults?signal=latency');
+    assert.ok(latency.every((f) => page.includes(f.key)), 'the faults page lists them under the latency filter');
+    assert.match(page, /badge slow/);
+    const outbox = await get('/outbox');
+    const rows = rowsOf(outbox, 'open').filter((r) => r.includes('VIP latency fault'));
+    assert.ok(rows.length >= det.vips, `${rows.length} latency messages in the outbox`);
+    assert.ok(rows.every((r) => r.includes('informational')), 'latency VIP faults are informational by default');
   });
 
   await t.test('the spikes reached the board: every spiking group had a bad minute, and no healthy group did', async () => {
     const board = await get('/board');
-    const bad = new Set([...board.matchAll(/<td class="cell lv-[a-z]+" data-key="([^"]+)"[^>]*>[\s\S]*?<div class="strip">([\s\S]*?)<\/div><\/td>/g)]
+    const bad = new Set([...board.matchAll(/<td class="cell lv-[a-z]+(?: slow)?" data-key="([^"]+)"[^>]*>[\s\S]*?<div class="strip">([\s\S]*?)<\/div><\/td>/g)]
       .filter((m) => m[2]!.includes('lv-bad')).map((m) => m[1]!));
     const now = Date.now();
     const due = fleet.spikes.filter((s) => Date.parse(s.at) + 2 * fleet.minuteSec * 1000 < now);

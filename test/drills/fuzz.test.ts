@@ -2,7 +2,8 @@
 // built-in demo inventory, at --speed 10): no 5xx, no crash, memory flat. The simulated fleet is off: its own
 // allocations swing the resident set by ~140 MB and would hide what the requests do; instead the app gets fault
 // episodes in its store and a few minutes of results from every host before the fuzz starts.
-// The mix comes from a seeded PRNG (DRILL_FUZZ_SEED repeats a run); every 5xx and transport error is listed.
+// The mix comes from a seeded PRNG: the seed is printed before the first request, and FUZZ_SEED=N (or
+// DRILL_FUZZ_SEED=N) replays that run's requests; every 5xx and transport error is listed with the seed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { login } from '../web/harness.js';
 import { seededRandom as prng } from '../../core/random.js';
 import { nextRequest, type FuzzContext, type FuzzRequest } from './fuzz-cases.js';
 import { seedFaults, seedSeries } from './fuzz-seed.js';
-import { answers200, metricValue, ROOT, VipwatchProc } from './procs.js';
+import { answers200, CrashWatch, metricValue, ROOT, VipwatchProc } from './procs.js';
 
 const REQUESTS = Number(process.env.DRILL_FUZZ_REQUESTS ?? 10_000);
 const WORKERS = 12;
@@ -28,6 +29,14 @@ const ADMIN_PASSWORD = 'fuzz-admin-pass-123';
 const MB = 1024 * 1024;
 /** the demo's 60 s minute at --speed 10 */
 const MINUTE_MS = 6000;
+
+/** FUZZ_SEED or DRILL_FUZZ_SEED when set (a whole number), else a fresh one. */
+function fuzzSeed(): number {
+  const given = process.env.FUZZ_SEED ?? process.env.DRILL_FUZZ_SEED;
+  if (given === undefined || given === '') return Date.now() % 1_000_000;
+  if (!/^\d+$/.test(given)) throw new Error(`FUZZ_SEED: expected a whole number, got ${JSON.stringify(given)}`);
+  return Number(given);
+}
 
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(0)} MB`;
@@ -84,7 +93,8 @@ test('fuzz: 10,000 requests against every public endpoint of the all-in-one app:
   writeFileSync(config, JSON.stringify(raw));
   const inventory = demoInventory();
   const episodes = await seedFaults(parseConfig(raw, config), inventory, Date.now());
-  const app = new VipwatchProc('start', ['start', '--config', config, '--speed', '10'], { logDir: dir });
+  const watch = new CrashWatch();
+  const app = new VipwatchProc('start', ['start', '--config', config, '--speed', '10'], { logDir: dir, watch });
   t.after(() => app.kill('SIGKILL'));
   await app.startReady(() => answers200(`${base}/healthz`));
   const pid = app.pid!;
@@ -96,7 +106,10 @@ test('fuzz: 10,000 requests against every public endpoint of the all-in-one app:
   const apiToken = execFileSync(process.execPath, ['--no-warnings', join(ROOT, 'bin/vipwatch.js'), 'user', 'token', 'admin', '--config', config],
     { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').at(-1)!;
   const session = await login(base, 'admin', ADMIN_PASSWORD);
-  const seed = Number(process.env.DRILL_FUZZ_SEED ?? Date.now() % 1_000_000);
+  const seed = fuzzSeed();
+  // printed before anything can fail, so a crash or a hang can be replayed
+  console.log(`fuzz seed ${seed}: replay with FUZZ_SEED=${seed}`);
+  t.diagnostic(`fuzz seed ${seed}: replay with FUZZ_SEED=${seed}`);
   const ctx: FuzzContext = {
     rng: prng(seed), hosts, apiToken, session, minuteMs: MINUTE_MS,
     vips: inventory.vips.map((v) => v.ip), dcs: inventory.datacenters.map((d) => d.id), businesses: inventory.businesses.map((b) => b.name),
@@ -118,6 +131,7 @@ test('fuzz: 10,000 requests against every public endpoint of the all-in-one app:
   const t0 = Date.now();
   const worker = async () => {
     while (sent < REQUESTS) {
+      watch.check(); // the app crashed: stop now, with its log's tail, instead of collecting thousands of refused connections
       const n = ++sent;
       const r = nextRequest(ctx);
       const what = `#${n} ${r.family} ${r.method} ${r.path.slice(0, 120)}`;
@@ -161,7 +175,7 @@ test('fuzz: 10,000 requests against every public endpoint of the all-in-one app:
   t.diagnostic(line);
   t.diagnostic(`V8 heap in use, lowest in each quarter of the run (after a major GC when one ran): ${heapFloors.map(mb).join(', ')}`);
   t.diagnostic(`by family and status: ${[...statuses].sort().map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  for (const f of failures.slice(0, 30)) t.diagnostic(`failure: ${f}`);
+  for (const f of failures.slice(0, 30)) t.diagnostic(`failure (seed ${seed}): ${f}`);
 
   assert.ok(app.alive(), `the app is still running\n${app.tail()}`);
   assert.ok(healthy, 'the app answers /healthz with 200 after the fuzz');

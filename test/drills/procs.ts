@@ -1,5 +1,7 @@
 // Child processes of the drills: `vipwatch COMMAND` run as a real process (optionally inside a network namespace),
-// its logs kept in one file per run, killed and restarted by PID.
+// its logs kept in one file per run, killed and restarted by PID. A process that exits without being told to is a
+// crash: the CrashWatch it reports to fails every wait of the drill at once (with the log's tail), instead of the
+// drill waiting out its time limit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,12 +18,60 @@ export interface ProcOptions {
   env?: Record<string, string>;
   /** log files go here as <name>-<run>.log */
   logDir: string;
+  /** told when the process exits without kill() */
+  watch?: CrashWatch;
+}
+
+/**
+ * Fails the drill's waits as soon as one of its processes crashed. Every wait is bounded: `until` by its timeout,
+ * `sleep` by its length.
+ */
+export class CrashWatch {
+  #crash: Error | null = null;
+  readonly #waiters = new Set<(e: Error) => void>();
+
+  report(e: Error): void {
+    if (this.#crash) return;
+    this.#crash = e;
+    for (const w of this.#waiters) w(e);
+  }
+
+  get crashed(): Error | null { return this.#crash; }
+
+  /** Throws the first crash, if any. */
+  check(): void {
+    if (this.#crash) throw this.#crash;
+  }
+
+  /** Sleeps ms, or rejects at once when a process crashes meanwhile. */
+  sleep(ms: number): Promise<void> {
+    this.check();
+    return new Promise((resolve, reject) => {
+      const onCrash = (e: Error) => { clearTimeout(timer); this.#waiters.delete(onCrash); reject(e); };
+      const timer = setTimeout(() => { this.#waiters.delete(onCrash); resolve(); }, ms);
+      this.#waiters.add(onCrash);
+    });
+  }
+
+  /** Polls `check` every 100 ms until it holds; fails after timeoutMs, or at once when a process crashed. */
+  async until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      this.check();
+      if (await check().catch(() => false)) return;
+      await this.sleep(100);
+    }
+    this.check();
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  }
 }
 
 /** One `vipwatch` command that can be started, killed and started again; each run logs to its own file. */
 export class VipwatchProc {
   #proc: ChildProcess | null = null;
   #exited: Promise<void> = Promise.resolve();
+  /** set by kill(): the coming exit is wanted */
+  #stopping = false;
   runs = 0;
 
   constructor(readonly name: string, readonly args: string[], readonly opts: ProcOptions) {}
@@ -59,7 +109,11 @@ export class VipwatchProc {
     this.#proc = this.opts.ns ? this.opts.ns.spawn(process.execPath, argv, opts) : spawn(process.execPath, argv, opts);
     closeSync(fd);
     const p = this.#proc;
-    this.#exited = new Promise((r) => p.once('exit', () => r()));
+    this.#stopping = false;
+    this.#exited = new Promise((r) => p.once('exit', (code, signal) => {
+      if (!this.#stopping) this.opts.watch?.report(new Error(`${this.name} (pid ${p.pid}) crashed: exit ${code ?? signal}\n--- ${this.logFile()}:\n${this.tail()}`));
+      r();
+    }));
   }
 
   /** Starts and waits until `ready` holds; fails early (with the log's tail) if the process exits. */
@@ -78,6 +132,7 @@ export class VipwatchProc {
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const p = this.#proc;
     if (!p || !this.alive()) return;
+    this.#stopping = true;
     const timer = setTimeout(() => { try { process.kill(p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
     try { process.kill(p.pid!, signal); } catch { /* gone */ }
     await this.#exited;

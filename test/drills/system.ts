@@ -2,16 +2,22 @@
 // namespace, one `vipwatch agent` per (province, isp) group each in its own network namespace, the VIPs on the
 // loopback of a "VIP" namespace that answers pings from its kernel, a real influxd (series), MariaDB (admin store)
 // and SMTP server (alerts). Everything is removed (processes by PID, namespaces, data) by the test's after hooks.
+// What the drills check is read where a user would see it: records from InfluxDB, counts from /metrics, alerts from
+// the SMTP server, and the analyzer's committed minutes from its fault store (a trigger on the checkpoint table logs
+// every commit inside the same transaction), never from a process's own log.
 //
 //   root ns: gateway on 198.18.0.1 (a veth end), analyzer and influxd on 127.0.0.1, MariaDB, SMTP
 //     |-- veth 198.18.k.1/30 <-> 198.18.k.2/30 -- agent ns k (k = 1..n) -- veth 198.18.(100+k).1/30 <-> .2/30 --|
 //                                                                                                   VIP ns: 198.19.d.v/32 on lo
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import Database from 'better-sqlite3';
 import { parseConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
+import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import type { SeriesStore, StoredRecord } from '../../core/store/series.js';
 import { tokenFor } from '../../gateway/tokens.js';
@@ -20,16 +26,16 @@ import { mariadbDatabase, stopMariadb, type MariaDbDatabase } from '../support/m
 import { NetLab, type Netns } from '../support/netns.js';
 import { freePort } from '../support/ports.js';
 import { startSmtp, type Smtp } from '../support/smtp.js';
-import { answers200, sleep, VipwatchProc } from './procs.js';
+import { agentDelivered, gatewayCounts, type IngestCounts } from './accounting.js';
+import { answers200, CrashWatch, VipwatchProc } from './procs.js';
 
 export const MINUTE_SEC = 5;
 export const MINUTE_MS = MINUTE_SEC * 1000;
 const GW_ADDR = '198.18.0.1';
 const SECRET = 'drill-secret-0123456789abcdef';
 const AGENT_METRICS_PORT = 9464;
-/** run by node inside an agent's namespace: prints its /metrics (nothing if it does not answer) */
-const AGENT_METRICS_FETCH = `fetch('http://127.0.0.1:${AGENT_METRICS_PORT}/metrics', { signal: AbortSignal.timeout(3000) })
-  .then((r) => r.text()).then((t) => process.stdout.write(t), () => {})`;
+/** run by bash inside an agent's namespace: prints its /metrics answer (bash starts in milliseconds, node does not) */
+const AGENT_METRICS_FETCH = `exec 3<>/dev/tcp/127.0.0.1/${AGENT_METRICS_PORT} && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 3 cat <&3`;
 export const NETWORK_TEAM = 'noc@drill.example';
 
 export const PROVINCES = ['beijing', 'shanghai'];
@@ -68,26 +74,40 @@ export interface DrillSystem {
   agents: DrillAgent[];
   /** a reader on the same InfluxDB database, in the test process */
   series: SeriesStore;
+  /** fails every wait at once when a process crashed */
+  watch: CrashWatch;
   startGateway(): Promise<void>;
+  /** SIGKILLs the gateway, first keeping its counters (call it at a quiet moment: no post in flight) */
+  killGateway(): Promise<void>;
   startAnalyzer(): Promise<void>;
   /** drops every echo request to these addresses inside the VIP namespace (nftables); [] removes the rules */
   dropTo(addrs: string[]): void;
   /** batches waiting in every agent's on-disk spool */
   spooled(): number;
-  /** an agent's /metrics text (served on 127.0.0.1 inside its namespace) */
-  agentMetrics(a: DrillAgent): string;
+  /** an agent's /metrics text (served on 127.0.0.1 inside its namespace; '' when it does not answer) */
+  agentMetrics(a: DrillAgent): Promise<string>;
   /** stored records whose minute is in [from, to) */
   records(from: number, to: number): Promise<StoredRecord[]>;
+  /**
+   * sent / accepted / stored / delivered-twice counts since the start, read together at a quiet moment of a minute
+   * (after the agents' posts); `extraSent` adds what the drill itself had acknowledged
+   */
+  ingestCounts(extraSent: number): Promise<IngestCounts>;
+  /** every minute the analyzer committed, in commit order (from the fault store) */
+  committedMinutes(): number[];
+  /** the analyzer's checkpoint minute in the fault store (null before its first commit) */
+  checkpoint(): number | null;
   token(host: string): string;
 }
 
-const inventoryOf = () => ({
+/** The drills' inventory: one agent host per (province, isp), the given VIP DCs (default VIP_DCS). */
+export const inventoryOf = (vipDcs: ReadonlyArray<{ id: string; province: string; isp: string; vips: ReadonlyArray<readonly [string, string]> }> = VIP_DCS) => ({
   datacenters: [
     ...PROVINCES.flatMap((p) => ISPS.map((i) => ({ id: `src-${p}-${i}`, province: p, isp: i }))),
-    ...VIP_DCS.map(({ id, province, isp }) => ({ id, province, isp })),
+    ...vipDcs.map(({ id, province, isp }) => ({ id, province, isp })),
   ],
   hosts: PROVINCES.flatMap((p, pi) => ISPS.map((i, ii) => ({ id: `agent-${p}-${i}`, ip: `198.18.${pi * ISPS.length + ii + 1}.2`, dc: `src-${p}-${i}` }))),
-  vips: VIP_DCS.flatMap((d) => d.vips.map(([ip, business]) => ({ ip, dc: d.id, business }))),
+  vips: vipDcs.flatMap((d) => d.vips.map(([ip, business]) => ({ ip, dc: d.id, business }))),
   businesses: BUSINESSES,
 });
 
@@ -101,6 +121,7 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
     else rmSync(dir, { recursive: true, force: true });
   });
   const log = createLogger('silent');
+  const watch = new CrashWatch();
 
   // Network: namespaces first, so a machine that cannot make them fails before any server starts.
   const lab = new NetLab('dr');
@@ -139,7 +160,7 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
   writeFileSync(gwConfig, JSON.stringify({
     ...base, port: gwPort, bind: GW_ADDR, dataDir: join(dir, 'gateway'), logLevel: 'info', ingest: { retryAfterSec: 1 },
   }));
-  const gateway = new VipwatchProc('gateway', ['gateway', '--config', gwConfig], { logDir });
+  const gateway = new VipwatchProc('gateway', ['gateway', '--config', gwConfig], { logDir, watch });
   t.after(() => gateway.kill('SIGKILL'));
 
   const anPort = await freePort();
@@ -155,7 +176,8 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
       outbox: { pollMs: 300, retryBaseMs: 200, retryMaxMs: 2000 },
     },
   }));
-  const analyzer = new VipwatchProc('analyzer', ['analyzer', '--config', anConfig], { logDir });
+  const faultsFile = await watchCommits(parseConfig(JSON.parse(readFileSync(anConfig, 'utf8')) as Record<string, unknown>, anConfig));
+  const analyzer = new VipwatchProc('analyzer', ['analyzer', '--config', anConfig], { logDir, watch });
   t.after(() => analyzer.kill('SIGKILL'));
 
   const agentConfig = join(dir, 'agent.json');
@@ -167,7 +189,7 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
   const agents: DrillAgent[] = agentNs.map(({ host, ns }) => {
     const agentDir = join(dir, 'agents', host);
     const proc = new VipwatchProc(host, ['agent', '--gateway', gatewayUrl, '--token', token(host), '--config', agentConfig],
-      { ns, logDir, env: { VIPWATCH_AGENT__DIR: agentDir } });
+      { ns, logDir, watch, env: { VIPWATCH_AGENT__DIR: agentDir } });
     t.after(() => proc.kill('SIGKILL'));
     return { host, ns, dir: agentDir, proc };
   });
@@ -175,28 +197,86 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
   const reader = createSeriesStore(parseConfig({ minuteSec: MINUTE_SEC, series }, 'drill reader'), log);
   await reader.init();
   t.after(() => reader.close());
+  const faults = new Database(faultsFile, { readonly: true, fileMustExist: true });
+  t.after(() => faults.close());
+
+  // counters of gateway runs that were killed
+  const pastRuns = { accepted: 0, duplicates: 0 };
+  const gatewayNow = async () => gatewayCounts(await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(3000) })).text());
+  const agentMetrics = (a: DrillAgent) => new Promise<string>((resolve) => {
+    execFile('ip', ['netns', 'exec', a.ns.name, 'bash', '-c', AGENT_METRICS_FETCH], { timeout: 5000, encoding: 'utf8' }, (_e, out) => resolve(out ?? ''));
+  });
 
   const sys: DrillSystem = {
-    dir, lab, vipNs, influxd, smtp, db, gateway, gatewayUrl, analyzer, analyzerUrl, agents, series: reader, token,
+    dir, lab, vipNs, influxd, smtp, db, gateway, gatewayUrl, analyzer, analyzerUrl, agents, series: reader, token, watch,
     startGateway: () => gateway.startReady(() => answers200(`${gatewayUrl}/healthz`)),
+    killGateway: async () => {
+      const c = await gatewayNow();
+      pastRuns.accepted += c.accepted;
+      pastRuns.duplicates += c.duplicates;
+      await gateway.kill('SIGKILL');
+    },
     startAnalyzer: () => analyzer.startReady(() => answers200(`${analyzerUrl}/healthz`)),
     dropTo: (addrs) => lab.loss(vipNs, addrs.map((addr) => ({ addr, pct: 100 }))),
     spooled: () => agents.reduce((n, a) => {
       try { return n + readdirSync(join(a.dir, 'spool')).filter((f) => /^\d{15}-.*\.json$/.test(f)).length; } catch { return n; }
     }, 0),
-    agentMetrics: (a) => a.ns.exec(process.execPath, ['-e', AGENT_METRICS_FETCH]).stdout,
+    agentMetrics,
     records: (from, to) => reader.readRange(from, to),
+    ingestCounts: async (extraSent) => {
+      // agents post about timeoutMs (1 s) after a minute ends: from 2.5 s into a minute to 1 s into the next nothing
+      // is in flight; a read that ran past that is taken again (bounded)
+      for (let attempt = 1; ; attempt++) {
+        await intoNextMinute(watch, 2500);
+        const quietUntil = minuteOf(Date.now()) + MINUTE_MS + 900;
+        const [texts, gw, stored] = await Promise.all([
+          Promise.all(agents.map(agentMetrics)), gatewayNow(), reader.readRange(0, Date.now() + 86_400_000),
+        ]);
+        if (texts.some((x) => !x.includes('vipwatch_agent_result_records_total'))) throw new Error('an agent did not answer /metrics');
+        if (Date.now() < quietUntil) {
+          return {
+            sent: texts.reduce((n, x) => n + agentDelivered(x), extraSent),
+            accepted: pastRuns.accepted + gw.accepted,
+            stored: stored.length,
+            duplicates: pastRuns.duplicates + gw.duplicates,
+          };
+        }
+        if (attempt === 3) throw new Error('reading the ingest counts took longer than the quiet part of a minute, 3 times');
+      }
+    },
+    committedMinutes: () => (faults.prepare('SELECT minute FROM drill_committed ORDER BY seq').all() as Array<{ minute: number }>).map((r) => r.minute),
+    checkpoint: () => (faults.prepare("SELECT minute FROM checkpoint WHERE name = 'analyzer'").get() as { minute: number } | undefined)?.minute ?? null,
   };
   await Promise.all([sys.startGateway(), sys.startAnalyzer()]);
-  await Promise.all(agents.map((a) => a.proc.startReady(async () => /vipwatch_agent_probing 1/.test(sys.agentMetrics(a)))));
+  await Promise.all(agents.map((a) => a.proc.startReady(async () => /vipwatch_agent_probing 1/.test(await sys.agentMetrics(a)))));
   return sys;
+}
+
+/**
+ * Creates the analyzer's fault store ahead of it and adds a log of its commits: every checkpoint write (one per
+ * committed minute, in the minute's own transaction) appends the minute to drill_committed. Returns the file.
+ */
+async function watchCommits(cfg: ReturnType<typeof parseConfig>): Promise<string> {
+  const store = createFaultStore(cfg, createLogger('silent'));
+  await store.init();
+  await store.close();
+  const file = join(cfg.dataDir, 'faults.db');
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.exec(`CREATE TABLE drill_committed (seq INTEGER PRIMARY KEY AUTOINCREMENT, minute INTEGER NOT NULL);
+      CREATE TRIGGER drill_commit_first AFTER INSERT ON checkpoint BEGIN INSERT INTO drill_committed (minute) VALUES (NEW.minute); END;
+      CREATE TRIGGER drill_commit_next AFTER UPDATE ON checkpoint BEGIN INSERT INTO drill_committed (minute) VALUES (NEW.minute); END;`);
+  } finally {
+    db.close();
+  }
+  return file;
 }
 
 /** The start of the minute that contains ms. */
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
-/** Waits until `ms` into the next minute. */
-export const intoNextMinute = (ms: number): Promise<void> => sleep(MINUTE_MS - (Date.now() % MINUTE_MS) + ms);
+/** Waits until `ms` into the next minute (failing at once if a process crashes meanwhile). */
+export const intoNextMinute = (watch: CrashWatch, ms: number): Promise<void> => watch.sleep(MINUTE_MS - (Date.now() % MINUTE_MS) + ms);
 
 /** host -> minute -> records, for the minutes in [from, to). */
 export function byHostMinute(records: StoredRecord[]): Map<string, Map<number, StoredRecord[]>> {

@@ -18,7 +18,7 @@ export interface ProbeRow {
   rtt?: { min: number; avg: number; max: number };
 }
 
-export interface FaultRow { ts: number; type: string; key: string; event: 'open' | 'close'; title: string; text: string; start: number }
+export interface FaultRow { ts: number; type: string; key: string; event: 'open' | 'close'; title: string; text: string; start: number; signal?: 'latency' }
 
 export const ISPS = ['ct', 'cu', 'cm'] as const;
 export const VIPS = [
@@ -76,7 +76,7 @@ export function probeLine(r: ProbeRow): string {
 }
 
 export function faultLine(f: FaultRow): string {
-  const id = `${f.type}:${f.key}`;
+  const id = `${f.type}:${f.key}${f.signal === 'latency' ? ':latency' : ''}`;
   return new Point('fault')
     .tag('type', f.type).tag('key', f.key).tag('id', id)
     .stringField('event', f.event).stringField('title', f.title).stringField('text', f.text)

@@ -55,12 +55,14 @@ const EXPECTED: Record<string, Record<number, Expected>> = {
     3: { format: 'time_series', tags: ['isp'], columns: ['time', 'latency'], rows: all },
     4: { format: 'time_series', tags: ['isp'], columns: ['time', 'loss'], rows: all },
     5: { format: 'table', tags: ['province'], columns: ['time', 'latency', 'loss'], rows: all },
+    6: { format: 'table', tags: ['province', 'isp'], columns: ['time', 'baseline', 'now'], rows: all },
   },
   'vipwatch-vip': {
     1: { format: 'time_series', tags: ['isp'], columns: ['time', 'min', 'avg', 'max'], rows: ofVip },
     2: { format: 'time_series', tags: ['isp'], columns: ['time', 'loss'], rows: ofVip },
     3: { format: 'time_series', tags: ['province', 'isp'], columns: ['time', 'avg'], rows: ofVip },
     4: { format: 'table', tags: ['province', 'isp'], columns: stats, rows: ofVip },
+    5: { format: 'table', tags: ['isp'], columns: ['time', 'baseline', 'now'], rows: ofVip },
   },
   'vipwatch-dc-isp': {
     1: { format: 'time_series', tags: ['isp'], columns: ['time', 'latency'], rows: ofDc },
@@ -103,6 +105,8 @@ test('every query of the exported boards returns its expected series from a real
   const faults: FaultRow[] = [
     { ts: last - 30 * 60_000, type: 'dc', key: 'bj-zw', event: 'open', title: 'DC fault bj-zw opened', text: 'isps: ct, cu; VIPs: 203.0.113.10', start: last - 32 * 60_000 },
     { ts: last - 10 * 60_000, type: 'dc', key: 'bj-zw', event: 'close', title: 'DC fault bj-zw closed', text: 'isps: ct, cu; VIPs: 203.0.113.10', start: last - 32 * 60_000 },
+    // a latency episode's events (id dc:bj-zw:latency) are annotations too
+    { ts: last - 8 * 60_000, type: 'dc', key: 'bj-zw', event: 'open', title: 'DC latency fault bj-zw opened', text: 'isps: cu', start: last - 10 * 60_000, signal: 'latency' },
   ];
   await influxWrite(influx.url, db, rp, faults.map(faultLine));
 
@@ -184,6 +188,7 @@ test('every query of the exported boards returns its expected series from a real
           }
           checkPanelWiring(panel, exp, series, gazetteer, what);
           if (uid === 'vipwatch-national' && panel.id === 1 && !rollup) checkMean(series, rows, range);
+          if (panel.id === (uid === 'vipwatch-vip' ? 5 : 6) && uid !== 'vipwatch-dc-isp' && !rollup) checkBaseline(series, rows, sel, exp, range, intervalMs);
         }
       }
       bt.diagnostic(`${selections.length} variable selections`);
@@ -233,6 +238,29 @@ function checkPanelWiring(panel: PanelJson, exp: Expected, series: Series[], gaz
 }
 
 /** The province x ISP latency cell is the mean of rtt_avg over the range (raw data). */
+/** The baseline and now columns, worked out from the generated rows: per interval the mean, then their median and the last. */
+function checkBaseline(series: Series[], rows: ProbeRow[], sel: Selection, exp: Expected, range: TimeRange, intervalMs: number): void {
+  const buckets = new Map<string, Map<number, number[]>>();
+  for (const r of rows) {
+    if (!exp.rows!(r, sel) || !r.rtt || r.ts < range.fromMs || r.ts > range.toMs) continue;
+    const key = exp.tags.map((k) => tagOf[k]!(r)).join('|');
+    const b = Math.floor(r.ts / intervalMs) * intervalMs;
+    let m = buckets.get(key);
+    if (!m) buckets.set(key, (m = new Map()));
+    m.set(b, [...(m.get(b) ?? []), r.rtt.avg]);
+  }
+  for (const s of series) {
+    const per = buckets.get(seriesKey(s, exp.tags))!;
+    const means = [...per.entries()].sort((a, b) => a[0] - b[0]).map(([, xs]) => xs.reduce((a, b) => a + b, 0) / xs.length);
+    const sortedMeans = [...means].sort((a, b) => a - b);
+    const n = sortedMeans.length;
+    const median = n % 2 ? sortedMeans[n >> 1]! : (sortedMeans[n / 2 - 1]! + sortedMeans[n / 2]!) / 2;
+    const [baseline, now] = [s.values[0]![s.columns.indexOf('baseline')] as number, s.values[0]![s.columns.indexOf('now')] as number];
+    assert.ok(Math.abs(baseline - median) < 1e-6, `${seriesKey(s, exp.tags)} baseline ${baseline} vs ${median}`);
+    assert.ok(Math.abs(now - means.at(-1)!) < 1e-6, `${seriesKey(s, exp.tags)} now ${now} vs ${means.at(-1)}`);
+  }
+}
+
 function checkMean(series: Series[], rows: ProbeRow[], range: TimeRange): void {
   const s = series.find((x) => x.tags?.province === 'beijing' && x.tags.isp === 'ct')!;
   const avgs = rows.filter((r) => r.province === 'beijing' && r.isp === 'ct' && r.rtt && r.ts >= range.fromMs && r.ts <= range.toMs).map((r) => r.rtt!.avg);

@@ -87,24 +87,33 @@ describe('ingest queue', () => {
     assert.equal(q.pending, 0);
   });
 
-  it('starts a second writer only for a full batch, so a loaded store gets fewer, larger writes', async () => {
-    const q = queue({ batchRecords: 4, writers: 2 });
-    const all = [0, 1, 2, 3, 4, 5].map((i) => settled(q.submit(records(`h${i}`, 3))));
+  it('starts a second writer only for a full batch, never past batchRecords, so a loaded store gets fewer, larger writes side by side', async () => {
+    const q = queue({ batchRecords: 7, writers: 2 });
+    const all = [0, 1, 2, 3, 4, 5, 6].map((i) => settled(q.submit(records(`h${i}`, 3))));
     await tick();
-    // the first request finds the store idle and goes alone; the second waits until a batch of >= 4 is there
+    // the first request finds the store idle and goes alone; the second writer takes whole requests up to 7 records
+    // (two of 3: a third would pass 7 and cost the store a second, tiny write)
     assert.deepEqual(store.writes.map((w) => w.length), [3, 6]);
     store.release();
     await tick(); await tick();
     assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6], 'a writer freed: the next full batch');
     store.release();
     await tick(); await tick();
-    assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6], 'the last 3 records wait: a write is still running');
+    assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6], 'the last 6 records wait (not a full batch) while a write runs');
     store.release();
     await tick(); await tick();
-    assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6, 3], 'the store went idle: what waits goes at once');
+    assert.deepEqual(store.writes.map((w) => w.length), [3, 6, 6, 6], 'the store went idle: what waits goes at once');
     store.release();
     await tick(); await tick();
     assert.ok(all.every((s) => s.done && s.error === null));
+    assert.equal((await inner.readRange(0, T + 1)).length, 21);
+  });
+
+  it('a request larger than batchRecords goes as one write of its own', async () => {
+    const q = queue({ batchRecords: 4, writers: 1 });
+    store.held = false;
+    await Promise.all([q.submit(records('a', 9)), q.submit(records('b', 2)), q.submit(records('c', 2))]);
+    assert.deepEqual(store.writes.map((w) => w.length), [9, 4]);
   });
 
   it('refuses a request that would pass maxPendingRecords (503), holding nothing of it', async () => {

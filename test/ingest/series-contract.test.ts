@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { createLogger } from '../../core/log.js';
 import { lossPct, type FaultEpisode } from '../../core/model.js';
 import { InfluxClient } from '../../core/store/influx/client.js';
@@ -215,6 +216,88 @@ describe('series store contract: sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vipwatch-series-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   contract(() => new SqliteSeriesStore({ file: join(dir, 'series.db'), log }));
+
+  // The SQLite store answers whole-hour buckets from its hourly rollup (core/store/sqlite/rollup.ts), kept up on write.
+  // Three hours and a bit of records, written in several batches, some re-written with other figures (a re-sent batch
+  // or a correction) and some turned into total losses: hourly buckets over ranges that do and do not start and end
+  // on an hour must equal the aggregation of the raw records by hand.
+  const hourly = (): StoredRecord[] => {
+    const out: StoredRecord[] = [];
+    for (let m = -20; m < 200; m += 7) {
+      for (const h of ['h1', 'h2', 'h3'] as const) {
+        out.push(rec(m, h, '198.19.0.1', 'icmp', 20, (m + 100) % 5 === 0 ? 0 : 20 - ((m + 100) % 4), 10 + ((m + 100) % 9) + (h === 'h3' ? 20 : 0)));
+        out.push(rec(m, h, '198.19.0.2', 'tcp', 5, 5, 40 + ((m + 100) % 3)));
+      }
+    }
+    return out;
+  };
+  const checkHourly = async (store: SeriesStore, written: StoredRecord[]) => {
+    const H = 3_600_000;
+    // the board's per-minute groups come from the SQLite store's other rollup (probe_group)
+    const groups = await store.groupAggregates(T0 - H, T0 + 4 * H);
+    const wantGroups = expectedGroups(written);
+    assert.deepEqual(groups.map((g) => [g.minute, g.province, g.isp, g.records]), wantGroups.map((w) => [w.minute, w.province, w.isp, w.records]));
+    groups.forEach((g, i) => { close(g.rttAvg, wantGroups[i]!.rttAvg, 'group rttAvg'); close(g.lossPct, wantGroups[i]!.lossPct, 'group lossPct'); });
+    for (const [fromMs, toMs, bucketMs, by, where] of [
+      [T0 - H, T0 + 4 * H, H, ['province', 'isp'], { vip: '198.19.0.1' }],
+      [T0 - 13 * MIN, T0 + 3 * H + 11 * MIN, H, ['isp'], {}],
+      [T0 + 17 * MIN, T0 + 2 * H + 5 * MIN, 2 * H, ['isp', 'vipDc'], {}],
+      [T0 + 5 * MIN, T0 + 50 * MIN, H, ['isp'], {}],
+    ] as const) {
+      const got = await store.buckets({ fromMs, toMs, bucketMs, by: [...by], where });
+      const src = written.filter((r) => Date.parse(r.ts) >= fromMs && Date.parse(r.ts) < toMs && (!('vip' in where) || r.vip === where.vip));
+      const want = expectedBuckets(src, bucketMs, [...by]);
+      const what = `${(fromMs - T0) / MIN}..${(toMs - T0) / MIN} min by ${by.join(',')}`;
+      assert.ok(want.length > 0, `${what}: the fixture has records there`);
+      assert.deepEqual(got.map((p) => [p.minute, ...by.map((t) => p[t])]), want.map((w) => [w.minute, ...w.tags]), what);
+      got.forEach((p, i) => {
+        const w = want[i]!;
+        close(p.rttMin, w.rttMin, `${what} rttMin`);
+        close(p.rttAvg, w.rttAvg, `${what} rttAvg`);
+        close(p.rttMax, w.rttMax, `${what} rttMax`);
+        close(p.lossPct, w.lossPct, `${what} lossPct`);
+      });
+    }
+  };
+
+  it('hourly buckets (from the rollup) equal the raw records aggregated, across batches and re-writes', async () => {
+    const store = new SqliteSeriesStore({ file: join(dir, 'hourly.db'), log });
+    await store.init();
+    try {
+      const rs = hourly();
+      for (let i = 0; i < rs.length; i += 25) await store.write(rs.slice(i, i + 25));
+      await checkHourly(store, rs);
+      // re-writes: lower an extreme (the old max must not survive), lose everything, and change a tag-free figure
+      const changed = rs.map((r, i) => {
+        if (i % 11 === 0) return { ...r, recv: 0, rttMin: undefined, rttAvg: undefined, rttMax: undefined };
+        if (i % 7 === 0) return { ...r, recv: r.sent, rttMin: 1, rttAvg: 2, rttMax: 3 };
+        return r;
+      }).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as StoredRecord);
+      await store.write(changed.filter((_, i) => i % 7 === 0 || i % 11 === 0 || i % 13 === 0));
+      await checkHourly(store, changed);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a file written before the rollup existed gets it filled on open', async () => {
+    const file = join(dir, 'old.db');
+    const rs = hourly();
+    const first = new SqliteSeriesStore({ file, log });
+    await first.init();
+    await first.write(rs);
+    await first.close();
+    const db = new Database(file);
+    db.exec('DROP TABLE probe_hour');
+    db.close();
+    const store = new SqliteSeriesStore({ file, log });
+    await store.init();
+    try {
+      await checkHourly(store, rs);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 const influxMissing = missing({ commands: ['influxd'] });

@@ -75,7 +75,7 @@ test('the agent .deb installs into a fresh root, runs as its unit says, stores r
   assert.equal(unit.get('User'), 'vipwatch-agent');
   assert.deepEqual(unit.list('AmbientCapabilities'), ['CAP_NET_RAW']);
   assert.deepEqual(unit.list('CapabilityBoundingSet'), ['CAP_NET_RAW']);
-  for (const [k, v] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['PrivateTmp', 'yes'], ['ProtectHome', 'yes']]) assert.equal(unit.get(k), v, k);
+  for (const [k, v] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['PrivateTmp', 'yes'], ['ProtectHome', 'yes']] as const) assert.equal(unit.get(k), v, k);
   assert.match(unit.get('MemoryMax') ?? '', /^\d+[KMG]$/);
   assert.deepEqual(unit.list('ReadWritePaths'), [STATE]);
   assert.equal(unit.get('ExecStart'), '/usr/bin/vipwatch-agent');

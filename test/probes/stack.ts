@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
+import { createAlertOutbox } from '../../analyzer/alerting/outbox/index.js';
+import { startAnalyzer, type RunningAnalyzer } from '../../analyzer/compose.js';
 import { SimFleet } from '../../agent/sim/fleet.js';
 import { parseConfig, type Config } from '../../core/config.js';
 import { JobService } from '../../core/job-service.js';
@@ -34,6 +35,7 @@ export interface Stack {
   service: JobService;
   registry: Registry;
   fleet: SimFleet | null;
+  analyzer: RunningAnalyzer | null;
   /** API tokens of the three users */
   tokens: Record<Who, string>;
   agentToken(host: string): string;
@@ -49,6 +51,8 @@ export interface StackOptions {
   dir?: string;
   /** false: jobs made here reach the gateway only through its store poll (as on another replica) */
   directHandOff?: boolean;
+  /** run the live analyzer with alerting and path capture too */
+  analyzer?: boolean;
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
@@ -66,8 +70,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const log = createLogger('silent', 'probes-test');
   const registry = createRegistry();
   const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
-  const outbox = createOutboxStore(cfg);
-  await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
+  const outbox = createAlertOutbox(cfg, log);
+  // the alerter opens the outbox when the analyzer runs; otherwise the outbox page needs it open
+  await Promise.all([admin.init(), faults.init(), series.init(), ...(o.analyzer ? [] : [outbox.init()])]);
   const jobs = createJobStore(cfg, log);
   await jobs.init();
   const app = createHttpApp(log, registry, {});
@@ -85,6 +90,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     operator: await access.issueApiToken('olga', 'test'),
     viewer: await access.issueApiToken('vera', 'test'),
   };
+  const analyzer = o.analyzer
+    ? await startAnalyzer({ cfg, log, registry, inventory: gw.inventory, series, faults, admin, outbox, jobs: service })
+    : null;
   finishApp(app, log);
   const server = await listen(app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${server.port}`;
@@ -93,14 +101,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     : null;
   await fleet?.start(url);
   return {
-    url, cfg, dir, gw, jobs, service, registry, fleet, tokens,
+    url, cfg, dir, gw, jobs, service, registry, fleet, analyzer, tokens,
     agentToken: (host) => tokenFor(SECRET, host),
     stop: async () => {
       await fleet?.stop();
+      await analyzer?.stop();
       web.close();
       await server.close();
       await gw.stop();
-      await Promise.all([admin.close(), faults.close(), series.close(), outbox.close(), jobs.close()]);
+      await Promise.all([admin.close(), faults.close(), series.close(), ...(analyzer ? [] : [outbox.close()]), jobs.close()]);
       if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
   };

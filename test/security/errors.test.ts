@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
+import { createOutboxStore } from '../../core/store/outbox-backends.js';
 import { parseConfig } from '../../core/config.js';
 import { createHttpApp, finishApp, listen } from '../../core/http.js';
 import { createRegistry } from '../../core/metrics.js';
@@ -16,6 +16,7 @@ import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import { mountGateway, type Gateway } from '../../gateway/compose.js';
+import { tokenFor } from '../../gateway/tokens.js';
 import { mountWeb, type WebPart } from '../../web/compose.js';
 import { startInfluxd, type Influxd } from '../support/influxd.js';
 import { mariadbDatabase, stopMariadb, type MariaDbDatabase } from '../support/mariadb.js';
@@ -38,7 +39,8 @@ async function proxy(port: number) {
   };
 }
 
-const LIBRARY_TEXT = /ECONN|ETIMEDOUT|PROTOCOL_|127\.0\.0\.1|mysql|influx|Unexpected token|at position|URIError|stack/i;
+const SECRET = 'errors-test-secret-0123456789';
+const LIBRARY_TEXT = /ECONN|ETIMEDOUT|PROTOCOL_|127\.0\.0\.1|mysql|influx|Unexpected|JSON input|at position|URIError|stack/i;
 
 describe('errors mean the same everywhere', () => {
   let influx: Influxd;
@@ -62,14 +64,14 @@ describe('errors mean the same everywhere', () => {
     viaProxy.port = String(p.port);
     const dir = mkdtempSync(join(tmpdir(), 'vipwatch-errors-'));
     const cfg = parseConfig({
-      dataDir: dir, logLevel: 'info', secret: 'errors-test-secret-0123456789',
+      dataDir: dir, logLevel: 'info', secret: SECRET,
       series: { backend: 'influx', influx: { url: influx.url, timeoutMs: 2000 } },
       admin: { backend: 'mysql', mysql: { url: viaProxy.toString() } },
       web: { adminPassword: ADMIN_PW }, ingest: { retryAfterSec: 7 },
     }, 'test');
     const log = pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } });
     const registry = createRegistry();
-    const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log), outbox = createOutboxStore(cfg);
+    const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log), outbox = createOutboxStore(cfg, log);
     await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
     const app = createHttpApp(log, registry, {});
     gw = mountGateway(app, cfg, log, registry, { series, admin });
@@ -88,8 +90,8 @@ describe('errors mean the same everywhere', () => {
   after(async () => { await close?.(); await db?.close().catch(() => {}); await influx?.stop(); await stopMariadb(); });
 
   const host = () => [...gw.state.current.allowed.keys()][0]!;
-  const postResults = (body: string) => fetch(`${url}/api/v1/results`, { method: 'POST', headers: { Authorization: `Bearer ${gw.tokenFor(host())}`, 'content-type': 'application/json' }, body });
-  const records = () => JSON.stringify({ results: batchFor({ gw } as never, host(), Date.parse(isoMinute(Math.floor(Date.now() / 60_000) * 60_000 - 120_000))) });
+  const postResults = (body: string) => fetch(`${url}/api/v1/results`, { method: 'POST', headers: { Authorization: `Bearer ${tokenFor(SECRET, host())}`, 'content-type': 'application/json' }, body });
+  const records = () => JSON.stringify({ host: host(), results: batchFor({ gw } as never, host(), Date.parse(isoMinute(Math.floor(Date.now() / 60_000) * 60_000 - 120_000))) });
 
   it('a bad input is a 400 naming the field, without library text', async (t) => {
     if (!db) return t.skip(`skipped: ${missing({ commands: ['influxd'] }) ?? 'no MariaDB'}`);

@@ -15,7 +15,7 @@ import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
-import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
+import { createOutboxStore } from '../../core/store/outbox-backends.js';
 import { quickStartText } from '../../bin/quick-start.js';
 import { mountWeb } from '../../web/compose.js';
 
@@ -36,7 +36,7 @@ test('finding 10: the web part logs a warning when API reads are open (so `vipwa
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (l: string) => { lines.push(l); } });
     const cfg = parseConfig({ dataDir: dir, web: { apiReadAuth, adminPassword: 'admin-pass-123' } }, 'test');
-    const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log), outbox = createOutboxStore(cfg);
+    const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log), outbox = createOutboxStore(cfg, log);
     await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
     try {
       const catalog = buildCatalog(demoInventory({ dcsPerGroup: 1, hostsPerDc: 1, vipDcs: 1, vipsPerDc: 1, businesses: 1 }));

@@ -167,6 +167,7 @@ test('web UI in Chromium', async (t) => {
 
     const vipPage = await admin.goto(`${w.url}/vips/${encodeURIComponent([...w.catalog.vips.keys()][0]!)}`);
     assert.equal(vipPage!.status(), 200);
+    await admin.click('details.figures-box > summary');
     const rows = await admin.locator('table.figures tbody tr').allInnerTexts();
     assert.equal(rows.length, w.catalog.groups.size);
     assert.match(rows[0]!, /^Guangdong\s+ct\s+/);

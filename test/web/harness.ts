@@ -15,7 +15,7 @@ import { createFaultStore } from '../../core/store/fault-backends.js';
 import type { FaultStore } from '../../core/store/faults.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import type { SeriesStore, StoredRecord } from '../../core/store/series.js';
-import { createOutboxStore } from '../../analyzer/alerting/outbox/index.js';
+import { createOutboxStore } from '../../core/store/outbox-backends.js';
 import type { OutboxStore } from '../../analyzer/alerting/outbox/store.js';
 import { mountWeb, type WebPart } from '../../web/compose.js';
 
@@ -44,7 +44,7 @@ export async function startWeb(web: Record<string, unknown> = {}): Promise<TestW
   const log = createLogger('silent', 'web-test');
   const registry = createRegistry();
   const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
-  const outbox = createOutboxStore(cfg);
+  const outbox = createOutboxStore(cfg, log);
   await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
   const catalog = buildCatalog(demoInventory({ dcsPerGroup: 1, hostsPerDc: 1, vipDcs: 3, vipsPerDc: 4, businesses: 3 }));
   const app = createHttpApp(log, registry, {});

@@ -10,7 +10,7 @@ import { generatePassword } from './password.js';
 
 export interface LoginHint { user: string; password: 'config' | 'generated' | 'existing'; file?: string; users: number }
 
-export async function seedFirstAdmin(access: Access, store: AdminStore, cfg: Config): Promise<LoginHint> {
+export async function seedFirstAdmin(access: Access, store: AdminStore, cfg: Pick<Config, 'web' | 'dataDir'>): Promise<LoginHint> {
   const { adminUser, adminPassword } = cfg.web;
   const users = await store.listUsers();
   if (adminPassword !== undefined && !users.some((u) => u.name === adminUser)) {

@@ -16,6 +16,7 @@ import { fmtDuration, fmtTimeTz, titleCase } from '../views/format.js';
 import { page } from '../views/layout.js';
 import { figuresTable, vipFaults, vipList, vipSummary, type IspNow } from '../views/vips.js';
 import { ispsOf } from '../isps.js';
+import { httpSection } from '../views/http-checks.js';
 
 /** Window length in minutes -> bucket length in minutes (at most a few hundred points per line; 7 d = hourly rollup). */
 export const WINDOWS: ReadonlyArray<[number, number]> = [[15, 1], [60, 1], [360, 2], [1440, 5], [10080, 60]];
@@ -64,9 +65,10 @@ ${vipList(rows)}`));
     const bucketMs = bucketSteps * stepMs;
     const end = Math.floor(now / stepMs) * stepMs;
     const from = end - minutes * stepMs;
-    const [points, faults] = await Promise.all([
+    const [points, faults, checks] = await Promise.all([
       deps.series.buckets({ fromMs: from, toMs: end, bucketMs, by: ['province', 'isp'], where: { vip: ip } }),
       deps.faults.list({ status: 'all', limit: 500 }),
+      vip?.url ? deps.series.httpChecks(ip, from, end, 500) : Promise.resolve([]),
     ]);
     const mine = faults.filter((f) => f.vips.includes(ip) || f.key === ip);
     const isps = ispsOf(catalog);
@@ -105,6 +107,7 @@ ${vipSummary(health, ispNow, lastMinute ? fmtTimeTz(isoOf(lastMinute), tz) : 'â€
 <span class="muted">Â· one point per ${fmtDuration(bucketMs)}${bucketMs % 3_600_000 === 0 ? ' (hourly rollup)' : ''}</span></p>
 ${chartBlock(spec, `median over provinces, band from the fastest to the slowest province; loss dashed, right axis; faults shaded`)}
 ${figuresTable(table, th, bucketSteps === 1 ? 'Minutes' : 'Points')}
+${httpSection(vip, checks, deps.config.analyzer.certWarnDays)}
 <h2>Faults involving this VIP</h2>
 ${vipFaults(mine.slice(0, 20))}`, { scripts: CHART_SCRIPTS, styles: CHART_STYLES }));
   });

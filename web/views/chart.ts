@@ -3,7 +3,7 @@ import { chartJson, type ChartSpec } from '../chart-data.js';
 import { html, raw, type Html } from '../html.js';
 
 export const chartBlock = (spec: ChartSpec, note: Html | string = ''): Html => html`<figure class="chart" data-chart="${spec.id}">
-<figcaption>${spec.title} ${note ? html`<span class="muted">${note}</span>` : ''}</figcaption>
+<figcaption>${spec.title} <span class="muted">${note ? html`${note}; ` : ''}times in ${spec.timeZone}</span></figcaption>
 <div class="chart-canvas" data-height="${spec.height ?? 260}"></div>
 <script type="application/json" class="chart-data">${raw(chartJson(spec))}</script>
 </figure>`;

@@ -3,6 +3,8 @@ import type { StoredEpisode } from '../../core/store/faults.js';
 import { alertsOf, type FaultNode } from '../fault-tree.js';
 import { html, type Html } from '../html.js';
 import { fmtAgo, fmtDuration, fmtTime, titleCase } from './format.js';
+import { diagnosisSchema, type Diagnosis } from '../../core/diagnosis.js';
+import { diagnosisSection } from './diagnosis.js';
 
 const TYPE_LABEL: Record<string, string> = { vip: 'VIP', dc: 'DC', isp: 'ISP', region: 'Region', agent: 'Agent' };
 export const faultTitle = (e: Pick<StoredEpisode, 'type' | 'key' | 'signal'>): string =>
@@ -84,6 +86,8 @@ export function timeline(e: StoredEpisode): TimelineItem[] {
 /** Optional extras of the detail page: the chart of the affected cells, the local zone, a path diagnosis. */
 export interface DetailExtras { chart?: Html; fmt?: (iso: string) => string; diagnosis?: unknown }
 
+const isDiagnosis = (d: unknown): d is Diagnosis => diagnosisSchema.safeParse(d).success;
+
 const diagnosisHtml = (d: unknown): Html => html`<section class="card" id="diagnosis"><h2>Diagnosis</h2>${typeof d === 'string' ? html`<p>${d}</p>` : html`<pre class="diagnosis">${JSON.stringify(d, null, 2)}</pre>`}</section>`;
 
 export function episodeDetail(e: StoredEpisode, parent: StoredEpisode | null, children: FaultNode[], now: number, isChild: boolean, x: DetailExtras = {}): Html {
@@ -109,7 +113,7 @@ ${row('Businesses', joined(e.businesses))}
 </table></section>
 </div>
 ${x.chart ?? ''}
-${x.diagnosis !== undefined && x.diagnosis !== null ? diagnosisHtml(x.diagnosis) : ''}
+${x.diagnosis !== undefined && x.diagnosis !== null ? (isDiagnosis(x.diagnosis) ? diagnosisSection(x.diagnosis, t) : diagnosisHtml(x.diagnosis)) : ''}
 <section class="card"><h2>Timeline</h2><ol class="timeline">${timeline(e).map((i) => html`<li class="ev ev-${i.kind}"><time datetime="${i.at}">${t(i.at)}</time> <span class="tag">${i.kind}</span> ${i.text}</li>`)}</ol></section>
 ${children.length ? html`<section class="card"><h2>Child faults (${children.length})</h2>${childRows(children, now)}</section>` : ''}`;
 }

@@ -1,7 +1,6 @@
 // Outbox screen: every alert delivery the alerter stored, newest first: when, kind, subject (to the fault page),
 // recipients, channel and delivery status.
-import type { Delivery } from '../../analyzer/alerting/outbox/store.js';
-import { subjectOf } from '../../analyzer/alerting/render.js';
+import type { Delivery } from '../../core/store/outbox.js';
 import { scrubUrls } from '../../core/redact.js';
 import { html, type Html } from '../html.js';
 import { faultHref } from './faults.js';
@@ -33,7 +32,7 @@ export function outboxTable(deliveries: Delivery[], now: number): Html {
     return html`<tr data-delivery="${d.id}" data-kind="${m.kind}" data-status="${d.status}">
   <td><time datetime="${iso(m.at)}">${fmtSeconds(m.at)}</time></td>
   <td><span class="tag kind-${m.kind}">${m.kind}</span> <span class="muted">${m.severity}</span></td>
-  <td><a href="${faultHref(m)}">${subjectOf(m)}</a></td>
+  <td><a href="${faultHref(m)}">${d.subject || m.id}</a></td>
   <td title="${m.to.join(', ')}">${list(m.to)}</td>
   <td><code>${d.notifier}</code></td>
   <td>${statusCell(d, now)}</td>

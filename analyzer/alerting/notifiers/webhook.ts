@@ -13,6 +13,7 @@ export function webhookBody(e: Envelope, links: LinkConfig): Record<string, unkn
   const one = (m: AlertMessage) => ({
     id: m.id, kind: m.kind, severity: m.severity, audience: m.audience, to: m.to,
     at: new Date(m.at).toISOString(), uid: m.uid, fault: m.fault, children: m.children, vips: m.vips,
+    ...(m.diagnosis ? { diagnosis: m.diagnosis } : {}),
     links: { fault: faultLink(links, m.uid), vips: Object.fromEntries(m.vips.map((v) => [v.ip, vipBoardLink(links, v.ip)])) },
   });
   return e.digest ? { id: e.id, digest: true, messages: e.messages.map(one) } : { ...one(e.messages[0]!), id: e.id, digest: false };

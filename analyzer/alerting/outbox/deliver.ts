@@ -4,7 +4,7 @@
 import type { Logger } from '../../../core/log.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Envelope, Notifier } from '../notifiers/notifier.js';
-import type { Delivery, OutboxStore } from './store.js';
+import type { AlertDelivery as Delivery, AlertOutbox as OutboxStore } from './index.js';
 
 export interface DelivererOptions {
   store: OutboxStore;

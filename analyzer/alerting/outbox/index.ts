@@ -1,18 +1,14 @@
-// The outbox backend registry: config.alerting.outbox.backend -> store.
-import { isAbsolute, join } from 'node:path';
-import type { Config } from '../../../core/config.js';
-import { MongoOutboxStore } from './mongo.js';
-import { SqliteOutboxStore } from './sqlite.js';
-import type { OutboxStore } from './store.js';
+// The alerter's view of the outbox store (core/store/outbox.ts, with its backends beside the other stores): deliveries
+// of AlertMessages, and the policy's state. Delivery itself (retries, digests) is deliver.ts.
+import type { Logger } from '../../../core/log.js';
+import { createOutboxStore, type OutboxStoreConfig } from '../../../core/store/outbox-backends.js';
+import type { Delivery, NewDelivery, OutboxStore } from '../../../core/store/outbox.js';
+import type { PolicyState } from '../policy.js';
+import type { AlertMessage } from '../types.js';
 
-export type { Delivery, NewDelivery, OutboxStore } from './store.js';
+export type AlertOutbox = OutboxStore<AlertMessage, PolicyState>;
+export type AlertDelivery = Delivery<AlertMessage>;
+export type NewAlertDelivery = NewDelivery<AlertMessage>;
 
-export const outboxBackends: Record<Config['alerting']['outbox']['backend'], (cfg: Config) => OutboxStore> = {
-  sqlite: (cfg) => {
-    const f = cfg.alerting.outbox.file;
-    return new SqliteOutboxStore(isAbsolute(f) ? f : join(cfg.dataDir, f));
-  },
-  mongo: (cfg) => new MongoOutboxStore(cfg.alerting.outbox.mongo.url, cfg.alerting.outbox.mongo.database),
-};
-
-export const createOutboxStore = (cfg: Config): OutboxStore => outboxBackends[cfg.alerting.outbox.backend](cfg);
+/** The configured outbox store for the alerter, not yet initialised (the alerter's init() opens it). */
+export const createAlertOutbox = (cfg: OutboxStoreConfig, log: Logger): AlertOutbox => createOutboxStore<AlertMessage, PolicyState>(cfg, log);

@@ -1,11 +1,12 @@
 // The embedded series store: one SQLite file under dataDir (WAL). A write is one transaction with synchronous=FULL,
 // so once write() resolves the records survive a crash or power cut; (ts, host, vip, method) is the key, so a re-write
-// replaces the row (idempotent ingest).
+// replaces the row (idempotent ingest). Rollups for charts and the board: ./rollup.ts.
 import Database from 'better-sqlite3';
 import { openSqlite } from './open.js';
 import type { Logger } from '../../log.js';
 import { lossPct, type Method } from '../../model.js';
-import { byBucket, byMinuteGroup, byMinuteId, checkBucketQuery, faultAnnotation, HTTP_FIELDS, httpFromRow, isoTs, sumLoss, TAG_COLUMN } from '../series-common.js';
+import { byMinuteGroup, byMinuteId, checkBucketQuery, faultAnnotation, HTTP_FIELDS, httpFromRow, isoTs, sumLoss } from '../series-common.js';
+import { bucketsFrom, Rollups } from './rollup.js';
 import {
   StoreUnavailableError, type BucketPoint, type BucketQuery, type FaultEvent, type GroupAggregate, type HttpCheck, type SeriesFilter, type SeriesStore, type StoredFaultEvent,
   type StoredRecord, type VipPoint,
@@ -77,6 +78,7 @@ export interface SqliteSeriesStoreOptions {
 
 export class SqliteSeriesStore implements SeriesStore {
   private db: Database.Database | null = null;
+  private rollup: Rollups | null = null;
 
   constructor(private readonly opts: SqliteSeriesStoreOptions) {}
 
@@ -85,6 +87,8 @@ export class SqliteSeriesStore implements SeriesStore {
     // FULL: an acknowledged batch is on disk (the gateway's 200 promises that).
     this.db = this.guard(() => openSqlite(this.opts.file, DDL, 'FULL'));
     this.guard(() => addHttpColumns(this.db!));
+    this.guard(() => this.db!.transaction(() => Rollups.create(this.db!))());
+    this.rollup = new Rollups(this.db);
     this.opts.log.debug({ file: this.opts.file }, 'series store (sqlite) ready');
   }
 
@@ -106,19 +110,33 @@ export class SqliteSeriesStore implements SeriesStore {
 
   async write(records: StoredRecord[]): Promise<void> {
     if (!records.length) return;
-    const put = this.conn.prepare(`INSERT OR REPLACE INTO probe
-      (ts, host, vip, method, dc, province, isp, vip_dc, business, sent, recv, loss, rtt_min, rtt_avg, rtt_max${HTTP_COLS})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${', ?'.repeat(HTTP_FIELDS.length)})`);
+    const cols = `(ts, host, vip, method, dc, province, isp, vip_dc, business, sent, recv, loss, rtt_min, rtt_avg, rtt_max${HTTP_COLS})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${', ?'.repeat(HTTP_FIELDS.length)})`;
+    // a new key is inserted and summed into the rollup; an existing one is replaced and its rollup hour recomputed
+    const add = this.conn.prepare(`INSERT INTO probe ${cols} ON CONFLICT DO NOTHING`);
+    const put = this.conn.prepare(`INSERT OR REPLACE INTO probe ${cols}`);
+    const rollup = this.rollup!;
     const none = HTTP_FIELDS.map(() => null);
     const tsCache = new Map<string, number>();
-    this.guard(() => this.conn.transaction(() => {
-      for (const r of records) {
-        let ts = tsCache.get(r.ts);
-        if (ts === undefined) tsCache.set(r.ts, (ts = Date.parse(r.ts)));
-        put.run(ts, r.host, r.vip, r.method, r.dc, r.province, r.isp, r.vipDc, r.business, r.sent, r.recv, lossPct(r),
-          r.rttMin ?? null, r.rttAvg ?? null, r.rttMax ?? null, ...(r.method === 'http' ? HTTP_FIELDS.map(([k]) => r[k] ?? null) : none));
-      }
-    })());
+    try {
+      this.guard(() => this.conn.transaction(() => {
+        for (const r of records) {
+          let ts = tsCache.get(r.ts);
+          if (ts === undefined) tsCache.set(r.ts, (ts = Date.parse(r.ts)));
+          const row = [ts, r.host, r.vip, r.method, r.dc, r.province, r.isp, r.vipDc, r.business, r.sent, r.recv, lossPct(r),
+            r.rttMin ?? null, r.rttAvg ?? null, r.rttMax ?? null, ...(r.method === 'http' ? HTTP_FIELDS.map(([k]) => r[k] ?? null) : none)];
+          if (add.run(...row).changes === 1) {
+            rollup.added(ts, r.vip, r.method, r.province, r.isp, r.vipDc, r.sent, r.recv, r.rttMin ?? null, r.rttAvg ?? null, r.rttMax ?? null);
+          } else {
+            put.run(...row);
+            rollup.replaced(ts, r.vip, r.method);
+          }
+        }
+        rollup.flush();
+      })());
+    } finally {
+      rollup.reset();
+    }
   }
 
   async readRange(fromMs: number, toMs: number): Promise<StoredRecord[]> {
@@ -147,9 +165,10 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   async groupAggregates(fromMs: number, toMs: number, filter: SeriesFilter = {}): Promise<GroupAggregate[]> {
-    const rows = this.guard(() => this.conn.prepare(`SELECT ts, province, isp, AVG(rtt_avg) AS rtt, SUM(sent) AS sent,
-        SUM(recv) AS recv, COUNT(*) AS n
-      FROM probe WHERE ts >= ? AND ts < ? AND (? IS NULL OR method = ?) GROUP BY ts, province, isp`)
+    // from the per-minute group rollup (core/store/sqlite/rollup.ts): one row per group and destination DC
+    const rows = this.guard(() => this.conn.prepare(`SELECT ts, province, isp, SUM(rtt_sum) / NULLIF(SUM(rtt_n), 0) AS rtt,
+        SUM(sent) AS sent, SUM(recv) AS recv, SUM(records) AS n
+      FROM probe_group WHERE ts >= ? AND ts < ? AND (? IS NULL OR method = ?) GROUP BY ts, province, isp`)
       .all(fromMs, toMs, filter.method ?? null, filter.method ?? null)) as Array<{ ts: number; province: string; isp: string; rtt: number | null; sent: number; recv: number; n: number }>;
     return rows.map((r) => ({
       minute: r.ts, province: r.province, isp: r.isp, rttAvg: r.rtt, lossPct: sumLoss(r.sent, r.recv), records: r.n,
@@ -168,22 +187,7 @@ export class SqliteSeriesStore implements SeriesStore {
 
   async buckets(q: BucketQuery): Promise<BucketPoint[]> {
     checkBucketQuery(q);
-    const cols = q.by.map((t) => TAG_COLUMN[t]);
-    const where = ['ts >= ?', 'ts < ?'];
-    const args: Array<string | number> = [q.fromMs, q.toMs];
-    for (const [t, v] of Object.entries(q.where ?? {}) as Array<[keyof typeof TAG_COLUMN, string]>) {
-      where.push(`${TAG_COLUMN[t]} = ?`);
-      args.push(v);
-    }
-    if (q.method) { where.push('method = ?'); args.push(q.method); }
-    const rows = this.guard(() => this.conn.prepare(`SELECT ts - (ts % ${q.bucketMs}) AS b${cols.map((c) => `, ${c}`).join('')},
-        MIN(rtt_min) AS mn, AVG(rtt_avg) AS av, MAX(rtt_max) AS mx, SUM(sent) AS sent, SUM(recv) AS recv
-      FROM probe WHERE ${where.join(' AND ')} GROUP BY b${cols.map((c) => `, ${c}`).join('')}`).all(...args)) as Array<Record<string, number | string | null>>;
-    return rows.map((r) => {
-      const p: BucketPoint = { minute: r.b as number, rttMin: r.mn as number | null, rttAvg: r.av as number | null, rttMax: r.mx as number | null, lossPct: sumLoss(r.sent as number, r.recv as number) };
-      for (const t of q.by) p[t] = r[TAG_COLUMN[t]] as string;
-      return p;
-    }).sort(byBucket);
+    return this.guard(() => bucketsFrom(this.conn, q));
   }
 
   async writeFaultEvents(events: FaultEvent[]): Promise<void> {

@@ -1,0 +1,96 @@
+// The outbox on MongoDB (official driver). No multi-document transaction is needed: deliveries are written first with
+// deterministic ids ($setOnInsert), then the state; a crash between the two re-runs the minute, which writes the same
+// ids. The layout's version is kept in the state collection; a delivery stored before subjects were kept reads ''.
+import { MongoClient, type Collection, type Db } from 'mongodb';
+import type { Logger } from '../../log.js';
+import { OUTBOX_SCHEMA_VERSION, type Delivery, type NewDelivery, type OutboxMessage, type OutboxStore } from '../outbox.js';
+
+type Doc<M extends OutboxMessage> = Omit<Delivery<M>, 'id'> & { _id: string };
+
+export interface MongoOutboxStoreOptions {
+  url: string;
+  database: string;
+  log: Logger;
+  /** collection name prefix: `${prefix}outbox` and `${prefix}state` */
+  prefix?: string;
+}
+
+export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unknown> implements OutboxStore<M, S> {
+  private client: MongoClient | null = null;
+  private db: Db | null = null;
+
+  constructor(private readonly opts: MongoOutboxStoreOptions) {}
+
+  private collection<T extends object>(name: string): Collection<T> {
+    if (!this.db) throw new Error(`outbox ${this.opts.database}: init() was not called`);
+    return this.db.collection<T>(`${this.opts.prefix ?? 'alert_'}${name}`);
+  }
+
+  private get outbox(): Collection<Doc<M>> { return this.collection<Doc<M>>('outbox'); }
+  private get stateColl(): Collection<{ _id: string; state?: S; version?: number }> { return this.collection('state'); }
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    this.client = await MongoClient.connect(this.opts.url, { serverSelectionTimeoutMS: 5_000 });
+    this.db = this.client.db(this.opts.database);
+    const stored = (await this.stateColl.findOne({ _id: 'schema' }))?.version ?? 1;
+    if (stored > OUTBOX_SCHEMA_VERSION) throw new Error(`outbox ${this.opts.database}: layout version ${stored} is newer than this vipwatch knows (${OUTBOX_SCHEMA_VERSION})`);
+    await this.outbox.createIndex({ status: 1, deliverAt: 1, nextAttemptAt: 1 });
+    await this.stateColl.updateOne({ _id: 'schema' }, { $set: { version: OUTBOX_SCHEMA_VERSION } }, { upsert: true });
+    this.opts.log.debug({ database: this.opts.database, version: OUTBOX_SCHEMA_VERSION }, 'outbox store (mongo) ready');
+  }
+
+  private toDelivery = ({ _id, ...d }: Doc<M>): Delivery<M> => ({ id: _id, ...d, subject: d.subject ?? '' });
+
+  async loadState(): Promise<S | null> {
+    return (await this.stateColl.findOne({ _id: 'policy' }))?.state ?? null;
+  }
+
+  async commit(state: S, deliveries: NewDelivery<M>[]): Promise<void> {
+    if (deliveries.length) {
+      await this.outbox.bulkWrite(deliveries.map(({ id, ...d }) => ({
+        updateOne: {
+          filter: { _id: id },
+          update: { $setOnInsert: { ...d, status: 'pending' as const, attempts: 0, nextAttemptAt: 0, lastError: null, deliveredAt: null } as never },
+          upsert: true,
+        },
+      })), { ordered: true });
+    }
+    await this.stateColl.replaceOne({ _id: 'policy' }, { state }, { upsert: true });
+  }
+
+  async due(now: number, limit: number): Promise<Delivery<M>[]> {
+    const docs = await this.outbox.find({ status: 'pending', deliverAt: { $lte: now }, nextAttemptAt: { $lte: now } } as never)
+      .sort({ deliverAt: 1, order: 1, _id: 1 }).limit(limit).toArray();
+    return docs.map((d) => this.toDelivery(d as Doc<M>));
+  }
+
+  async markDone(ids: string[], at: number): Promise<void> {
+    await this.outbox.updateMany({ _id: { $in: ids } } as never, { $set: { status: 'done', deliveredAt: at, lastError: null } } as never);
+  }
+
+  async markRetry(ids: string[], attempts: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.outbox.updateMany({ _id: { $in: ids } } as never, { $set: { attempts, nextAttemptAt, lastError: error } } as never);
+  }
+
+  async list(status?: Delivery['status']): Promise<Delivery<M>[]> {
+    const docs = await this.outbox.find((status ? { status } : {}) as never).sort({ deliverAt: 1, order: 1, _id: 1 }).toArray();
+    return docs.map((d) => this.toDelivery(d as Doc<M>));
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.outbox.countDocuments({ status: 'pending' } as never);
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+    this.client = null;
+    this.db = null;
+  }
+
+  /** for tests: drops this store's collections */
+  async drop(): Promise<void> {
+    await this.outbox.drop().catch(() => {});
+    await this.stateColl.drop().catch(() => {});
+  }
+}
