@@ -1,6 +1,6 @@
 // A small JSON-over-HTTP(S) client for the agent's two calls to the gateway (task pull, result post), on node:http.
 // No keep-alive: one request a minute (or an hour) does not need it, and a kept socket only risks a reset from a
-// restarted gateway. (axios, used by the HTTP probe method, is loaded only when a task list has http targets.)
+// restarted gateway. (The http probe method, probes/http.ts, is on node:http too: the agent carries no HTTP library.)
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 

@@ -49,9 +49,9 @@ export const alertingSchema = z.object({
   from: z.string().min(3).default('vipwatch <vipwatch@localhost>'),
   /** Gets every DC, ISP, region and agent root fault. */
   networkTeam: z.array(z.string().min(3)).default(['network-team@localhost']),
-  /** Base URLs for links in messages: the web UI fault page and the Grafana VIP board. */
+  /** Base URLs for links in messages: the web UI's fault and VIP pages, and (only when set) the Grafana VIP board. */
   webUrl: url.default('http://127.0.0.1:8080'),
-  grafanaUrl: url.default('http://127.0.0.1:3000'),
+  grafanaUrl: url.optional(),
   /** Time zone for the times shown in messages (they also show UTC). */
   timeZone: timeZone.default('Asia/Shanghai'),
   /** Unset: no email channel (messages still go to webhooks and stay in the outbox). */

@@ -4,7 +4,7 @@
 import type { Catalog } from '../core/catalog.js';
 import { show } from '../core/errors.js';
 import type { StoredWhitelistEntry, WhitelistInput } from '../core/store/admin.js';
-import { SCOPE_FIELD, WHITELIST_SCOPES, checkWhitelistEntry, describeEntryProblem, scopeOf, type WhitelistScope } from '../core/whitelist.js';
+import { SCOPE_FIELD, WHITELIST_SCOPES, checkWhitelistEntry, describeEntryProblem, parseUntil, scopeOf, type WhitelistScope } from '../core/whitelist.js';
 
 export { scopeOf };
 export const SCOPES = WHITELIST_SCOPES;
@@ -41,14 +41,20 @@ export function parseWhitelistInput(body: unknown, catalog: Catalog, now: number
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const { entry, errors } = entryFields(b);
   const checked = checkWhitelistEntry(entry, { requireReason: true });
+  const bad = new Set(checked.ok ? [] : checked.problems.map((p) => p.field));
   if (!checked.ok) {
     for (const p of checked.problems) errors.push({ field: p.field === SCOPE_FIELD ? 'scope' : p.field, message: describeEntryProblem(p) });
-  } else {
-    const [scope, value] = scopeOf(checked.entry);
+  }
+  // what needs the inventory and the clock, for every field that is well-formed (all problems at once)
+  const scopes = SCOPES.filter((k) => entry[k] !== undefined);
+  const scope = scopes[0];
+  if (scopes.length === 1 && scope && !bad.has(scope) && typeof entry[scope] === 'string') {
+    const value = (entry[scope] as string).trim();
     const known = scope === 'vip' ? catalog.vips.has(value) : scope === 'dc' ? catalog.dcs.has(value) : catalog.businesses.has(value);
     if (!known) errors.push({ field: scope, message: `${scope} ${show(value)} is not in the inventory` });
-    const until = checked.entry.until;
-    if (requireFuture && until !== undefined && Date.parse(until) <= now) errors.push({ field: 'until', message: `until ${show(b.until)} is already past` });
+  }
+  if (requireFuture && typeof entry.until === 'string' && !bad.has('until') && parseUntil(entry.until.trim()) <= now) {
+    errors.push({ field: 'until', message: `until ${show(b.until)} is already past` });
   }
   if (errors.length || !checked.ok) return { ok: false, errors };
   const e = checked.entry;

@@ -10,6 +10,7 @@ import type { Notifier } from './notifiers/notifier.js';
 import type { Deliverer, PassResult } from './outbox/deliver.js';
 import type { AlertOutbox } from './outbox/index.js';
 import { initialState, step, type PolicyContext, type PolicyState } from './policy.js';
+import type { RenderConfig } from './render.js';
 import type { AlertMessage } from './types.js';
 
 export interface AlerterOptions {
@@ -19,6 +20,8 @@ export interface AlerterOptions {
   context: PolicyContext;
   log: Logger;
   registry?: Registry;
+  /** links and time zone for the plain-text body stored with each message (the web's outbox page shows it) */
+  render?: RenderConfig;
 }
 
 export class Alerter {
@@ -53,7 +56,7 @@ export class Alerter {
   async onMinute(minute: number, transitions: FaultTransition[]): Promise<AlertMessage[]> {
     const { state, messages } = step(this.state, transitions, minute, this.o.context);
     if (state === this.state) return [];
-    await this.o.store.commit(state, deliveriesOf(messages, this.o.notifiers));
+    await this.o.store.commit(state, deliveriesOf(messages, this.o.notifiers, this.o.render));
     this.state = state;
     for (const m of messages) this.produced?.inc({ kind: m.kind, severity: m.severity });
     if (messages.length) {
@@ -71,7 +74,7 @@ export class Alerter {
     const opens = (await this.o.store.list()).map((d) => d.message).filter((m) => m.uid === uid && m.kind === 'open');
     const messages = followUpMessages(opens, fault, diagnosis, at);
     if (!messages.length) return [];
-    await this.o.store.commit(this.state, deliveriesOf(messages, this.o.notifiers));
+    await this.o.store.commit(this.state, deliveriesOf(messages, this.o.notifiers, this.o.render));
     for (const m of messages) this.produced?.inc({ kind: m.kind, severity: m.severity });
     this.o.log.info({ fault: uid, messages: messages.length }, 'path diagnosis messages queued');
     this.o.deliverer.deliverDue().catch((e: Error) => this.o.log.error({ err: e.message }, 'outbox delivery pass failed'));

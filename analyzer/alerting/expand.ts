@@ -1,12 +1,14 @@
 // Messages -> outbox deliveries: one per (message, notifier that carries it). Pure.
 import type { Notifier } from './notifiers/notifier.js';
 import type { NewAlertDelivery as NewDelivery } from './outbox/index.js';
-import { subjectOf } from './render.js';
+import { render, subjectOf, type RenderConfig } from './render.js';
 import type { AlertMessage } from './types.js';
 
-export function deliveriesOf(messages: AlertMessage[], notifiers: Notifier[]): NewDelivery[] {
+/** With `text`, each stored message carries its plain-text body, so the web's outbox page can show it (web cannot render). */
+export function deliveriesOf(messages: AlertMessage[], notifiers: Notifier[], text?: RenderConfig): NewDelivery[] {
   const out: NewDelivery[] = [];
-  messages.forEach((m, i) => {
+  messages.forEach((plain, i) => {
+    const m = text ? { ...plain, body: render(plain, text).text } : plain;
     for (const n of notifiers) {
       if (!n.accepts(m)) continue;
       const id = `${m.id}>${n.name}`;

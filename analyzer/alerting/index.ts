@@ -40,6 +40,7 @@ export async function createAlerter(d: AlerterDeps): Promise<Alerter> {
   });
   const alerter = new Alerter({
     store, deliverer, notifiers, context: policyContext(d.config, d.catalog, d.businesses, d.source), log: d.log, registry: d.registry,
+    render: { webUrl: a.webUrl, grafanaUrl: a.grafanaUrl, timeZone: a.timeZone },
   });
   await alerter.init();
   return alerter;

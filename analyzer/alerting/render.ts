@@ -1,8 +1,8 @@
 // Human text for one message or a digest: subject, plain text and HTML. Pure.
 import { isCertWarning, signalOf } from '../../core/episode.js';
 import type { Diagnosis } from '../../core/diagnosis.js';
-import type { FaultEpisode, IspLatency } from '../../core/model.js';
-import { faultLink, vipBoardLink, type LinkConfig } from './links.js';
+import type { FaultEpisode, IspLatency, IspLoss } from '../../core/model.js';
+import { faultLink, vipBoardLink, vipPageLink, type LinkConfig } from './links.js';
 import type { AlertMessage } from './types.js';
 import { formatWall } from './zones.js';
 
@@ -20,6 +20,15 @@ const faultName = (f: FaultEpisode): string =>
 /** The contract's line for one isp of a latency fault: `ct: 38 ms -> 92 ms (x2.4) in 19 of 31 provinces`. */
 export const formatIspLatency = (x: IspLatency): string =>
   `${x.isp}: ${Math.round(x.baselineMs)} ms -> ${Math.round(x.currentMs)} ms (x${(x.currentMs / x.baselineMs).toFixed(1)}) in ${x.slowProvinces} of ${x.provinces} provinces`;
+
+/** A loss fault's line for one isp: `ct: loss 100% in 19 of 31 provinces`. */
+export const formatIspLoss = (x: IspLoss): string =>
+  `${x.isp}: ${x.lossPct === null ? 'lossy (no reports this minute)' : `loss ${x.lossPct >= 10 ? Math.round(x.lossPct) : +x.lossPct.toFixed(1)}%`} in ${x.lossyProvinces} of ${x.provinces} provinces`;
+
+/** Provinces by name when a few, else their number: a nationwide fault does not list all 31. */
+const provincesOf = (xs: string[]): string => (xs.length === 0 ? '-' : xs.length <= 6 ? xs.join(', ') : `${xs.length} provinces`);
+const scopeLine = (f: FaultEpisode): string =>
+  `isps ${f.isps.join(', ') || '-'}; provinces ${provincesOf(f.provinces)}; dcs ${f.dcs.join(', ') || '-'}`;
 
 const list = (xs: string[], max = 6): string => (xs.length <= max ? xs.join(',') : `${xs.slice(0, max).join(',')} +${xs.length - max} more`);
 
@@ -54,20 +63,25 @@ function textOf(m: AlertMessage, cfg: RenderConfig): string {
     `Started:   ${when(f.start, cfg.timeZone)}`,
     `Detected:  ${when(f.detectedAt, cfg.timeZone)}`,
     ...(f.end ? [`Ended:     ${when(f.end, cfg.timeZone)}`] : []),
-    `Scope:     isps ${f.isps.join(', ') || '-'}; provinces ${f.provinces.join(', ') || '-'}; dcs ${f.dcs.join(', ') || '-'}`,
-    `Fault:     ${faultLink(cfg, m.uid)}`,
+    `Scope:     ${scopeLine(f)}`,
+    `Fault:     ${faultLink(cfg, m.uid)}  (chart and timeline)`,
     '',
   ];
+  // the figures are from the fault's last open or update minute: a recovery does not repeat them as current
+  if (m.loss?.length && m.kind !== 'recovery') lines.push('Measured loss (this minute, per isp):', ...m.loss.map((x) => `  ${formatIspLoss(x)}`), '');
   if (m.latency?.length) {
-    lines.push('Slower than usual (baseline -> now):', ...m.latency.map((x) => `  ${formatIspLatency(x)}`), '');
+    lines.push(m.kind === 'recovery' ? 'Was slower than usual (baseline -> as last measured while open):' : 'Slower than usual (baseline -> now):',
+      ...m.latency.map((x) => `  ${formatIspLatency(x)}`), '');
   }
   if (m.certDaysLeft !== undefined) lines.push(`Certificate: ${m.certDaysLeft.toFixed(1)} days left${m.kind === 'recovery' ? ' (renewed)' : ''}`, '');
   if (m.diagnosis) lines.push(...diagnosisLines(m.diagnosis), '');
   if (m.vips.length) {
     lines.push(`Affected VIPs${m.audience.kind === 'business' ? ` of ${m.audience.business}` : ''} (${m.vips.length}):`);
     for (const v of m.vips) {
-      lines.push(`  ${v.ip}  dc ${v.dc || '-'}  business ${v.business || '-'}  isps ${v.isps.join(',') || '-'}  provinces ${v.provinces.join(',') || '-'}`);
-      lines.push(`    ${vipBoardLink(cfg, v.ip)}`);
+      lines.push(`  ${v.ip}  dc ${v.dc || '-'}  business ${v.business || '-'}  isps ${v.isps.join(',') || '-'}  provinces ${provincesOf(v.provinces)}`);
+      lines.push(`    ${vipPageLink(cfg, v.ip)}`);
+      const grafana = vipBoardLink(cfg, v.ip);
+      if (grafana) lines.push(`    Grafana: ${grafana}`);
     }
     lines.push('');
   }
@@ -85,8 +99,9 @@ const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeA
 function htmlOf(m: AlertMessage, cfg: RenderConfig): string {
   const f = m.fault;
   const row = (k: string, v: string) => `<tr><th align="left">${esc(k)}</th><td>${v}</td></tr>`;
-  const vips = m.vips.map((v) => `<tr><td><a href="${esc(vipBoardLink(cfg, v.ip))}">${esc(v.ip)}</a></td><td>${esc(v.dc)}</td>`
-    + `<td>${esc(v.business)}</td><td>${esc(v.isps.join(', '))}</td><td>${esc(v.provinces.join(', '))}</td></tr>`).join('');
+  const grafana = (ip: string) => { const g = vipBoardLink(cfg, ip); return g ? ` (<a href="${esc(g)}">Grafana</a>)` : ''; };
+  const vips = m.vips.map((v) => `<tr><td><a href="${esc(vipPageLink(cfg, v.ip))}">${esc(v.ip)}</a>${grafana(v.ip)}</td><td>${esc(v.dc)}</td>`
+    + `<td>${esc(v.business)}</td><td>${esc(v.isps.join(', '))}</td><td>${esc(provincesOf(v.provinces))}</td></tr>`).join('');
   const children = m.children.map((c) => `<li>${esc(c.id)} since ${esc(c.start)} (isps ${esc(c.isps.join(', '))})</li>`).join('');
   return [
     `<h2>${esc(subjectOf(m))}</h2>`,
@@ -96,8 +111,9 @@ function htmlOf(m: AlertMessage, cfg: RenderConfig): string {
     row('Started', esc(when(f.start, cfg.timeZone))),
     row('Detected', esc(when(f.detectedAt, cfg.timeZone))),
     ...(f.end ? [row('Ended', esc(when(f.end, cfg.timeZone)))] : []),
-    row('Scope', esc(`isps ${f.isps.join(', ') || '-'}; provinces ${f.provinces.join(', ') || '-'}; dcs ${f.dcs.join(', ') || '-'}`)),
-    row('Fault', `<a href="${esc(faultLink(cfg, m.uid))}">${esc(f.id)}</a>`),
+    row('Scope', esc(scopeLine(f))),
+    row('Fault', `<a href="${esc(faultLink(cfg, m.uid))}">${esc(f.id)}</a> (chart and timeline)`),
+    ...(m.loss?.length && m.kind !== 'recovery' ? [row('Loss', m.loss.map((x) => esc(formatIspLoss(x))).join('<br>'))] : []),
     ...(m.latency?.length ? [row('Slower', m.latency.map((x) => esc(formatIspLatency(x))).join('<br>'))] : []),
     ...(m.certDaysLeft !== undefined ? [row('Certificate', esc(`${m.certDaysLeft.toFixed(1)} days left`))] : []),
     ...(m.diagnosis ? [row('Diagnosis', esc(m.diagnosis.text))] : []),

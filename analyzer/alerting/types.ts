@@ -50,6 +50,8 @@ export interface AlertMessage {
   certDaysLeft?: number;
   /** diagnosis messages: path capture's finding (also in fault.diagnosis) */
   diagnosis?: Diagnosis;
+  /** the plain-text body as rendered when queued (set by the alerter for the web's outbox page) */
+  body?: string;
 }
 
 export type SeverityMap = Record<FaultType, Severity>;

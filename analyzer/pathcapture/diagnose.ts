@@ -65,7 +65,7 @@ function comparison(outside: PathTrace[]): string | null {
   const reached = outside.filter((t) => t.reached);
   if (reached.length === outside.length) {
     const ms = median(reached.map((t) => fastest(t.hops[t.hops.length - 1]!) ?? NaN).filter(Number.isFinite));
-    return `${from} reach the VIP${Number.isFinite(ms) ? ` (${Math.round(ms)} ms)` : ''}`;
+    return `${from} reach the VIP${Number.isFinite(ms) ? ` (${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms)` : ''}`;
   }
   if (!reached.length) return `${from} do not reach it either`;
   return `${reached.length} of ${outside.length} ${from} reach the VIP`;

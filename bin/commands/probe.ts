@@ -1,12 +1,23 @@
-// `vipwatch probe`: probe targets now with the agent's own engine and print one result record per target.
+// `vipwatch probe`: probe targets now with the agent's own engine and print one result record per target (stdout, the
+// contract's JSON), and a readable per-target summary on stderr as fping prints it.
 import { hostname } from 'node:os';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
-import { METHODS, type Method } from '../../core/model.js';
+import { METHODS, type Method, type ResultRecord } from '../../core/model.js';
 import { systemClock } from '../../agent/clock.js';
 import { availableMethods, closeMethods } from '../../agent/methods.js';
 import { parseTarget, probeOnce, type OneShot } from '../../agent/oneshot.js';
 import type { Command } from '../command.js';
+
+/** A time as fping prints it: three significant digits or so (0.048, 1.23, 12.3, 123). */
+const ms = (x: number): string => (x < 1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+
+/** fping -c's per-target summary: `198.18.0.2 : xmt/rcv/%loss = 5/5/0%, min/avg/max = 0.038/0.048/0.058`. */
+export function fpingSummary(r: ResultRecord): string {
+  const loss = r.sent > 0 ? Math.round((100 * (r.sent - r.recv)) / r.sent) : 100;
+  const head = `${r.vip} : xmt/rcv/%loss = ${r.sent}/${r.recv}/${loss}%`;
+  return r.rttAvg === undefined ? head : `${head}, min/avg/max = ${ms(r.rttMin!)}/${ms(r.rttAvg)}/${ms(r.rttMax!)}`;
+}
 
 const intOption = (name: string, raw: unknown, dflt: number, min: number, max: number): number => {
   if (raw === undefined) return dflt;
@@ -22,7 +33,8 @@ export const probeCommand: Command = {
     count: { type: 'string', short: 'c' },
     'interval-ms': { type: 'string', short: 'p' },
     'timeout-ms': { type: 'string', short: 't' },
-    // every probe's RTT on stderr after the records, as `fping -C` prints them ("ADDR : 0.061 - 0.058")
+    // every probe's RTT on stderr after the records, as `fping -C` prints them ("ADDR : 0.061 - 0.058"); without it
+    // stderr gets fping -c's summary per target ("ADDR : xmt/rcv/%loss = 5/5/0%, min/avg/max = ...")
     rtts: { type: 'boolean' },
     config: { type: 'string' },
   },
@@ -58,7 +70,8 @@ export const probeCommand: Command = {
         ...(rtts ? { onProbe: (i: number, k: number, rtt: number | null) => { rtts[i]![k] = rtt; } } : {}),
       });
       for (const r of records) console.log(JSON.stringify(r));
-      rtts?.forEach((list, i) => console.error(`${targets[i]!.vip} : ${list.map((r) => (r === null ? '-' : r.toFixed(3))).join(' ')}`));
+      if (rtts) rtts.forEach((list, i) => console.error(`${targets[i]!.vip} : ${list.map((r) => (r === null ? '-' : r.toFixed(3))).join(' ')}`));
+      else for (const r of records) console.error(fpingSummary(r));
     } finally {
       await closeMethods(available);
     }

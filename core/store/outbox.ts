@@ -18,6 +18,8 @@ export interface OutboxMessage {
   /** the minute (ms) the policy produced it */
   at: number;
   to: string[];
+  /** the plain-text body as rendered when queued (the web's outbox page shows it); absent in older rows */
+  body?: string;
 }
 
 export interface NewDelivery<M extends OutboxMessage = OutboxMessage> {

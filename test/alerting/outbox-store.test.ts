@@ -6,9 +6,14 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { deliveriesOf } from '../../analyzer/alerting/expand.js';
 import type { Notifier } from '../../analyzer/alerting/notifiers/notifier.js';
-import { MongoOutboxStore } from '../../analyzer/alerting/outbox/mongo.js';
-import { SqliteOutboxStore } from '../../analyzer/alerting/outbox/sqlite.js';
-import type { OutboxStore } from '../../analyzer/alerting/outbox/store.js';
+import type { AlertOutbox as OutboxStore } from '../../analyzer/alerting/outbox/index.js';
+import { createLogger } from '../../core/log.js';
+import { MongoOutboxStore } from '../../core/store/mongo/outbox.js';
+import { SqliteOutboxStore } from '../../core/store/sqlite/outbox.js';
+import type { AlertMessage } from '../../analyzer/alerting/types.js';
+import type { PolicyState } from '../../analyzer/alerting/policy.js';
+
+const log = createLogger('silent');
 import { policyContext } from '../../analyzer/alerting/context.js';
 import { initialState, step } from '../../analyzer/alerting/policy.js';
 import { cleanup } from './fixtures/alerter.js';
@@ -65,7 +70,7 @@ async function contract(t: TestContext, open: () => Promise<OutboxStore>) {
 test('outbox store contract: sqlite', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vipwatch-outbox-'));
   t.after(() => cleanup(dir));
-  await contract(t, async () => { const s = new SqliteOutboxStore(join(dir, 'sub', 'outbox.sqlite')); await s.init(); return s; });
+  await contract(t, async () => { const s = new SqliteOutboxStore<AlertMessage, PolicyState>({ file: join(dir, 'sub', 'outbox.sqlite'), log }); await s.init(); return s; });
 });
 
 test('outbox store contract: mongo', async (t) => {
@@ -75,6 +80,6 @@ test('outbox store contract: mongo', async (t) => {
     return;
   }
   const db = `vipwatch_test_outbox_${process.pid}`;
-  t.after(async () => { const s = new MongoOutboxStore(url, db); await s.init(); await s.drop(); await s.close(); });
-  await contract(t, async () => { const s = new MongoOutboxStore(url, db); await s.init(); return s; });
+  t.after(async () => { const s = new MongoOutboxStore({ url, database: db, log }); await s.init(); await s.drop(); await s.close(); });
+  await contract(t, async () => { const s = new MongoOutboxStore<AlertMessage, PolicyState>({ url, database: db, log }); await s.init(); return s; });
 });

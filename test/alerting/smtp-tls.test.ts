@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SqliteOutboxStore } from '../../analyzer/alerting/outbox/sqlite.js';
+import { SqliteOutboxStore } from '../../core/store/sqlite/outbox.js';
+import { createLogger } from '../../core/log.js';
+import type { AlertMessage } from '../../analyzer/alerting/types.js';
+import type { PolicyState } from '../../analyzer/alerting/policy.js';
 import { missing } from '../support/env.js';
 import { selfSignedCert, startSmtp } from '../support/smtp.js';
 import { cleanup, rig } from './fixtures/alerter.js';
@@ -30,7 +33,7 @@ async function relay(t: { after(fn: () => unknown): void }) {
 }
 
 const pendingIn = async (dir: string) => {
-  const store = new SqliteOutboxStore(`${dir}/outbox.sqlite`);
+  const store = new SqliteOutboxStore<AlertMessage, PolicyState>({ file: `${dir}/outbox.sqlite`, log: createLogger('silent') });
   await store.init();
   try {
     return await store.list('pending');

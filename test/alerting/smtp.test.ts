@@ -1,7 +1,10 @@
 // Alerting end to end against a real SMTP server (smtp-server on 127.0.0.1) with the SQLite outbox.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SqliteOutboxStore } from '../../analyzer/alerting/outbox/sqlite.js';
+import { SqliteOutboxStore } from '../../core/store/sqlite/outbox.js';
+import { createLogger } from '../../core/log.js';
+import type { AlertMessage } from '../../analyzer/alerting/types.js';
+import type { PolicyState } from '../../analyzer/alerting/policy.js';
 import { startSmtp, type ReceivedMail } from '../support/smtp.js';
 import { cleanup, rig, smtpConfig } from './fixtures/alerter.js';
 import { BJ_VIPS, closed, dcOutage, MIN, opened, T0 } from './fixtures/world.js';
@@ -70,7 +73,7 @@ test('a whitelisted (suppressed) fault sends nothing, open or closed', async (t)
   await r.alerter.onMinute(T0 + 90 * MIN, closed(T0 + 90 * MIN, [dc, ...vips]));
   await r.alerter.deliverDue();
   assert.equal(smtp.received.length, 0);
-  const store = new SqliteOutboxStore(`${r.dir}/outbox.sqlite`);
+  const store = new SqliteOutboxStore<AlertMessage, PolicyState>({ file: `${r.dir}/outbox.sqlite`, log: createLogger('silent') });
   await store.init();
   assert.equal((await store.list()).length, 0);
   await store.close();
@@ -85,7 +88,7 @@ test('SMTP server down during delivery, then back: every message is delivered ex
   await r.alerter.onMinute(T0, opened(T0, [dc, ...vips]));
   const down = await r.alerter.deliverDue();
   assert.equal(down.delivered, 0);
-  const store = new SqliteOutboxStore(`${r.dir}/outbox.sqlite`);
+  const store = new SqliteOutboxStore<AlertMessage, PolicyState>({ file: `${r.dir}/outbox.sqlite`, log: createLogger('silent') });
   await store.init();
   t.after(() => store.close());
   const pending = await store.list('pending');

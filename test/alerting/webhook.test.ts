@@ -55,7 +55,8 @@ test('webhook: JSON POST with the fault, retried with backoff until accepted, on
   assert.equal(search.fault.id, 'dc:bj-zw');
   assert.deepEqual(search.vips.map((v: { ip: string }) => v.ip), ['203.0.113.10', '203.0.113.11']);
   assert.equal(search.links.fault, 'http://vipwatch.test/faults/dc%3Abj-zw%402026-11-23T14%3A05%3A00Z');
-  assert.equal(search.links.vips['203.0.113.10'], 'http://grafana.test/d/vipwatch-vip/vipwatch-vip?var-vip=203.0.113.10');
+  assert.equal(search.links.vips['203.0.113.10'], 'http://vipwatch.test/vips/203.0.113.10');
+  assert.equal(search.links.grafana['203.0.113.10'], 'http://grafana.test/d/vipwatch-vip/vipwatch-vip?var-vip=203.0.113.10');
   assert.equal(ok.find((b) => b.audience.kind === 'network')!.children.length, 5);
   r.clock.now += 3_600_000;
   await r.alerter.deliverDue();

@@ -163,7 +163,7 @@ test('--speed divides the minute; the grace, reminders and board refresh shrink 
 
 test('quick-start expectations follow the rules: detected smoothNeed minutes in, closed after the recovery minutes', () => {
   const c = startConfig(cfg(), { speed: 10, url: null });
-  const s = { epoch: 0, minuteMs: 6000, spikes: [], incident: { dc: 'd', isps: ['ct', 'cu'], vips: 8, start: 6000, end: 30_000 } };
+  const s = { epoch: 0, minuteMs: 6000, spikes: [], detour: null, incident: { dc: 'd', isps: ['ct', 'cu'], vips: 8, start: 6000, end: 30_000 } };
   assert.deepEqual(expectedTimes(c, s), { detected: 6000 + 3 * 6000 + 4500, closed: 30_000 + 5 * 6000 + 4500 });
   assert.equal(expectedTimes(c, { ...s, incident: { ...s.incident, end: 18_000 } }), null, 'two bad minutes never make a fault');
 });

@@ -6,6 +6,7 @@ import { Point } from '@influxdata/influxdb-client';
 import fc from 'fast-check';
 import { lossPct } from '../../core/model.js';
 import { ProbeLineRenderer, asIs } from '../../core/store/influx/lines.js';
+import { HTTP_FIELDS } from '../../core/store/series-common.js';
 import type { StoredRecord } from '../../core/store/series.js';
 
 /** The line Point renders for a record: the reference. */
@@ -16,6 +17,10 @@ function pointLine(r: StoredRecord): string {
     .intField('sent', r.sent).intField('recv', r.recv).floatField('loss', lossPct(r))
     .timestamp(Math.floor(Date.parse(r.ts) / 1000));
   if (r.rttAvg !== undefined) p.floatField('rtt_min', r.rttMin).floatField('rtt_avg', r.rttAvg).floatField('rtt_max', r.rttMax);
+  for (const [k, name, type] of HTTP_FIELDS) {
+    const v = r[k];
+    if (v !== undefined) (type === 'int' ? p.intField(name, v) : p.floatField(name, v));
+  }
   return p.toLineProtocol({ convertTime: asIs })!;
 }
 
@@ -26,12 +31,18 @@ const record = fc.record({
   dc: text, province: text, isp: text, vipDc: text, business: text,
   sent: fc.integer({ min: 1, max: 100_000 }), recvShare: fc.double({ min: 0, max: 1, noNaN: true }),
   rtt: fc.tuple(fc.double({ min: 0, max: 600_000, noNaN: true }), fc.double({ min: 0, max: 600_000, noNaN: true }), fc.double({ min: 0, max: 600_000, noNaN: true })),
-}).map(({ minute, recvShare, rtt, ...r }): StoredRecord => {
+  // an http record's optional fields (only http records carry them)
+  http: fc.option(fc.record({
+    httpStatus: fc.integer({ min: 100, max: 999 }), httpDnsMs: fc.double({ min: 0, max: 1000, noNaN: true }), httpTotalMs: fc.double({ min: 0, max: 600_000, noNaN: true }),
+    httpBodyMismatch: fc.integer({ min: 1, max: 100 }), certDaysLeft: fc.double({ min: -1000, max: 1000, noNaN: true }),
+  }, { requiredKeys: ['httpStatus'] })),
+}).map(({ minute, recvShare, rtt, http, ...r }): StoredRecord => {
   const recv = Math.floor(r.sent * recvShare);
   const [a, b, c] = [...rtt].sort((x, y) => x - y) as [number, number, number];
   return {
     ...r, ts: new Date(Date.UTC(2026, 10, 1) + minute * 60_000).toISOString(), recv,
     ...(recv > 0 ? { rttMin: a, rttAvg: b, rttMax: c } : {}),
+    ...(r.method === 'http' && http ? http : {}),
   };
 });
 

@@ -29,7 +29,7 @@ test('stop: the inside paths agree on the last answering hop; outside paths reac
   const d = diagnose(input(paths), parsePrefixFile('"198.18.1.4/30": CT backbone Guangzhou\n"198.18.0.0/16": lab\n', 'names.yaml'));
   assert.equal(d.kind, 'stop');
   assert.deepEqual(d.hop, { ip: '198.18.1.6', ttl: 2, name: 'CT backbone Guangzhou' });
-  assert.equal(d.text, 'paths from ct, cu stop after CT backbone Guangzhou 198.18.1.6 (hop 2); paths from cm reach the VIP (4 ms)');
+  assert.equal(d.text, 'paths from ct, cu stop after CT backbone Guangzhou 198.18.1.6 (hop 2); paths from cm reach the VIP (4.0 ms)');
   assert.equal(d.paths.length, 5);
   assert.deepEqual(d.jobs, ['j1']);
 });
@@ -56,7 +56,7 @@ test('slow: the hop after which the inside RTTs jump by the same step', () => {
   const d = diagnose(input(paths));
   assert.equal(d.kind, 'slow');
   assert.deepEqual(d.hop, { ip: '198.18.1.6', ttl: 2 });
-  assert.equal(d.text, 'paths from ct turn slow after 198.18.1.6 (hop 2): +50 ms; paths from cm reach the VIP (2 ms)');
+  assert.equal(d.text, 'paths from ct turn slow after 198.18.1.6 (hop 2): +50 ms; paths from cm reach the VIP (2.0 ms)');
   // small steps are not "slow"
   const flat = diagnose(input([trace('inside', 'ct', 'a', [['198.18.1.2', 1], ['198.18.1.6', 5], [VIP, 9]], true)]));
   assert.equal(flat.kind, 'none');

@@ -53,6 +53,8 @@ export interface StackOptions {
   directHandOff?: boolean;
   /** run the live analyzer with alerting and path capture too */
   analyzer?: boolean;
+  /** listen on this address (default 127.0.0.1), e.g. a veth end agents in namespaces reach */
+  bind?: string;
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
@@ -94,8 +96,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ? await startAnalyzer({ cfg, log, registry, inventory: gw.inventory, series, faults, admin, outbox, jobs: service })
     : null;
   finishApp(app, log);
-  const server = await listen(app, 0, '127.0.0.1');
-  const url = `http://127.0.0.1:${server.port}`;
+  const bind = o.bind ?? '127.0.0.1';
+  const server = await listen(app, 0, bind);
+  const url = `http://${bind}:${server.port}`;
   const fleet = fleetHosts.size
     ? new SimFleet({ cfg, catalog: gw.state.current.catalog, tokenOf: (h) => tokenFor(SECRET, h), log, registry: createRegistry() })
     : null;

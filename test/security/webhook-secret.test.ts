@@ -26,7 +26,7 @@ test('finding 2: webhook tokens stay out of delivery errors, logs and the outbox
         { name: 'st2', url: `http://user:SECRETPW-2@127.0.0.1:${dead}/api/v1/webhooks/vipwatch?st2-api-key=SECRETTOK-3`, timeoutMs: 2000 },
       ],
     }, { dataDir: w.dir }),
-    catalog, log, store: w.outbox, now: () => clock.now,
+    catalog, log, now: () => clock.now,
   });
   t.after(async () => { await alerter.close(); await w.stop(); await new Promise<void>((r) => server.close(() => r())); });
 

@@ -15,8 +15,7 @@ import { createFaultStore } from '../../core/store/fault-backends.js';
 import type { FaultStore } from '../../core/store/faults.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import type { SeriesStore, StoredRecord } from '../../core/store/series.js';
-import { createOutboxStore } from '../../core/store/outbox-backends.js';
-import type { OutboxStore } from '../../analyzer/alerting/outbox/store.js';
+import { createAlertOutbox, type AlertOutbox } from '../../analyzer/alerting/outbox/index.js';
 import { mountWeb, type WebPart } from '../../web/compose.js';
 
 export const ADMIN = { user: 'admin', password: 'admin-pass-123' };
@@ -29,7 +28,7 @@ export interface TestWeb {
   admin: AdminStore;
   faults: FaultStore;
   series: SeriesStore;
-  outbox: OutboxStore;
+  outbox: AlertOutbox;
   web: WebPart;
   dir: string;
   stop(): Promise<void>;
@@ -44,7 +43,7 @@ export async function startWeb(web: Record<string, unknown> = {}): Promise<TestW
   const log = createLogger('silent', 'web-test');
   const registry = createRegistry();
   const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
-  const outbox = createOutboxStore(cfg, log);
+  const outbox = createAlertOutbox(cfg, log);
   await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
   const catalog = buildCatalog(demoInventory({ dcsPerGroup: 1, hostsPerDc: 1, vipDcs: 3, vipsPerDc: 4, businesses: 3 }));
   const app = createHttpApp(log, registry, {});

@@ -7,7 +7,7 @@ import { ctxOf, sendPage, type WebDeps } from '../deps.js';
 import { html } from '../html.js';
 import { securityHeaders } from '../security.js';
 import { page } from '../views/layout.js';
-import { outboxTable } from '../views/outbox.js';
+import { messageView, outboxTable } from '../views/outbox.js';
 
 /** The newest deliveries shown: a long incident's messages, small enough to render at once. */
 const SHOWN = 500;
@@ -25,6 +25,16 @@ export function outboxPages(deps: WebDeps, access: Access): Router {
 <p class="muted">Alert messages, newest first: one row per message and channel. Channels: ${where.length ? where.join('; ') : 'none configured, so the alerter keeps and sends no message (set alerting.smtp, alerting.webhooks or alerting.emlDir)'}. Times are UTC.</p>
 <h2>Messages <span class="count">${count('done')} sent, ${count('pending')} pending${all.length > SHOWN ? `, newest ${SHOWN} of ${all.length} shown` : ''}</span></h2>
 ${outboxTable(shown, deps.now())}`, { wide: true }));
+  });
+  // one delivery with its body (what the recipient read); 404 for an id the outbox does not hold
+  router.get('/outbox/:id', securityHeaders, identify(access, false), requirePageLogin, async (req, res) => {
+    const id = String(req.params.id);
+    const d = (await deps.outbox.list()).find((x) => x.id === id);
+    if (!d) {
+      return sendPage(res, page(ctxOf(req, res), 'Message not found', html`<p>No message <code>${id}</code> in the outbox. <a href="/outbox">All messages</a></p>`), 404);
+    }
+    sendPage(res, page(ctxOf(req, res), 'Message', html`<p><a href="/outbox">← Outbox</a></p>
+${messageView(d, deps.now())}`, { wide: true }));
   });
   return router;
 }

@@ -1,5 +1,5 @@
-// Outbox screen: every alert delivery the alerter stored, newest first: when, kind, subject (to the fault page),
-// recipients, channel and delivery status.
+// Outbox screen: every alert delivery the alerter stored, newest first: when, kind, subject (to the message page),
+// recipients, channel and delivery status; and one delivery's page with the message body as it was sent.
 import type { Delivery } from '../../core/store/outbox.js';
 import { scrubUrls } from '../../core/redact.js';
 import { html, type Html } from '../html.js';
@@ -32,11 +32,31 @@ export function outboxTable(deliveries: Delivery[], now: number): Html {
     return html`<tr data-delivery="${d.id}" data-kind="${m.kind}" data-status="${d.status}">
   <td><time datetime="${iso(m.at)}">${fmtSeconds(m.at)}</time></td>
   <td><span class="tag kind-${m.kind}">${m.kind}</span> <span class="muted">${m.severity}</span></td>
-  <td><a href="${faultHref(m)}">${d.subject || m.id}</a></td>
+  <td><a href="${messageHref(d)}">${d.subject || m.id}</a> <a class="muted" href="${faultHref(m)}">fault</a></td>
   <td title="${m.to.join(', ')}">${list(m.to)}</td>
   <td><code>${d.notifier}</code></td>
   <td>${statusCell(d, now)}</td>
 </tr>`;
   })}</tbody>
 </table>`;
+}
+
+export const messageHref = (d: Pick<Delivery, 'id'>): string => `/outbox/${encodeURIComponent(d.id)}`;
+
+/** One delivery: subject, recipients, channel, status, and the plain-text body (escaped, as sent) when stored. */
+export function messageView(d: Delivery, now: number): Html {
+  const m = d.message;
+  return html`
+<table class="kv message-head" data-delivery="${d.id}">
+<tr><th>Subject</th><td class="subject">${d.subject || m.id}</td></tr>
+<tr><th>To</th><td class="recipients">${m.to.join(', ')}</td></tr>
+<tr><th>Kind</th><td><span class="tag kind-${m.kind}">${m.kind}</span> <span class="muted">${m.severity}</span></td></tr>
+<tr><th>Produced</th><td><time datetime="${iso(m.at)}">${fmtSeconds(m.at)}</time></td></tr>
+<tr><th>Channel</th><td><code>${d.notifier}</code></td></tr>
+<tr><th>Status</th><td class="status">${statusCell(d, now)}</td></tr>
+<tr><th>Fault</th><td><a href="${faultHref(m)}">${m.uid}</a></td></tr>
+</table>
+<h2>Body</h2>
+${m.body !== undefined ? html`<pre class="message-body">${m.body}</pre>`
+    : html`<p class="muted empty">This message was stored before bodies were kept: the subject and fault above are what is known of it.</p>`}`;
 }

@@ -2,7 +2,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { AlertingConfig } from '../../../core/config.js';
 import { scrubUrls, urlOrigin } from '../../../core/redact.js';
-import { faultLink, vipBoardLink, type LinkConfig } from '../links.js';
+import { faultLink, vipBoardLink, vipPageLink, type LinkConfig } from '../links.js';
 import type { AlertMessage } from '../types.js';
 import type { Envelope, Notifier } from './notifier.js';
 
@@ -14,7 +14,11 @@ export function webhookBody(e: Envelope, links: LinkConfig): Record<string, unkn
     id: m.id, kind: m.kind, severity: m.severity, audience: m.audience, to: m.to,
     at: new Date(m.at).toISOString(), uid: m.uid, fault: m.fault, children: m.children, vips: m.vips,
     ...(m.diagnosis ? { diagnosis: m.diagnosis } : {}),
-    links: { fault: faultLink(links, m.uid), vips: Object.fromEntries(m.vips.map((v) => [v.ip, vipBoardLink(links, v.ip)])) },
+    // the web UI's pages; Grafana boards only where alerting.grafanaUrl is set
+    links: {
+      fault: faultLink(links, m.uid), vips: Object.fromEntries(m.vips.map((v) => [v.ip, vipPageLink(links, v.ip)])),
+      ...(links.grafanaUrl ? { grafana: Object.fromEntries(m.vips.map((v) => [v.ip, vipBoardLink(links, v.ip)])) } : {}),
+    },
   });
   return e.digest ? { id: e.id, digest: true, messages: e.messages.map(one) } : { ...one(e.messages[0]!), id: e.id, digest: false };
 }
