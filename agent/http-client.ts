@@ -7,7 +7,8 @@ import { request as httpsRequest } from 'node:https';
 export interface JsonResponse { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }
 
 export interface GatewayClient {
-  request(method: 'GET' | 'POST', path: string, opts?: { headers?: Record<string, string>; json?: unknown }): Promise<JsonResponse>;
+  /** `signal` aborts the request (the agent's shutdown does not wait out a slow gateway) */
+  request(method: 'GET' | 'POST', path: string, opts?: { headers?: Record<string, string>; json?: unknown; signal?: AbortSignal }): Promise<JsonResponse>;
 }
 
 /** Largest response body read (a task list of 100,000 targets is a few MB). */
@@ -23,6 +24,7 @@ export function gatewayClient(baseUrl: string, token: string, timeoutMs: number)
         method,
         agent: false,
         timeout: timeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
         headers: {
           Authorization: `Bearer ${token}`,
           Accept: 'application/json',

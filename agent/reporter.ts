@@ -35,6 +35,8 @@ export class Reporter {
   #failures = 0;
   #retry: unknown = null;
   #stopped = false;
+  /** aborts the post in flight on stop: its batch stays in the spool (the gateway takes a re-post idempotently) */
+  readonly #abort = new AbortController();
 
   constructor(deps: ReporterDeps) {
     this.#d = deps;
@@ -66,6 +68,7 @@ export class Reporter {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#retry !== null) this.#d.timers.clearTimeout(this.#retry);
+    this.#abort.abort();
     await this.settled();
   }
 
@@ -78,11 +81,12 @@ export class Reporter {
       let retryAfter: string | undefined;
       let message = '';
       try {
-        const res = await this.#http.request('POST', '/api/v1/results', { json: batch.body });
+        const res = await this.#http.request('POST', '/api/v1/results', { json: batch.body, signal: this.#abort.signal });
         status = res.status;
         retryAfter = res.headers['retry-after'] as string | undefined;
         message = errorOf(res.body);
       } catch (e) {
+        if (this.#stopped) return; // aborted by stop(): the batch stays spooled
         status = 'error';
         message = (e as Error).message;
       }

@@ -2,8 +2,9 @@
 // without JSON.parse and without building an object (JSON.parse was most of bench:analyze's time). It handles the
 // plain shape agents and exports write: one flat object of the core keys (ts, host, vip, method, sent, recv, rttMin,
 // rttAvg, rttMax) in any order, ASCII strings without escapes, plain JSON numbers. Anything else (other keys, escapes,
-// nesting, literals, a key twice, bad JSON) makes scan() return false and the caller takes JSON.parse. When scan()
-// returns true the fields are exactly what JSON.parse would give; test/analyzer/record-scan.test.ts holds it to that.
+// nesting, literals, a key twice, bad JSON) makes scanLine() return -1 and the caller takes JSON.parse. When it
+// returns the line's end the fields are exactly what JSON.parse would give; test/analyzer/record-scan.test.ts holds it
+// to that.
 
 const Q = 0x22; // "
 const BS = 0x5c; // backslash
@@ -15,7 +16,9 @@ const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
 
-const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const NL = 0x0a;
+/** JSON's white space but the newline, which ends the line */
+const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
 const isDigit = (c: number): boolean => c >= ZERO && c <= 0x39;
 
 // field numbers; the first four are strings
@@ -27,25 +30,33 @@ const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * Byte strings seen before, by hash: a file names the same few thousand hosts and VIPs millions of times, and the same
- * string object (its hash already computed) makes the inventory lookups cheap. Bounded: past `max` entries, new
- * strings are made but not kept.
+ * Byte strings seen before, in a direct-mapped table by hash: a file names the same few thousand hosts and VIPs
+ * millions of times, and handing back the same string object (its hash already computed) makes the inventory lookups
+ * cheap. A slot holds the last string that hashed to it, so memory stays bounded whatever the file holds.
  */
 class Interner {
-  private readonly table = new Map<number, { bytes: Buffer; str: string }>();
-  constructor(private readonly max: number) {}
+  private readonly bytes: Array<Buffer | undefined>;
+  private readonly strs: string[];
+  private readonly mask: number;
+
+  constructor(bits: number) {
+    this.mask = (1 << bits) - 1;
+    this.bytes = new Array<Buffer | undefined>(1 << bits).fill(undefined);
+    this.strs = new Array<string>(1 << bits).fill('');
+  }
 
   get(buf: Buffer, s: number, e: number, hash: number): string {
-    const hit = this.table.get(hash);
+    const slot = hash & this.mask;
+    const b = this.bytes[slot];
     const len = e - s;
-    if (hit && hit.bytes.length === len) {
-      const b = hit.bytes;
+    if (b !== undefined && b.length === len) {
       let i = 0;
       while (i < len && buf[s + i] === b[i]) i++;
-      if (i === len) return hit.str;
+      if (i === len) return this.strs[slot]!;
     }
     const str = buf.toString('latin1', s, e);
-    if (!hit && this.table.size < this.max) this.table.set(hash, { bytes: Buffer.from(buf.subarray(s, e)), str });
+    this.bytes[slot] = Buffer.from(buf.subarray(s, e));
+    this.strs[slot] = str;
     return str;
   }
 }
@@ -61,52 +72,58 @@ export class RecordScanner {
   rttAvg: number | undefined;
   rttMax: number | undefined;
 
-  private readonly strings = new Interner(1 << 18);
+  private readonly strings = new Interner(16);
 
-  /** Reads the record on bytes [start, end) of buf; false: not the plain shape, use JSON.parse. */
-  scan(buf: Buffer, start: number, end: number): boolean {
+  /**
+   * Reads the record that starts at `start` and ends at the next newline before `limit`. Returns the newline's
+   * position, or -1: not the plain shape (or no newline before `limit`), so the caller takes the line to JSON.parse.
+   * Finding the line's end here saves a separate search for it on every line.
+   */
+  scanLine(buf: Buffer, start: number, limit: number): number {
     this.ts = this.host = this.vip = this.method = undefined;
     this.sent = this.recv = this.rttMin = this.rttAvg = this.rttMax = undefined;
     let seen = 0;
     let p = start;
-    while (p < end && isWs(buf[p]!)) p++;
-    if (p >= end || buf[p] !== OPEN) return false;
+    while (p < limit && isWs(buf[p]!)) p++;
+    if (p >= limit || buf[p] !== OPEN) return -1;
     p++;
-    while (p < end && isWs(buf[p]!)) p++;
-    if (p < end && buf[p] === CLOSE) return this.onlyWs(buf, p + 1, end);
+    while (p < limit && isWs(buf[p]!)) p++;
+    if (p < limit && buf[p] === CLOSE) return this.lineEnd(buf, p + 1, limit);
     for (;;) {
       // the key
-      if (p >= end || buf[p] !== Q) return false;
+      if (p >= limit || buf[p] !== Q) return -1;
       const ks = ++p;
-      while (p < end && buf[p] !== Q) {
-        if (buf[p] === BS) return false;
+      while (p < limit && buf[p] !== Q) {
+        const c = buf[p];
+        if (c === BS || c === NL) return -1;
         p++;
       }
-      if (p >= end) return false;
+      if (p >= limit) return -1;
       const key = keyOf(buf, ks, p);
-      if (key < 0 || (seen & (1 << key)) !== 0) return false;
+      if (key < 0 || (seen & (1 << key)) !== 0) return -1;
       seen |= 1 << key;
       p++;
-      while (p < end && isWs(buf[p]!)) p++;
-      if (p >= end || buf[p] !== COLON) return false;
+      while (p < limit && isWs(buf[p]!)) p++;
+      if (p >= limit || buf[p] !== COLON) return -1;
       p++;
-      while (p < end && isWs(buf[p]!)) p++;
+      while (p < limit && isWs(buf[p]!)) p++;
       // the value
-      p = key <= METHOD ? this.string(buf, p, end, key) : this.number(buf, p, end, key);
-      if (p < 0) return false;
-      while (p < end && isWs(buf[p]!)) p++;
-      if (p >= end) return false;
+      p = key <= METHOD ? this.string(buf, p, limit, key) : this.number(buf, p, limit, key);
+      if (p < 0) return -1;
+      while (p < limit && isWs(buf[p]!)) p++;
+      if (p >= limit) return -1;
       const c = buf[p];
-      if (c === CLOSE) return this.onlyWs(buf, p + 1, end);
-      if (c !== COMMA) return false;
+      if (c === CLOSE) return this.lineEnd(buf, p + 1, limit);
+      if (c !== COMMA) return -1;
       p++;
-      while (p < end && isWs(buf[p]!)) p++;
+      while (p < limit && isWs(buf[p]!)) p++;
     }
   }
 
-  private onlyWs(buf: Buffer, p: number, end: number): boolean {
-    while (p < end && isWs(buf[p]!)) p++;
-    return p >= end;
+  /** After the closing brace: white space, then the newline (its position), else -1. */
+  private lineEnd(buf: Buffer, p: number, limit: number): number {
+    while (p < limit && isWs(buf[p]!)) p++;
+    return p < limit && buf[p] === NL ? p : -1;
   }
 
   /** A string of printable ASCII without escapes (the same characters to JSON.parse); the position after it, or -1. */

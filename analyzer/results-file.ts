@@ -48,7 +48,7 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
       const minute = Math.floor(Date.parse(ts) / minuteMs) * minuteMs;
       lastTs = ts;
       current = builders.get(minute);
-      if (!current) builders.set(minute, (current = new BatchBuilder(4096)));
+      if (!current) builders.set(minute, (current = new BatchBuilder(1 << 16)));
     }
     current!.push(h, v, (100 * (sent - recv)) / sent, recv > 0 ? rttAvg : NaN);
     records++;
@@ -68,15 +68,31 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
     badLines++;
     for (const p of recordProblems(o)) bad(p.field, p.message);
   };
+  /** A line the scanner did not take (or a last line without a newline). */
   const line = (buf: Buffer, start: number, end: number) => {
     lineNo++;
-    if (start === end) return;
+    if (start < end) slow(buf.toString('utf8', start, end));
+  };
+  /** The lines of buf[0, filled): returns where the unfinished last line starts. */
+  const lines = (buf: Buffer, filled: number): number => {
     const s = scanner;
-    if (!s.scan(buf, start, end)) return slow(buf.toString('utf8', start, end));
-    if (validFields(s.ts, s.host, s.vip, s.method, s.sent, s.recv, s.rttMin, s.rttAvg, s.rttMax)) {
-      return add(s.host!, s.vip!, s.ts!, s.sent!, s.recv!, s.rttAvg);
+    let pos = 0;
+    while (pos < filled) {
+      const nl = s.scanLine(buf, pos, filled);
+      if (nl >= 0) {
+        lineNo++;
+        if (validFields(s.ts, s.host, s.vip, s.method, s.sent, s.recv, s.rttMin, s.rttAvg, s.rttMax)) {
+          add(s.host!, s.vip!, s.ts!, s.sent!, s.recv!, s.rttAvg);
+        } else slow(buf.toString('utf8', pos, nl));
+        pos = nl + 1;
+        continue;
+      }
+      const end = buf.indexOf(10, pos);
+      if (end < 0 || end >= filled) break;
+      line(buf, pos, end);
+      pos = end + 1;
     }
-    slow(buf.toString('utf8', start, end));
+    return pos;
   };
 
   const fh = await open(file, 'r').catch((e: Error) => { throw new ValidationError([{ file, message: `cannot read: ${e.message}` }]); });
@@ -95,11 +111,7 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
         if (carry) line(buf, 0, carry);
         break;
       }
-      let pos = 0;
-      for (let nl = buf.indexOf(10, pos); nl >= 0 && nl < filled; nl = buf.indexOf(10, pos)) {
-        line(buf, pos, nl);
-        pos = nl + 1;
-      }
+      const pos = lines(buf, filled);
       carry = filled - pos;
       buf.copy(buf, 0, pos, filled);
     }

@@ -18,8 +18,12 @@ const { values: opt } = parseArgs({ options: { out: { type: 'string' }, version:
 const version = opt.version ?? pkg.version;
 if (!/^[0-9][A-Za-z0-9.+~-]*$/.test(version)) throw new Error(`--version ${JSON.stringify(version)}: not a Debian version`);
 const out = opt.out ?? join(root, 'dist');
-/** node flags of the launcher: a small young generation keeps RSS down for a few more scavenges (bench:agent) */
-const NODE_FLAGS = '--max-semi-space-size=1';
+/**
+ * node flags of the launcher (VIPWATCH_NODE_FLAGS replaces them): a 1 MB young generation, V8's lite mode (no
+ * optimizing compilers: bytecode only) and its size-over-speed heuristics. The agent spends its CPU in system calls,
+ * not JavaScript, so they cost no CPU bench:agent can see and save about a fifth of its RSS (agent/README.md).
+ */
+const NODE_FLAGS = '--max-semi-space-size=1 --lite-mode --optimize-for-size';
 
 const stage = mkdtempSync(join(tmpdir(), 'vipwatch-agent-pkg-'));
 try {
@@ -43,6 +47,12 @@ try {
     // CommonJS dependencies call require(): give every output module one
     banner: { js: "import { createRequire as __vipwatchRequire } from 'node:module'; const require = __vipwatchRequire(import.meta.url);" },
   });
+
+  // lite mode turns WebAssembly off, and with it node's fetch (undici parses HTTP in wasm): refuse a bundle using them
+  const code = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  if (NODE_FLAGS.includes('--lite-mode') && /\bWebAssembly\b|\bfetch\(/.test(code)) {
+    throw new Error('the agent bundle uses WebAssembly or fetch(), which --lite-mode (the launcher\'s node flags) turns off: use node:http, or drop --lite-mode');
+  }
 
   // raw-socket: its JavaScript and the addon built for this node (Node 20), nothing of its build tree
   const rs = join(root, 'node_modules/raw-socket');

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError, show, type Problem } from './errors.js';
 import { isSecretKey, redactConfigValue, redactUrl } from './redact.js';
+import { parseDuration } from './duration.js';
 
 const url = z.string().url();
 
@@ -161,8 +162,9 @@ export const configSchema = z.object({
     /** Records older than this are refused: it matches the agent spool's maximum age. */
     maxAgeSec: z.number().int().min(60).default(86_400),
     maxFutureSec: z.number().int().min(0).default(120),
-    /** The ingest queue gathers concurrent requests' records into store writes of about this many records. */
-    batchRecords: z.number().int().min(1).default(20_000),
+    /** The ingest queue gathers concurrent requests' records into store writes of up to this many records (whole
+     * requests; one larger request goes alone): the size InfluxDB takes in one request (series.influx.linesPerWrite). */
+    batchRecords: z.number().int().min(1).default(5_000),
     /** Records waiting or being written; beyond this new requests get 503 + Retry-After (bounded memory). */
     maxPendingRecords: z.number().int().min(1).default(200_000),
     /** Store writes in flight at once. */
@@ -421,6 +423,20 @@ export function agreementProblems(cfg: Config): Array<{ field: string; message: 
   if (cfg.agent.maxBatchRecords > cfg.ingest.maxRecordsPerPost) {
     out.push({ field: 'agent.maxBatchRecords', message: `must not exceed ingest.maxRecordsPerPost (${cfg.ingest.maxRecordsPerPost}): the gateway would refuse the agents' batches (value ${cfg.agent.maxBatchRecords})` });
   }
+  const a = cfg.alerting;
+  if (parseDuration(a.reminderInterval) < cfg.minuteSec * 1000) {
+    out.push({ field: 'alerting.reminderInterval', message: `must be at least one analyzer minute, ${cfg.minuteSec}s (value "${a.reminderInterval}")` });
+  }
+  a.webhooks.forEach((w, i) => {
+    if (a.webhooks.findIndex((o) => o.name === w.name) < i) out.push({ field: `alerting.webhooks.${i}.name`, message: `two webhooks share this name (value ${show(w.name)})` });
+  });
+  a.maintenance.forEach((w, i) => {
+    if (parseDuration(w.duration) <= 0) out.push({ field: `alerting.maintenance.${i}.duration`, message: `must be positive (value "${w.duration}")` });
+    // a date the pattern lets through (month 13, Feb 30) would otherwise never match
+    const [y, mo, d, h, mi] = (/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(w.start) ?? []).slice(1).map(Number) as number[];
+    const t = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!));
+    if (t.getUTCMonth() !== mo! - 1 || t.getUTCDate() !== d || h! > 23 || mi! > 59) out.push({ field: `alerting.maintenance.${i}.start`, message: `not a valid time (value "${w.start}")` });
+  });
   const outbox = cfg.alerting.outbox;
   if (cfg.faults.backend === 'mongo' && outbox.backend === 'mongo' && outbox.mongo.url !== cfg.faults.mongo.url) {
     out.push({ field: 'alerting.outbox.mongo.url', message: `must equal faults.mongo.url (${show(redactUrl(cfg.faults.mongo.url))}): faults and outbox share one MongoDB client (value ${show(redactUrl(outbox.mongo.url))})` });

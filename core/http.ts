@@ -95,7 +95,10 @@ export function answerFor(err: HttpError, retryAfterSec: number): ErrorAnswer {
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Ends unmatched requests and turns thrown errors into answers without leaking stacks or library text. */
+/**
+ * Ends unmatched requests and turns thrown errors into answers without leaking stacks or library text.
+ * retryAfterSec: the Retry-After of a 503 (commands pass ingest.retryAfterSec, so web and gateway say the same).
+ */
 export function finishApp(app: Express, log: Logger, retryAfterSec = 5): void {
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use((err: HttpError, req: express.Request, res: express.Response, _next: express.NextFunction) => {

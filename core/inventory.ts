@@ -8,8 +8,8 @@ import { ValidationError, readInputFile, show, type Problem } from './errors.js'
 import { canonicalIp, ipFamily } from './ip.js';
 
 const id = z.string().trim().min(1);
-/** IPv4 or IPv6, kept in canonical form (core/ip.ts) so one address is one VIP whatever its spelling */
-const ip = z.string().trim().refine((s) => ipFamily(s) !== 0, 'not an IPv4 or IPv6 address').transform(canonicalIp);
+/** IPv4 or IPv6, kept as written (plan and records use the inventory's spelling); duplicates are found by canonical form */
+const ip = z.string().trim().refine((s) => ipFamily(s) !== 0, 'not an IPv4 or IPv6 address');
 /** HTTP statuses that count as success: codes (200) or classes ("2xx"); default 2xx and 3xx */
 const expectStatus = z.array(z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5]xx$/, 'expected a status code or a class like "2xx"')])).min(1);
 const bodyPattern = z.string().min(1).refine((s) => { try { new RegExp(s); return true; } catch { return false; } }, 'not a valid regular expression');
@@ -115,7 +115,7 @@ export function validateInventory(data: unknown, file: string): Inventory {
   dupes('isps', inv.isps, (i) => i.id, 'id');
   const dcs = dupes('datacenters', inv.datacenters, (d) => d.id, 'id');
   dupes('hosts', inv.hosts, (h) => h.id, 'id');
-  dupes('vips', inv.vips, (v) => v.ip, 'ip');
+  dupes('vips', inv.vips, (v) => canonicalIp(v.ip), 'ip');
   const businesses = dupes('businesses', inv.businesses, (b) => b.name, 'name');
   for (const d of inv.datacenters) {
     if (!PROVINCE_IDS.has(d.province)) problems.push({ file, entry: where(d), field: 'province', message: `unknown province ${show(d.province)}` });

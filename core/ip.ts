@@ -1,5 +1,5 @@
-// IP address text, IPv4 and IPv6 alike: the one canonical form (so "FD00:0::1" and "fd00::1" are one VIP), and
-// address:port the way URLs and `vipwatch probe --method tcp` write it ("[fd00::1]:443").
+// IP address text, IPv4 and IPv6 alike: which family, and the one canonical form (so "FD00:0::1" and "fd00::1" are
+// found to be the same VIP, and a reply's source, which the kernel prints compressed, matches its target).
 import { isIP } from 'node:net';
 
 /** 4 or 6 for an address without a zone (fe80::1%eth0 is refused), else 0. */
@@ -9,6 +9,3 @@ export const ipFamily = (s: string): 0 | 4 | 6 => (s.includes('%') ? 0 : (isIP(s
 export function canonicalIp(s: string): string {
   return ipFamily(s) === 6 ? new URL(`http://[${s}]/`).hostname.slice(1, -1) : s;
 }
-
-/** "198.18.0.1:80", "[fd00::1]:80" */
-export const hostPort = (ip: string, port: number): string => (ipFamily(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`);

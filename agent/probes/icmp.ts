@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { AddressFamily, createSocket, Protocol, type Socket } from 'raw-socket';
+import { canonicalIp } from '../../core/ip.js';
 import { checksum, ECHO6_REPLY, ECHO_REPLY, EchoTemplate } from './icmp-packet.js';
 import { ProbeUnavailableError, type ProbeMethod, type ProbeTarget } from './method.js';
 
@@ -145,7 +146,7 @@ export class IcmpProbe implements ProbeMethod {
     let c = this.#canonical6.get(address);
     if (c === undefined) {
       if (this.#canonical6.size > 100_000) this.#canonical6.clear();
-      c = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+      c = canonicalIp(address);
       this.#canonical6.set(address, c);
     }
     return c;

@@ -91,24 +91,32 @@ export class Baselines {
   rotate(minuteIndex: number): void {
     const L = this.slotLen;
     const first = (L - (minuteIndex % L)) % L;
-    for (let c = first; c < this.cells; c += L) {
-      const off = this.slotOffset(c, minuteIndex);
-      const base = this.slots[off]!;
-      if (base === 0) continue;
-      const mb = this.mergedBase[c]!;
-      const m0 = c * MERGED_K;
-      let removed = 0;
-      for (let j = 0; j < SLOT_K; j++) {
-        const n = this.slots[off + 1 + j]!;
-        if (n === 0) continue;
-        const mi = clamp(base + j - mb, 0, MERGED_K - 1);
-        this.merged[m0 + mi] = this.merged[m0 + mi]! - n;
-        removed += n;
-      }
-      this.slots.fill(0, off, off + SLOT_BYTES);
-      this.total[c] = this.total[c]! - removed;
-      this.findMedian(c);
+    for (let c = first; c < this.cells; c += L) this.expire(c, minuteIndex);
+  }
+
+  /** Whether a cell starts a new slot at this minute (what `rotate` expires for every such cell). */
+  rotatesAt(c: number, minuteIndex: number): boolean {
+    return (minuteIndex + c) % this.slotLen === 0;
+  }
+
+  /** Empties the slot a cell starts at this minute (its samples of one slot count of rounds ago leave the window). */
+  expire(c: number, minuteIndex: number): void {
+    const off = this.slotOffset(c, minuteIndex);
+    const base = this.slots[off]!;
+    if (base === 0) return;
+    const mb = this.mergedBase[c]!;
+    const m0 = c * MERGED_K;
+    let removed = 0;
+    for (let j = 0; j < SLOT_K; j++) {
+      const n = this.slots[off + 1 + j]!;
+      if (n === 0) continue;
+      const mi = clamp(base + j - mb, 0, MERGED_K - 1);
+      this.merged[m0 + mi] = this.merged[m0 + mi]! - n;
+      removed += n;
     }
+    this.slots.fill(0, off, off + SLOT_BYTES);
+    this.total[c] = this.total[c]! - removed;
+    this.findMedian(c);
   }
 
   /** Adds one minute's latency (ms) of a cell, sampled at `minuteIndex`. */

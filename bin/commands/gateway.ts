@@ -13,7 +13,7 @@ async function runGateway(configFile: string | undefined, port: string | undefin
   const checks = {};
   const app = createHttpApp(log, registry, checks);
   const gw = mountGateway(app, cfg, log, registry, { checks });
-  finishApp(app, log);
+  finishApp(app, log, cfg.ingest.retryAfterSec);
   const server = await listen(app, cfg.port, cfg.bind);
   log.info({ url: `http://${cfg.bind}:${server.port}` }, 'gateway listening');
   const sig = await untilSignal();

@@ -57,7 +57,7 @@ export const startCommand: Command = {
     const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, source, outbox, jobs: probeJobs });
     const web = await mountWeb(app, { admin, faults, series, catalog: () => inventory.current.catalog, config: cfg, log, registry, outbox, now: Date.now, probes: { service: probeJobs, store: jobs } });
     inventory.start();
-    finishApp(app, log);
+    finishApp(app, log, cfg.ingest.retryAfterSec);
     const server = await listen(app, cfg.port, cfg.bind);
     const url = urlOf(cfg.bind, server.port);
     log.info({ url, speed, minuteSec: cfg.minuteSec }, 'vipwatch is running');

@@ -34,7 +34,7 @@ export const webCommand: Command = {
     const app = createHttpApp(log, registry, { admin: () => admin.ping(), faults: () => faults.ping(), series: () => series.ping() });
     const web = await mountWeb(app, { admin, faults, series, catalog, config: cfg, log, registry, outbox, now: Date.now,
       probes: { store: jobs, service: new JobService({ store: jobs, catalog, cfg: cfg.probes, now: Date.now, log }) } });
-    finishApp(app, log);
+    finishApp(app, log, cfg.ingest.retryAfterSec);
     const server = await listen(app, cfg.port, cfg.bind);
     const url = `http://${cfg.bind}:${server.port}`;
     log.info({ url }, 'web listening');

@@ -89,15 +89,15 @@ const inventory = (vips: unknown[]) => ({
 });
 
 describe('IPv6 VIPs through inventory, gateway and store', () => {
-  it('the inventory keeps one canonical form and names bad addresses', () => {
-    const inv = validateInventory(inventory([{ ip: 'FD00:0002:0:0::10', dc: 'dc-1', business: 'search', port: 443, url: 'https://[fd00:2::10]/health' }]), 'inv.yaml');
+  it('the inventory takes IPv6 as written, finds duplicates whatever the spelling, and names bad addresses', () => {
+    const inv = validateInventory(inventory([{ ip: 'fd00:2::10', dc: 'dc-1', business: 'search', port: 443, url: 'https://[fd00:2::10]/health' }]), 'inv.yaml');
     assert.equal(inv.vips[0]!.ip, 'fd00:2::10');
     assert.equal(inv.hosts[0]!.ip, 'fd00:1::1');
     assert.throws(() => validateInventory(inventory([
       { ip: 'fd00:2::10', dc: 'dc-1', business: 'search' }, { ip: 'fd00:2:0::10', dc: 'dc-1', business: 'search' },
       { ip: 'fd00::zz', dc: 'dc-1', business: 'search' }, { ip: 'fe80::1%eth0', dc: 'dc-1', business: 'search' },
     ]), 'inv.yaml'), (e: Error) => {
-      assert.match(e.message, /vips\[1\].*duplicate ip "fd00:2::10"/);
+      assert.match(e.message, /vips\[1\] \("fd00:2:0::10"\).*duplicate ip "fd00:2::10"/);
       assert.match(e.message, /vips\[2\].*ip: not an IPv4 or IPv6 address \(value "fd00::zz"\)/);
       assert.match(e.message, /vips\[3\].*ip: not an IPv4 or IPv6 address/);
       return true;

@@ -33,7 +33,10 @@ test('tcp probe: a listening port answers with a sub-millisecond loopback RTT; a
   t.after(() => probe.close());
   const rtts = [];
   for (let i = 0; i < 5; i++) rtts.push(await probe.probe({ address: '127.0.0.1', port: portOf(server) }, 1000));
-  for (const r of rtts) assert.ok(r !== null && r > 0 && r < 50, `rtt ${r}`);
+  for (const r of rtts) assert.ok(r !== null && r > 0 && r < 1000, `rtt ${r}`);
+  // the median, not each one: on a loaded shared machine a single connect can wait for a CPU
+  const sorted = rtts.map(Number).sort((a, b) => a - b);
+  assert.ok(sorted[2]! < 50, `median loopback connect ${sorted[2]} ms`);
   assert.ok(rtts.some((r) => r! % 1 !== 0), 'RTTs keep sub-millisecond digits');
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(accepted, 5, 'each probe is one connection');

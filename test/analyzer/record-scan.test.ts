@@ -44,8 +44,10 @@ const anyLine = fc.oneof(
 );
 
 function check(text: string, scanner: RecordScanner): 'scanned' | 'fallback' {
-  const buf = Buffer.from(`xx${text}yy`, 'utf8'); // the line sits inside a larger buffer, as in the file reader
-  const took = scanner.scan(buf, 2, buf.length - 2);
+  const buf = Buffer.from(`xx${text}\nyy`, 'utf8'); // the line sits inside a larger buffer, as in the file reader
+  const end = scanner.scanLine(buf, 2, buf.length);
+  const took = end >= 0;
+  if (took) assert.equal(end, buf.length - 3, `the line's end for ${text}`);
   let parsed: unknown;
   let json = true;
   try { parsed = JSON.parse(text); } catch { json = false; }
@@ -58,6 +60,7 @@ function check(text: string, scanner: RecordScanner): 'scanned' | 'fallback' {
   } else if (json) {
     assert.equal(isValidRecord(structuredClone(parsed)), recordSchema.safeParse(parsed).success, `verdict for ${text}`);
   }
+  assert.equal(scanner.scanLine(buf, 2, buf.length - 3), -1, 'no newline before the limit: not taken');
   return took ? 'scanned' : 'fallback';
 }
 

@@ -1,11 +1,12 @@
 // `npm run bench:agent`: the packaged agent (`npm run package:agent`'s tarball, unpacked, run by its launcher) with
 // 2,500 targets for 3 measured minutes, the real gateway taking its results. The targets live in a private network
-// namespace (198.18.16.0/20 on its lo, behind a veth): ICMP answered by its kernel, ICMP lost (nftables drops every
-// echo request to 198.18.28.0/22: each probe waits out its timeout) and TCP (a listener in the namespace; the VIPs
+// namespace (198.19.144.0/20 on its lo, behind a veth from 198.19.128.1/30: ranges no other test uses in the root
+// namespace, where the drills' veths live): ICMP answered by its kernel, ICMP lost (nftables drops every
+// echo request to 198.19.156.0/22: each probe waits out its timeout) and TCP (a listener in the namespace; the VIPs
 // with a port are probed over icmp and tcp). CPU (user + system) and peak RSS come from /proc for the agent's
 // process and any children it has; the first whole minute must reach the gateway with a record per target.
-// Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_ARGS adds node arguments (e.g.
-// "--cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
+// Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_FLAGS replaces the launcher's node flags
+// (e.g. "--max-semi-space-size=1 --cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
 // AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures.
 // Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`.
 import { execFileSync, spawn } from 'node:child_process';
@@ -71,9 +72,9 @@ const tcpVips = Math.round(TARGETS / 5);
 const lost = Math.round(TARGETS / 10);
 const answered = TARGETS - 2 * tcpVips - lost;
 const vips = [
-  ...addrs([198, 18, 16], tcpVips).map((ip) => ({ ip, port: TCP_PORT })),
-  ...addrs([198, 18, 20], answered).map((ip) => ({ ip })),
-  ...addrs([198, 18, 28], lost).map((ip) => ({ ip })),
+  ...addrs([198, 19, 144], tcpVips).map((ip) => ({ ip, port: TCP_PORT })),
+  ...addrs([198, 19, 148], answered).map((ip) => ({ ip })),
+  ...addrs([198, 19, 156], lost).map((ip) => ({ ip })),
 ];
 if (tcpVips > 254 * 4 || answered > 254 * 8 || lost > 254 * 4) throw new Error(`TARGETS=${TARGETS}: too many for the address plan`);
 
@@ -83,10 +84,10 @@ let gw: Awaited<ReturnType<typeof testGateway>> | null = null;
 let agent: ReturnType<typeof spawn> | null = null;
 try {
   const ns = lab.ns('tgt');
-  lab.link(null, ns, '198.18.0.1/30', '198.18.0.2/30');
-  lab.addresses(ns, ['198.18.16.1/20']); // on lo: every address of the /20 is the namespace's own
-  lab.route(null, '198.18.16.0/20', '198.18.0.2');
-  lab.loss(ns, [{ addr: '198.18.28.0/22', pct: 100 }]);
+  lab.link(null, ns, '198.19.128.1/30', '198.19.128.2/30');
+  lab.addresses(ns, ['198.19.144.1/20']); // on lo: every address of the /20 is the namespace's own
+  lab.route(null, '198.19.144.0/20', '198.19.128.2');
+  lab.loss(ns, [{ addr: '198.19.156.0/22', pct: 100 }]);
   ns.spawn(process.execPath, ['-e', `require('net').createServer((s) => { s.on('error', () => {}); s.destroy(); }).listen(${TCP_PORT}, '0.0.0.0', () => console.log('ready'))`]);
   execFileSync('sh', ['-c', `for i in $(seq 50); do ip netns exec ${ns.name} ss -ltn | grep -q ':${TCP_PORT} ' && exit 0; sleep 0.1; done; exit 1`]);
 
@@ -101,15 +102,11 @@ try {
   const config = join(dir, 'agent.yaml');
   const metricsPort = process.env.AGENT_METRICS_PORT;
   writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'state'))}\n${metricsPort ? `  metricsPort: ${metricsPort}\n` : ''}`);
-  const nodeArgs = process.env.AGENT_NODE_ARGS ?? '';
-  // as the unit runs it (MALLOC_ARENA_MAX=2; the launcher's node flags), as root instead of CAP_NET_RAW
-  // with AGENT_NODE_ARGS (--cpu-prof is refused in NODE_OPTIONS): node started here with the launcher's own flags
-  const launcherFlags = /exec "\$node" (.*?) "\$here/.exec(readFileSync(launcher, 'utf8'))![1]!.split(' ');
-  const bundle = join(launcher, '../../lib/vipwatch-agent/vipwatch-agent.mjs');
-  const [cmd, args] = nodeArgs ? [process.execPath, [...nodeArgs.split(' '), ...launcherFlags, bundle]] : [launcher, []];
-  agent = spawn(cmd, [...args, '--gateway', gw.url, '--token', gw.token, '--config', config], {
+  // as the unit runs it (MALLOC_ARENA_MAX=2, the launcher and its node flags), as root instead of CAP_NET_RAW
+  const flags = process.env.AGENT_NODE_FLAGS;
+  agent = spawn(launcher, ['--gateway', gw.url, '--token', gw.token, '--config', config], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2' },
+    env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2', ...(flags !== undefined ? { VIPWATCH_NODE_FLAGS: flags } : {}) },
   });
   const started = Date.now();
   await sleep(WARMUP_SEC * 1000);
@@ -160,7 +157,7 @@ try {
   if (whole!.get('icmp-lost')!.recv !== 0 || whole!.get('icmp')!.recv < whole!.get('icmp')!.sent * 0.99 || whole!.get('tcp')!.recv < whole!.get('tcp')!.sent * 0.99) {
     throw new Error('the mix is not what was set up (answered icmp and tcp must answer, the dropped addresses must not)');
   }
-  console.log(`packaged agent (${launcher.slice(dir.length + 1)}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
+  console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
   console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak.toFixed(1)} MB RSS`);
 } finally {
   if (agent && agent.exitCode === null && agent.signalCode === null) {

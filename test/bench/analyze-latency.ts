@@ -75,9 +75,14 @@ async function runMode(file: string, mode: 'loss' | 'latency'): Promise<ModeResu
     const b = state.baselines;
     const ng = engine.topo.groups.length;
     const first = T0 / 60_000 - rules.baselineMinutes - rules.smoothWindow;
-    for (let t = first; t < first + rules.baselineMinutes; t++) {
-      b.rotate(t);
-      for (let c = 0; c < b.cells; c++) b.add(c, usual(Math.floor(c / ng), c % ng, t), t);
+    // cell by cell (each cell's summary stays in cache): the same as rotate(t) then add for every cell, minute by minute
+    for (let c = 0; c < b.cells; c++) {
+      const v = Math.floor(c / ng);
+      const g = c % ng;
+      for (let t = first; t < first + rules.baselineMinutes; t++) {
+        if (b.rotatesAt(c, t)) b.expire(c, t);
+        b.add(c, usual(v, g, t), t);
+      }
     }
     fillS = (performance.now() - f0) / 1000;
   }

@@ -1,7 +1,8 @@
 // The gateway alone, as its own process, for bench:jobs: the production composition (core/http.ts + mountGateway)
 // on a data dir and inventory given as arguments; prints its port. Usage: jobs-gateway.ts DATA_DIR INVENTORY SECRET.
 import { parseConfig } from '../../core/config.js';
-import { createHttpApp, finishApp, listen } from '../../core/http.js';
+import { createServer } from 'node:http';
+import { createHttpApp, finishApp } from '../../core/http.js';
 import { createLogger } from '../../core/log.js';
 import { createRegistry } from '../../core/metrics.js';
 import { mountGateway } from '../../gateway/compose.js';
@@ -13,6 +14,8 @@ const registry = createRegistry();
 const app = createHttpApp(log, registry, {});
 const gw = mountGateway(app, cfg, log, registry, {});
 finishApp(app, log);
-const server = await listen(app, 0, '127.0.0.1');
-console.log(String(server.port));
-process.once('SIGTERM', () => { void server.close().then(() => gw.stop()).finally(() => process.exit(0)); });
+// a deep accept queue: thousands of agents connect within seconds (the default backlog, 511, drops SYNs)
+const server = createServer(app);
+await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 16_384 }, resolve));
+console.log(String((server.address() as { port: number }).port));
+process.once('SIGTERM', () => { server.closeAllConnections(); server.close(); void gw.stop().finally(() => process.exit(0)); });

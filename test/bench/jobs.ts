@@ -68,7 +68,7 @@ function poll(host: string, token: string, known: string[]): void {
       setImmediate(() => poll(host, token, [...known, ...jobs.map((j) => String(j.seq))]));
     });
   });
-  req.on('error', () => { failures++; if (!stopping) setTimeout(() => poll(host, token, known), 1000); });
+  req.on('error', () => { if (stopping) return; failures++; setTimeout(() => poll(host, token, known), 1000); });
   req.end();
 }
 
@@ -97,7 +97,7 @@ for (let h = 0; h < AGENTS; h++) {
 }
 while (!((await metric('vipwatch_job_polls_waiting')) >= AGENTS) && Date.now() - t0 < 180_000) await sleep(1000);
 const waiting = await metric('vipwatch_job_polls_waiting');
-console.log(`${waiting} agents waiting after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`${waiting} agents waiting after ${((Date.now() - t0) / 1000).toFixed(1)} s (${failures} failed polls so far)`);
 await sleep(5000);
 const p0 = polls, cq0 = cpuMs(pid), tq0 = Date.now();
 await sleep(QUIET_SEC * 1000);
@@ -112,19 +112,24 @@ const store = new SqliteJobStore({ file: join(dir, 'gw', 'admin.db'), log: creat
 await store.init();
 const catalog = buildCatalog(inventory);
 const service = new JobService({ store, catalog: () => catalog, cfg: cfg.probes, now: Date.now, log: createLogger('silent') });
-const reach: number[] = [];
+const reach: number[] = [], p90: number[] = [];
+let missed = 0;
 for (let j = 0; j < JOBS; j++) {
   const made = await service.create({ target: `198.19.0.${1 + j}`, method: 'icmp', sources: 100 }, 'bench');
   if (made.status !== 202) throw new Error(`job not made: ${made.error}`);
   const t = Date.now();
   const keys = made.job.sources.map((h) => `${made.job.id}|${h}`);
-  while (keys.some((k) => !got.has(k)) && Date.now() - t < 20_000) await sleep(20);
-  const missing = keys.filter((k) => !got.has(k)).length;
-  if (missing) throw new Error(`job ${made.job.id}: ${missing} of 100 sources never got it`);
-  reach.push(Math.max(...keys.map((k) => got.get(k)!)) - Date.parse(made.job.createdAt));
+  // a job may be started until its startBy (30 s): a source that hears of it later would refuse it
+  while (keys.some((k) => !got.has(k)) && Date.now() - t < 30_000) await sleep(20);
+  const times = keys.filter((k) => got.has(k)).map((k) => got.get(k)! - Date.parse(made.job.createdAt)).sort((a, b) => a - b);
+  missed += keys.length - times.length;
+  reach.push(times.length === keys.length ? times.at(-1)! : Infinity);
+  p90.push(times[Math.ceil(0.9 * keys.length) - 1] ?? Infinity);
+  console.log(`job ${j + 1}: ${times.length} of 100 sources hold it; 90% after ${p90.at(-1)} ms, all after ${reach.at(-1)} ms`);
   await sleep(1500 + Math.random() * 1000);
 }
 reach.sort((a, b) => a - b);
+p90.sort((a, b) => a - b);
 stopping = true;
 pool.destroy();
 gw.kill('SIGTERM');
@@ -133,5 +138,5 @@ await sleep(500);
 rmSync(dir, { recursive: true, force: true });
 const perAgentKb = ((rssWaiting - rssEmpty) * 1024) / AGENTS;
 console.log(`jobs of 100 sources, all sources holding the job after (ms): ${reach.join(', ')}; poll failures: ${failures}`);
-console.log(`${AGENTS} agents waiting on the job channel: gateway ${quietPct.toFixed(1)}% of one core, RSS ${rssWaiting.toFixed(0)} MB (${perAgentKb.toFixed(1)} kB per waiting agent, ${pollRate.toFixed(0)} polls/s); a job reaches all 100 of its sources in ${reach[Math.floor(reach.length / 2)]} ms (median of ${JOBS}, max ${reach.at(-1)} ms)`);
+console.log(`${AGENTS} agents waiting on the job channel: gateway ${quietPct.toFixed(1)}% of one core, RSS ${rssWaiting.toFixed(0)} MB (${perAgentKb.toFixed(1)} kB per waiting agent, ${pollRate.toFixed(0)} polls/s); a job reaches 90% of its 100 sources in ${p90[Math.floor(p90.length / 2)]} ms and all in ${reach[Math.floor(reach.length / 2)]} ms (medians of ${JOBS}; worst ${reach.at(-1)} ms; ${missed} source-jobs missed within 30 s)`);
 process.exit(0);

@@ -49,7 +49,7 @@ async function runCase(agent: Netns, addr: string, load: string[]): Promise<Case
   const a = parseFping(o.stdout).get(addr)!;
   const b = parseFping(f.stderr).get(addr);
   if (!b) throw new Error(`fping printed no RTTs (exit ${f.code}): ${f.stderr}`);
-  return { ours: median(a.rtts), fping: median(b.rtts), lostOurs: a.lost, lostFping: b.lost, note: o.stderr.replace('measuring', '').trim() };
+  return { ours: median(a.rtts), fping: median(b.rtts), lostOurs: a.lost, lostFping: b.lost, note: o.stderr.replace('measuring', '').trim().replace(/\n/g, '; ') };
 }
 
 const lab = new NetLab('vwr');

@@ -117,7 +117,7 @@ export class VipwatchProc {
   }
 
   /** Starts and waits until `ready` holds; fails early (with the log's tail) if the process exits. */
-  async startReady(ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  async startReady(ready: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
     this.start();
     const p = this.#proc!;
     await waitFor(async () => {

@@ -204,7 +204,7 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
   const pastRuns = { accepted: 0, duplicates: 0 };
   const gatewayNow = async () => gatewayCounts(await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(3000) })).text());
   const agentMetrics = (a: DrillAgent) => new Promise<string>((resolve) => {
-    execFile('ip', ['netns', 'exec', a.ns.name, 'bash', '-c', AGENT_METRICS_FETCH], { timeout: 5000, encoding: 'utf8' }, (_e, out, err) => { if (process.env.DRILL_DEBUG) console.log('agentMetrics', a.ns.name, _e?.message, JSON.stringify(out).slice(0, 200), err); resolve(out ?? ''); });
+    execFile('ip', ['netns', 'exec', a.ns.name, 'bash', '-c', AGENT_METRICS_FETCH], { timeout: 5000, encoding: 'utf8' }, (_e, out) => resolve(out ?? ''));
   });
 
   const sys: DrillSystem = {

@@ -62,6 +62,11 @@ test('settings that must agree across parts are refused once, naming both keys',
   }, 'c.yaml'));
   assert.match(mongo, /c\.yaml: alerting\.outbox\.mongo\.url: .*faults\.mongo\.url/);
   assert.ok(!mongo.includes('pw-1'), mongo);
+  // what the analyzer alone used to check is refused by every command now
+  const hooks = messageOf(() => parseConfig({ alerting: { webhooks: [{ name: 'a', url: 'https://h.example.com/x' }, { name: 'a', url: 'https://h.example.com/y' }] } }, 'c.yaml'));
+  assert.match(hooks, /c\.yaml: alerting\.webhooks\.1\.name: two webhooks share this name/);
+  assert.match(messageOf(() => parseConfig({ minuteSec: 60, alerting: { reminderInterval: '10s' } }, 'c.yaml')), /alerting\.reminderInterval: must be at least one analyzer minute/);
+  assert.match(messageOf(() => parseConfig({ alerting: { maintenance: [{ start: '2026-02-30T01:00', duration: '1h' }] } }, 'c.yaml')), /alerting\.maintenance\.0\.start: not a valid time/);
   // agreeing settings pass; a sqlite outbox next to mongo faults needs no shared URL
   parseConfig({ ingest: { maxAgeSec: 7200 }, agent: { spool: { maxAgeSec: 3600 } }, plan: { probesPerMinute: 6 }, faults: { backend: 'mongo' } }, 'c.yaml');
 });

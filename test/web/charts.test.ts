@@ -1,8 +1,10 @@
 // Charts, board views and the root-fault banner in a real Chromium against the real SQLite stores, with a DC outage
 // like the demo's (idc-beijing-ct unreachable from ct and cu for the last 12 minutes) written as series records.
-// Takes the README's screenshots (web/screenshots/, 1440x900).
+// Its screenshots go to a temp dir: the README's are taken during the demo incident (test/web/demo-board.test.ts).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FaultEpisode } from '../../core/model.js';
@@ -10,7 +12,7 @@ import type { StoredRecord } from '../../core/store/series.js';
 import { skipUnless } from '../support/env.js';
 import { ADMIN, startWeb, type TestWeb } from './harness.js';
 
-const SHOTS = new URL('../../web/screenshots/', import.meta.url).pathname;
+const SHOTS = join(tmpdir(), `vipwatch-chart-shots-${process.pid}/`);
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -1,0 +1,194 @@
+// The live board through the demo's scripted DC outage, in a real Chromium: `node bin/vipwatch.js start --speed 10`
+// (compiled: npm run build first) with its 372 sim agents. The board is sampled every 500 ms from before the outage
+// until its DC fault has closed. Checked afterwards against the series store itself (the SQLite file, read directly):
+// no cell is red unless its minute was complete (as many records as the store has for it in the end) and that
+// complete minute is truly bad; the banner names the DC fault once it opens and goes once it closes.
+// Takes the README's screenshots during the incident (web/screenshots/, 1440x900; the board also at 390 px).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { chromium, type Page } from 'playwright-core';
+import { parseConfig } from '../../core/config.js';
+import type { FaultEpisode } from '../../core/model.js';
+import { skipUnless } from '../support/env.js';
+import { freePort, waitFor } from '../support/ports.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SHOTS = new URL('../../web/screenshots/', import.meta.url).pathname;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TH = parseConfig({}, 'defaults').web.board;
+
+interface Sample { at: number; banner: string | null; open: boolean; closed: boolean; cells: Array<{ key: string; cls: string; title: string }> }
+
+/** Ends the child by its PID: SIGTERM, then SIGKILL if it has not exited within 10 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(child.pid!, 'SIGTERM');
+  const timer = setTimeout(() => { if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL'); }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The cells the board draws red or orange now (both views), and the banner's text when it shows. */
+const sample = (page: Page) => page.evaluate(() => {
+  const banner = document.getElementById('fault-banner')!;
+  const cells = [...document.querySelectorAll<HTMLElement>('td.cell[data-key]')]
+    .filter((td) => td.classList.contains('lv-bad'))
+    .map((td) => ({ key: td.dataset.key!, cls: td.className, title: td.title }));
+  return { banner: banner.hidden ? null : banner.innerText, cells };
+});
+
+/** The minute a cell's title names ("... in the minute of 14:05:06Z"), on the day that puts it just before `at`. */
+function minuteOf(title: string, at: number): number {
+  const m = / in the minute of (\d\d):(\d\d)(?::(\d\d))?Z/.exec(title);
+  assert.ok(m, `a drawn cell names its minute: ${title}`);
+  const day = new Date(at);
+  let t = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), Number(m[1]), Number(m[2]), Number(m[3] ?? 0));
+  if (t > at) t -= 86_400_000;
+  return t;
+}
+
+const levelOf = (rtt: number | null, loss: number): string =>
+  (loss >= TH.lossBadPct || (rtt !== null && rtt >= TH.rttBadMs) ? 'bad' : loss >= TH.lossWarnPct || (rtt !== null && rtt >= TH.rttWarnMs) ? 'warn' : 'ok');
+
+test('demo incident on the live board: no red from partial minutes, the banner follows the DC fault; screenshots', { timeout: 200_000 }, async (t) => {
+  if (skipUnless(t, { commands: ['chromium'] })) return;
+  mkdirSync(SHOTS, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'vipwatch-demo-board-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIPWATCH_')));
+  const spawned = Date.now();
+  const child = spawn(process.execPath, ['bin/vipwatch.js', 'start', '--speed', '10'], { cwd: ROOT, env: { ...env, PORT: String(port), DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  t.after(async () => {
+    await browser.close();
+    await stop(child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let out = '', err = '';
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  await waitFor(async () => out.includes('Stop        Ctrl-C'), 60_000, 'the quick-start text on stdout');
+  const fleet = JSON.parse(err.split('\n').find((l) => l.includes('"simulated fleet started"'))!) as { incident: { dc: string; start: string; end: string } };
+  const inc = fleet.incident;
+  const dcId = `dc:${inc.dc}`;
+
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}/login`);
+  await page.fill('input[name=user]', 'admin');
+  await page.fill('input[name=password]', readFileSync(join(dir, 'web-admin-password'), 'utf8').trim());
+  await Promise.all([page.waitForURL(/\/board/), page.click('button[type=submit]')]);
+  await page.waitForSelector('#live-state[data-state=live]');
+
+  const faults = async (): Promise<FaultEpisode[]> => (await (await fetch(`${url}/api/v1/faults?status=all`)).json()) as FaultEpisode[];
+  const samples: Sample[] = [];
+  let shot = false;
+  let dc: FaultEpisode | undefined;
+  // every 500 ms until the DC fault has closed and the banner has had 15 s to go; bounded by the test's own deadline
+  for (let closedAt: number | null = null; Date.now() - spawned < 170_000;) {
+    const t0 = Date.now();
+    const [s, list] = await Promise.all([sample(page), faults()]);
+    dc = list.find((f) => f.id === dcId);
+    samples.push({ at: t0, ...s, open: !!dc && dc.end === null, closed: !!dc?.end });
+    if (dc?.end && closedAt === null) closedAt = t0;
+    if (closedAt !== null && s.banner === null && t0 - closedAt > 2000) break;
+    if (closedAt !== null && t0 - closedAt > 15_000) break;
+    if (!shot && s.banner?.includes(inc.dc)) {
+      shot = true;
+      await screenshots(page, url, dc!, ctx.newPage.bind(ctx), browser);
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, 500 - (Date.now() - t0))));
+  }
+  assert.ok(dc?.end, `the DC fault ${dcId} opened and closed within the test's time (${samples.length} samples)`);
+  assert.ok(shot, 'the screenshots were taken while the fault was open');
+  assert.deepEqual(errors, [], 'no script errors on the board');
+  t.diagnostic(`${samples.length} samples over ${((samples.at(-1)!.at - samples[0]!.at) / 1000).toFixed(0)} s; incident ${inc.start} .. ${inc.end}`);
+
+  await t.test('the banner names the DC fault while it is open and goes once it has closed', () => {
+    const firstOpen = samples.findIndex((s) => s.open);
+    const firstBanner = samples.findIndex((s) => s.banner?.includes(`DC fault ${inc.dc}`));
+    assert.ok(firstOpen >= 0 && firstBanner >= 0, 'seen open, and in the banner');
+    // the board pushes every refreshSec (5 s / speed 10, at least 1 s): the banner follows within a few seconds
+    assert.ok(samples[firstBanner]!.at - samples[firstOpen]!.at < 8000, `banner ${(samples[firstBanner]!.at - samples[firstOpen]!.at) / 1000} s after the API showed the fault`);
+    assert.ok(samples.slice(0, Math.max(0, firstOpen - 8)).every((s) => s.banner === null), 'no banner well before the fault opened');
+    const firstClosed = samples.findIndex((s) => s.closed);
+    const gone = samples.findIndex((s, i) => i >= firstClosed && s.banner === null);
+    assert.ok(gone >= 0, 'the banner went after the fault closed');
+    assert.ok(samples[gone]!.at - samples[firstClosed]!.at < 8000, `banner gone ${(samples[gone]!.at - samples[firstClosed]!.at) / 1000} s after the close`);
+  });
+
+  await t.test('no red cell from a partial minute: every red cell is a complete minute that is bad in the store', () => {
+    const db = new Database(join(dir, 'series.db'), { readonly: true, fileMustExist: true });
+    try {
+      const group = db.prepare('SELECT COUNT(*) AS n, SUM(sent) AS sent, SUM(recv) AS recv, AVG(rtt_avg) AS rtt FROM probe WHERE ts = ? AND province = ? AND isp = ?');
+      const byDc = db.prepare('SELECT SUM(sent) AS sent, SUM(recv) AS recv, AVG(rtt_avg) AS rtt FROM probe WHERE ts = ? AND vip_dc = ? AND isp = ?');
+      let red = 0;
+      const seen = new Set<string>();
+      for (const s of samples) {
+        for (const c of s.cells) {
+          const minute = minuteOf(c.title, s.at);
+          const id = `${c.key}@${minute}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          red++;
+          const loss = (sent: number, recv: number) => (sent > 0 ? (100 * (sent - recv)) / sent : 100);
+          if (c.key.startsWith('dc:')) {
+            const [vipDc, isp] = c.key.slice(3).split('/');
+            const f = byDc.get(minute, vipDc, isp) as { sent: number; recv: number; rtt: number | null };
+            assert.equal(levelOf(f.rtt, loss(f.sent, f.recv)), 'bad', `${id}: red on the board, ${loss(f.sent, f.recv).toFixed(1)}% loss in the store`);
+          } else {
+            const [province, isp] = c.key.split('/');
+            const f = group.get(minute, province, isp) as { n: number; sent: number; recv: number; rtt: number | null };
+            const drawn = Number(/ over (\d+) records/.exec(c.title)?.[1]);
+            assert.equal(drawn, f.n, `${id}: drawn red from ${drawn} records, the complete minute has ${f.n}`);
+            assert.equal(levelOf(f.rtt, loss(f.sent, f.recv)), 'bad', `${id}: red on the board, ${loss(f.sent, f.recv).toFixed(1)}% loss in the store`);
+          }
+        }
+      }
+      t.diagnostic(`${red} distinct red (cell, minute) pairs checked against the store`);
+      assert.ok(red > 0, 'the outage drew red cells (the by-DC row at least)');
+    } finally {
+      db.close();
+    }
+  });
+});
+
+/** The README's pictures of the incident: the board's three views, a VIP of the DC, the DC fault; the board narrow. */
+async function screenshots(page: Page, url: string, dc: FaultEpisode, newPage: () => Promise<Page>, browser: import('playwright-core').Browser): Promise<void> {
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${SHOTS}board-grid.png` });
+  await page.click('.view-tabs button[data-view=dc]');
+  await page.screenshot({ path: `${SHOTS}board-by-dc.png` });
+  await page.click('.view-tabs button[data-view=map]');
+  await page.screenshot({ path: `${SHOTS}board-map.png` });
+  await page.click('.view-tabs button[data-view=grid]');
+  const other = await newPage();
+  try {
+    await other.goto(`${url}/vips/${dc.vips[0]}?minutes=15`);
+    await other.waitForSelector('body[data-charts="1"]');
+    await other.screenshot({ path: `${SHOTS}vip.png` });
+    await other.goto(`${url}/faults/${encodeURIComponent(`${dc.id}@${dc.start}`)}`);
+    await other.waitForSelector('body[data-charts="1"]');
+    await other.screenshot({ path: `${SHOTS}fault.png` });
+  } finally {
+    await other.close();
+  }
+  // a phone-sized window: the board's cookies come along in a context of its own
+  const narrow = await (await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await page.context().storageState() })).newPage();
+  try {
+    await narrow.goto(`${url}/board`);
+    await narrow.waitForSelector('#live-state[data-state=live]');
+    await narrow.screenshot({ path: `${SHOTS}board-narrow.png` });
+  } finally {
+    await narrow.context().close();
+  }
+}
