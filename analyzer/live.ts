@@ -131,6 +131,7 @@ export class LiveAnalyzer {
    */
   private async rebuildBaselines(next: number): Promise<void> {
     const { engine, series } = this.d;
+    if (!engine.rules.latencyFaults) return;
     const minutes = engine.rules.baselineMinutes + engine.rules.smoothWindow;
     const warm = engine.warmer(this.state!);
     const t0 = performance.now();

@@ -11,7 +11,8 @@ export type Method = (typeof METHODS)[number];
 const MAX_MS = 600_000;
 const MAX_COUNT = 100_000;
 const MAX_NAME = 253;
-const MAX_DAYS = 1_000_000;
+/** certificate days left: a notAfter in the year 9999 is ~2.9 million days away */
+const MAX_DAYS = 10_000_000;
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const ms = z.number().finite().min(0).max(MAX_MS);
 

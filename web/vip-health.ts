@@ -1,4 +1,5 @@
 // A VIP's health in one word (ok / lossy / slow / in fault / no data) from its latest minute and the open faults. Pure.
+import { isCertWarning } from '../core/episode.js';
 import type { StoredEpisode } from '../core/store/faults.js';
 import type { BucketPoint } from '../core/store/series.js';
 import type { Thresholds } from './board-view.js';
@@ -7,9 +8,9 @@ export type VipStatus = 'in fault' | 'lossy' | 'slow' | 'ok' | 'no data';
 
 export interface VipHealth { status: VipStatus; lossPct: number | null; rttAvg: number | null; faults: StoredEpisode[] }
 
-/** Open episodes that name the VIP (as its key or in their scope). */
+/** Open episodes that name the VIP (as its key or in their scope); a certificate warning is not a fault of its health. */
 export const openFaultsOf = (ip: string, open: StoredEpisode[]): StoredEpisode[] =>
-  open.filter((e) => e.end === null && (e.key === ip || e.vips.includes(ip)));
+  open.filter((e) => e.end === null && !isCertWarning(e) && (e.key === ip || e.vips.includes(ip)));
 
 export function vipHealth(latest: BucketPoint | undefined, faults: StoredEpisode[], t: Thresholds): VipHealth {
   const lossPct = latest?.lossPct ?? null, rttAvg = latest?.rttAvg ?? null;

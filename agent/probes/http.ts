@@ -17,6 +17,8 @@ import { msSince, type DetailedReply, type HttpObservation, type ProbeMethod, ty
 /** Bytes of body read at most (for the pattern and the total time); the rest is not fetched. */
 export const MAX_BODY = 256 * 1024;
 const DAY_MS = 86_400_000;
+/** the record's bound on certDaysLeft (core/records.ts) */
+const MAX_DAYS = 10_000_000;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** A status matcher from expectStatus entries (200, "2xx"); default 2xx and 3xx. */
@@ -120,7 +122,8 @@ export class HttpProbe implements ProbeMethod {
         s.once('secureConnect', () => {
           tlsMs = msSince(t0);
           const validTo = (s as TLSSocket).getPeerCertificate().valid_to;
-          if (validTo) certDaysLeft = Math.round(((Date.parse(validTo) - Date.now()) / DAY_MS) * 100) / 100;
+          const days = validTo ? Math.round(((Date.parse(validTo) - Date.now()) / DAY_MS) * 100) / 100 : NaN;
+          if (Number.isFinite(days)) certDaysLeft = Math.max(-MAX_DAYS, Math.min(MAX_DAYS, days));
         });
       });
       req.on('response', (res: IncomingMessage) => {
@@ -132,6 +135,8 @@ export class HttpProbe implements ProbeMethod {
           const body = prep.pattern ? Buffer.concat(chunks).toString('utf8') : '';
           const bodyMismatch = prep.pattern !== null && !prep.pattern.test(body);
           const status = res.statusCode ?? 0;
+          // a status the record cannot carry (core/records.ts: 100-999) is no HTTP answer
+          if (status < 100 || status > 999) return end(null);
           const http: HttpObservation = {
             status, dnsMs: round3(dnsMs), connectMs: round3(connectMs), firstByteMs: round3(firstByteMs), totalMs: round3(totalMs), bodyMismatch,
             ...(tlsMs !== undefined ? { tlsMs: round3(tlsMs) } : {}),

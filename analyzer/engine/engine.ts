@@ -65,7 +65,7 @@ export class Engine {
   }
 
   serialize(state: EngineState): SerializedState {
-    return serializeState(state, this.layout);
+    return serializeState(state, this.rules.latencyFaults ? this.layout : null);
   }
 
   restore(json: unknown): { state: EngineState; historiesKept: boolean; baselineKept: boolean } {

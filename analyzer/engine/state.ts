@@ -101,18 +101,19 @@ const packRaw = (r: Record<FaultType, Uint16Array>): Record<string, string> => O
 const unpackRaw = (s: Record<string, string> | undefined, into: Record<FaultType, Uint16Array>): boolean =>
   !!s && FAULT_TYPES.every((t) => unpackInto(s[t], into[t]));
 
-export function serializeState(s: EngineState, l: LatencyLayout): SerializedState {
+/** `l` null: loss only (latency faults off), the latency lane is left out of the checkpoint. */
+export function serializeState(s: EngineState, l: LatencyLayout | null): SerializedState {
   const pairs: number[] = [];
   for (const [k, b] of s.pairBad) pairs.push(k, b);
   const b = s.baselines;
   return {
     v: 1, fingerprint: s.fingerprint, minute: s.minute, cellBad: pack(s.cellBad), cellSeen: pack(s.cellSeen), pairBad: pairs,
     raw: packRaw(s.raw), open: [...s.open.values()],
-    latency: {
+    ...(l && { latency: {
       window: l.window, baselineMinutes: l.baselineMinutes, cellSlow: pack(s.cellSlow), raw: packRaw(s.rawLatency),
       latency: pack(s.latency), pending: pack(s.pending),
       baselines: Object.fromEntries(BASELINE_ARRAYS.map((k) => [k, pack(b[k])])) as Record<BaselineArray, string>,
-    },
+    } }),
   };
 }
 

@@ -4,6 +4,7 @@
 // Each case runs test/bench/rtt-probe.ts (the agent's IcmpProbe; with load, also the agent's ProbeEngine over 2,250
 // answered + 250 silent targets at the default rate and tick, on the same socket and event loop) and
 // `fping -C COUNT -p PERIOD` on the measured address concurrently, both at nice -10, and compares per-probe medians.
+// Each case also prints how long the addon's sendto() alone takes on this path (the floor of a user-space stamp).
 // Needs root (namespaces, raw sockets) and fping. Env: COUNT (400), PERIOD_MS (25).
 // Prints LAST: `rtt: median vs fping: quiet <d> ms, 2500 targets <d> ms (ours/fping quiet <a>/<b> ms, loaded <c>/<d> ms)`.
 import { once } from 'node:events';

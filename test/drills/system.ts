@@ -35,7 +35,7 @@ const GW_ADDR = '198.18.0.1';
 const SECRET = 'drill-secret-0123456789abcdef';
 const AGENT_METRICS_PORT = 9464;
 /** run by bash inside an agent's namespace: prints its /metrics answer (bash starts in milliseconds, node does not) */
-const AGENT_METRICS_FETCH = `exec 3<>/dev/tcp/127.0.0.1/${AGENT_METRICS_PORT} && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 3 cat <&3`;
+const AGENT_METRICS_FETCH = `exec 3<>/dev/tcp/127.0.0.1/${AGENT_METRICS_PORT} && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 10 cat <&3`;
 export const NETWORK_TEAM = 'noc@drill.example';
 
 export const PROVINCES = ['beijing', 'shanghai'];
@@ -204,7 +204,7 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
   const pastRuns = { accepted: 0, duplicates: 0 };
   const gatewayNow = async () => gatewayCounts(await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(3000) })).text());
   const agentMetrics = (a: DrillAgent) => new Promise<string>((resolve) => {
-    execFile('ip', ['netns', 'exec', a.ns.name, 'bash', '-c', AGENT_METRICS_FETCH], { timeout: 5000, encoding: 'utf8' }, (_e, out) => resolve(out ?? ''));
+    execFile('ip', ['netns', 'exec', a.ns.name, 'bash', '-c', AGENT_METRICS_FETCH], { timeout: 15_000, encoding: 'utf8' }, (_e, out) => resolve(out ?? ''));
   });
 
   const sys: DrillSystem = {
@@ -224,24 +224,28 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
     agentMetrics,
     records: (from, to) => reader.readRange(from, to),
     ingestCounts: async (extraSent) => {
-      // agents post about timeoutMs (1 s) after a minute ends: from 2.5 s into a minute to 1 s into the next nothing
-      // is in flight; a read that ran past that is taken again (bounded)
-      for (let attempt = 1; ; attempt++) {
-        await intoNextMinute(watch, 2500);
-        const quietUntil = minuteOf(Date.now()) + MINUTE_MS + 900;
+      const read = async (): Promise<IngestCounts> => {
         const [texts, gw, stored] = await Promise.all([
           Promise.all(agents.map(agentMetrics)), gatewayNow(), reader.readRange(0, Date.now() + 86_400_000),
         ]);
-        if (texts.some((x) => !x.includes('vipwatch_agent_result_records_total'))) throw new Error('an agent did not answer /metrics');
-        if (Date.now() < quietUntil) {
-          return {
-            sent: texts.reduce((n, x) => n + agentDelivered(x), extraSent),
-            accepted: pastRuns.accepted + gw.accepted,
-            stored: stored.length,
-            duplicates: pastRuns.duplicates + gw.duplicates,
-          };
-        }
-        if (attempt === 3) throw new Error('reading the ingest counts took longer than the quiet part of a minute, 3 times');
+        const silent = agents.filter((_, i) => !texts[i]!.includes('vipwatch_agent_result_records_total'));
+        if (silent.length) throw new Error(`no /metrics from ${silent.map((a) => a.host).join(', ')}`);
+        return {
+          sent: texts.reduce((n, x) => n + agentDelivered(x), extraSent),
+          accepted: pastRuns.accepted + gw.accepted,
+          stored: stored.length,
+          duplicates: pastRuns.duplicates + gw.duplicates,
+        };
+      };
+      // Agents post about timeoutMs (1 s) after a minute ends: 2.5 s into a minute nothing should be in flight. Two
+      // equal readings in a row make sure no post completed (or was half counted) while they were taken, however
+      // slowly the machine answers; bounded attempts.
+      for (let attempt = 1; ; attempt++) {
+        await intoNextMinute(watch, 2500);
+        const first = await read();
+        const second = await read();
+        if (JSON.stringify(first) === JSON.stringify(second)) return second;
+        if (attempt === 4) throw new Error(`the ingest counts kept changing while read: ${JSON.stringify(first)} then ${JSON.stringify(second)}`);
       }
     },
     committedMinutes: () => (faults.prepare('SELECT minute FROM drill_committed ORDER BY seq').all() as Array<{ minute: number }>).map((r) => r.minute),

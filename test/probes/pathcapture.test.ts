@@ -12,6 +12,7 @@ import { modelledHops } from '../../agent/sim/trace.js';
 import { buildCatalog } from '../../core/catalog.js';
 import type { Diagnosis } from '../../core/diagnosis.js';
 import { demoInventory } from '../../core/demo.js';
+import { login } from '../web/harness.js';
 import { getJson, startStack } from './stack.js';
 
 test('sim DC outage: the DC fault gets a path diagnosis naming the last hop before the DC edge, and one follow-up per recipient', async (t) => {
@@ -59,6 +60,13 @@ test('sim DC outage: the DC fault gets a path diagnosis naming the last hop befo
   assert.equal(d.paths.filter((p) => p.side === 'inside').length, 6 * Math.min(3, d.jobs.length));
   assert.ok(d.paths.filter((p) => p.side === 'outside').every((p) => p.isp === 'cm' && p.reached));
   assert.ok(d.paths.filter((p) => p.side === 'inside').every((p) => ['ct', 'cu'].includes(p.isp) && !p.reached));
+  // the fault page shows it
+  const { cookie } = await login(s.url, 'admin', 'admin-pass-123');
+  const page = await (await fetch(`${s.url}/faults/${encodeURIComponent(`${fault.id}@${fault.start}`)}`, { headers: { Cookie: cookie } })).text();
+  assert.match(page, /Path diagnosis/);
+  assert.ok(page.includes(`paths from ct, cu stop after ${beforeEdge.ip}`), 'the finding on the fault page');
+  // the shared hop marked on every path through it: every affected one (the comparison paths cross it too, here)
+  assert.ok((page.match(/class="hop hop-shared"/g) ?? []).length >= d.paths.filter((p) => p.side === 'inside').length);
   // one follow-up per recipient set of the opening, carrying the diagnosis
   let files: string[] = [];
   const count = (kind: string) => files.filter((f) => f.includes(`-${kind}-dc-`)).length;

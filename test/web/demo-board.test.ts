@@ -56,7 +56,7 @@ function minuteOf(title: string, at: number): number {
 const levelOf = (rtt: number | null, loss: number): string =>
   (loss >= TH.lossBadPct || (rtt !== null && rtt >= TH.rttBadMs) ? 'bad' : loss >= TH.lossWarnPct || (rtt !== null && rtt >= TH.rttWarnMs) ? 'warn' : 'ok');
 
-test('demo incident on the live board: no red from partial minutes, the banner follows the DC fault; screenshots', { timeout: 200_000 }, async (t) => {
+test('demo incident on the live board: no red from partial minutes, the banner follows the DC fault; screenshots', { timeout: 240_000 }, async (t) => {
   if (skipUnless(t, { commands: ['chromium'] })) return;
   mkdirSync(SHOTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'vipwatch-demo-board-'));
@@ -80,6 +80,8 @@ test('demo incident on the live board: no red from partial minutes, the banner f
   const dcId = `dc:${inc.dc}`;
 
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  // generous waits: the demo's 372 agents share the machine with the test and Chromium
+  ctx.setDefaultTimeout(60_000);
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -89,12 +91,25 @@ test('demo incident on the live board: no red from partial minutes, the banner f
   await Promise.all([page.waitForURL(/\/board/), page.click('button[type=submit]')]);
   await page.waitForSelector('#live-state[data-state=live]');
 
-  const faults = async (): Promise<FaultEpisode[]> => (await (await fetch(`${url}/api/v1/faults?status=all`)).json()) as FaultEpisode[];
+  let exit: string | null = null;
+  child.once('exit', (code, sig) => { exit = `exited (${code ?? sig})`; });
+  // a fetch that fails under load (2 shared cores, 372 agents) keeps the last answer; the process must still be up
+  let lastList: FaultEpisode[] = [];
+  let failedFetches = 0;
+  const faults = async (): Promise<FaultEpisode[]> => {
+    try {
+      lastList = (await (await fetch(`${url}/api/v1/faults?status=all`, { signal: AbortSignal.timeout(5000) })).json()) as FaultEpisode[];
+    } catch (e) {
+      failedFetches++;
+      assert.equal(exit, null, `vipwatch start ${exit}: ${(e as Error).message}; stderr tail: ${err.slice(-800)}`);
+    }
+    return lastList;
+  };
   const samples: Sample[] = [];
   let shot = false;
   let dc: FaultEpisode | undefined;
   // every 500 ms until the DC fault has closed and the banner has had 15 s to go; bounded by the test's own deadline
-  for (let closedAt: number | null = null; Date.now() - spawned < 170_000;) {
+  for (let closedAt: number | null = null; Date.now() - spawned < 200_000;) {
     const t0 = Date.now();
     const [s, list] = await Promise.all([sample(page), faults()]);
     dc = list.find((f) => f.id === dcId);
@@ -111,6 +126,7 @@ test('demo incident on the live board: no red from partial minutes, the banner f
   assert.ok(dc?.end, `the DC fault ${dcId} opened and closed within the test's time (${samples.length} samples)`);
   assert.ok(shot, 'the screenshots were taken while the fault was open');
   assert.deepEqual(errors, [], 'no script errors on the board');
+  t.diagnostic(`${failedFetches} API reads failed and were retried`);
   t.diagnostic(`${samples.length} samples over ${((samples.at(-1)!.at - samples[0]!.at) / 1000).toFixed(0)} s; incident ${inc.start} .. ${inc.end}`);
 
   await t.test('the banner names the DC fault while it is open and goes once it has closed', () => {

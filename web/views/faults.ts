@@ -8,10 +8,11 @@ import { diagnosisSection } from './diagnosis.js';
 
 const TYPE_LABEL: Record<string, string> = { vip: 'VIP', dc: 'DC', isp: 'ISP', region: 'Region', agent: 'Agent' };
 export const faultTitle = (e: Pick<StoredEpisode, 'type' | 'key' | 'signal'>): string =>
-  `${TYPE_LABEL[e.type] ?? e.type}${e.signal === 'latency' ? ' latency' : ''} fault ${e.key}`;
+  (e.signal === 'cert' ? `VIP certificate warning ${e.key}` : `${TYPE_LABEL[e.type] ?? e.type}${e.signal === 'latency' ? ' latency' : ''} fault ${e.key}`);
 /** Latency faults say "slow" (above their own baseline), loss faults say nothing extra. */
 export const signalBadge = (e: Pick<StoredEpisode, 'signal'>): Html =>
-  e.signal === 'latency' ? html`<span class="badge slow" title="latency above the cells' own baselines">slow</span>` : html``;
+  e.signal === 'latency' ? html`<span class="badge slow" title="latency above the cells' own baselines">slow</span>`
+    : e.signal === 'cert' ? html`<span class="badge cert" title="the VIP's TLS certificate runs out soon (informational)">cert</span>` : html``;
 export const faultHref = (e: Pick<StoredEpisode, 'uid'>): string => `/faults/${encodeURIComponent(e.uid)}`;
 
 const list = (items: string[], max = 4): string =>

@@ -2,6 +2,7 @@
 // times are ISO text (they sort as text); each whitelist change and its audit row are one transaction.
 import Database from 'better-sqlite3';
 import { openSqlite } from './open.js';
+import { JOBS_DDL } from './jobs.js';
 import type { Logger } from '../../log.js';
 import type { Business } from '../../model.js';
 import type {
@@ -76,7 +77,8 @@ export class SqliteAdminStore implements AdminStore {
 
   async init(): Promise<void> {
     if (this.db) return;
-    this.db = openSqlite(this.opts.file, DDL, 'FULL');
+    // the on-demand job tables (core/store/sqlite/jobs.ts) live in this file too, as in the MySQL schema
+    this.db = openSqlite(this.opts.file, DDL + JOBS_DDL, 'FULL');
     allowOperatorRole(this.db);
     addRevocationColumns(this.db);
     this.opts.log.debug({ file: this.opts.file }, 'admin store (sqlite) ready');

@@ -6,7 +6,8 @@ import type { Logger } from '../../log.js';
 import type { JobStore, ProbeAudit, ProbeAuditInput, StoredResult } from '../jobs.js';
 import { openSqlite } from './open.js';
 
-const DDL = `
+/** The job tables; also created by the SQLite admin store, so admin.db holds what the MySQL schema holds. */
+export const JOBS_DDL = `
 CREATE TABLE IF NOT EXISTS probe_jobs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE, requester TEXT NOT NULL, address TEXT NOT NULL,
@@ -38,7 +39,7 @@ export class SqliteJobStore implements JobStore {
 
   async init(): Promise<void> {
     if (this.db) return;
-    this.db = openSqlite(this.opts.file, DDL, 'FULL');
+    this.db = openSqlite(this.opts.file, JOBS_DDL, 'FULL');
     this.opts.log.debug({ file: this.opts.file }, 'job store (sqlite) ready');
   }
 
