@@ -1,7 +1,8 @@
 // The one inventory source every part reads (gateway, analyzer, web; `vipwatch start` shares one): loads and validates
 // the file (or the built-in demo), watches it, and publishes each valid change to its subscribers. A bad edit is
 // refused here, once, for everyone: logged with file, entry and field, and the previous inventory stays in force.
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { demoInventory } from './demo.js';
 import { ValidationError, formatProblem } from './errors.js';
@@ -30,10 +31,14 @@ export interface InventorySourceOptions {
 export class InventorySource {
   #current: InventorySnapshot;
   readonly #listeners = new Set<InventoryListener>();
-  #watching = false;
+  #timer: NodeJS.Timeout | null = null;
+  #checking = false;
+  /** modification time and size of the file as last read: a poll that sees others reads it again */
+  #loaded = { mtimeMs: -1, size: -1 };
 
   /** Loads the inventory now: a bad file throws (ValidationError naming file, entry and field). */
   constructor(private readonly o: InventorySourceOptions) {
+    if (o.file) this.#loaded = fileStamp(o.file);
     const inventory = o.file ? loadInventory(o.file) : demoInventory();
     this.#current = { inventory, catalog: buildCatalog(inventory), version: 1 };
   }
@@ -56,6 +61,7 @@ export class InventorySource {
     const file = this.o.file;
     if (!file) return false;
     let inventory: Inventory;
+    this.#loaded = fileStamp(file);
     try {
       inventory = loadInventory(file);
     } catch (e) {
@@ -75,27 +81,43 @@ export class InventorySource {
     return true;
   }
 
-  /** Watches the file (polling its modification time every watchMs); a no-op for the demo inventory. */
+  /**
+   * Watches the file: every watchMs its modification time and size are compared with those it was last read with
+   * (so a change made at any moment, even before start(), is seen); a no-op for the demo inventory.
+   */
   start(): void {
     const file = this.o.file;
-    if (!file || this.#watching) return;
-    this.#watching = true;
-    watchFile(file, { interval: this.o.watchMs }, this.#onStat);
+    if (!file || this.#timer) return;
+    this.#timer = setInterval(() => { void this.#check(file); }, this.o.watchMs);
+    this.#timer.unref();
   }
 
   stop(): void {
-    if (!this.#watching || !this.o.file) return;
-    unwatchFile(this.o.file, this.#onStat);
-    this.#watching = false;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
   }
 
-  readonly #onStat = (cur: Stats, prev: Stats): void => {
-    // a file that disappears for a moment (an editor's save) is read again when it is back
-    if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
-    if (cur.nlink === 0 && cur.mtimeMs === 0) return;
-    this.reload();
-  };
+  async #check(file: string): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      // a file missing for a moment (an editor's save) is read again when it is back
+      const st = await stat(file).catch(() => null);
+      if (st && (st.mtimeMs !== this.#loaded.mtimeMs || st.size !== this.#loaded.size)) this.reload();
+    } finally {
+      this.#checking = false;
+    }
+  }
 }
+
+const fileStamp = (file: string): { mtimeMs: number; size: number } => {
+  try {
+    const st = statSync(file);
+    return { mtimeMs: st.mtimeMs, size: st.size };
+  } catch {
+    return { mtimeMs: -1, size: -1 };
+  }
+};
 
 /** The configured source (cfg.inventory, or the built-in demo), loaded but not yet watching: call start(). */
 export const inventorySource = (cfg: InventoryConfig, log: Logger): InventorySource =>

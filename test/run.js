@@ -28,8 +28,9 @@ if (missing.length && isRoot && process.env.NO_TEST_INSTALL !== '1') {
 }
 
 // Tests that spawn the CLI (bin/vipwatch.js) run the compiled code: build it from the current sources first.
+// tsc writes dist/ even when it reports type errors: the tests still run then (and `npm run typecheck` fails).
 const build = spawnSync(process.execPath, [join(root, 'build/build.js')], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+if (build.status !== 0) console.log('test set-up: the build reported errors (above); running the tests on what it wrote');
 
 const files = [];
 const walk = (dir) => {

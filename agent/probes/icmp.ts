@@ -1,16 +1,14 @@
-// ICMP echo over raw sockets (the raw-socket addon net-ping is built on), IPv4 and IPv6, timed with process.hrtime.
-// Timing follows fping: the send time is taken just before sendto(); the reply time is the first thing done when the
-// socket turns readable (fping 5 reads the kernel's receive stamp, SO_TIMESTAMPNS; the addon has no recvmsg, so the
-// earliest a script can stamp is the addon's readable event, before its recvfrom). Nothing runs between the poll and
-// the stamp: the addon's own 'message' path (EventEmitter hop, Buffer.slice per packet) is bypassed, the kernel filters
-// out every ICMP type but echo replies (ICMP_FILTER / ICMP6_FILTER: fewer wake-ups, and on loopback our own requests
-// never reach us), and a probe allocates no packet (one template per socket, sequence rewritten in place).
-// Requests go out through the addon's native send directly: Socket.send() would queue each one and switch the poll to
-// writable and back, two extra syscalls and loop turns per probe; a raw ICMP send does not block.
+// ICMP echo over raw sockets, IPv4 and IPv6, timed as fping times: through the agent's own addon (agent/native), the
+// send is stamped with CLOCK_REALTIME immediately before sendto() and the reply with the kernel's receive stamp
+// (SO_TIMESTAMPNS, from recvmsg), so neither the event loop's other work nor the addon's call path counts as RTT
+// (on a veth path the peer answers inside our own sendto(): a stamp taken after it would read the send's cost too).
+// The kernel filters out every ICMP type but echo replies (ICMP_FILTER / ICMP6_FILTER: fewer wake-ups, and on
+// loopback our own requests never reach us); replies are parsed in the addon's one receive buffer, and a probe
+// allocates no packet (one template per socket, sequence rewritten in place).
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { AddressFamily, createSocket, Protocol, type Socket } from 'raw-socket';
 import { canonicalIp } from '../../core/ip.js';
+import { icmpSocketClass, type IcmpSocket } from '../native/icmp-socket.js';
 import { checksum, ECHO6_REPLY, ECHO_REPLY, EchoTemplate } from './icmp-packet.js';
 import { ProbeUnavailableError, type ProbeMethod, type ProbeTarget } from './method.js';
 
@@ -24,38 +22,20 @@ interface Pending { address: string; t0: bigint; timer: NodeJS.Timeout; done: (r
 /** Payload bytes after the 8-byte ICMP header, as ping and fping send by default. */
 const PAYLOAD_BYTES = 56;
 const NONCE_BYTES = 8;
-const NOOP = () => {};
-// <linux/icmp.h> ICMP_FILTER on level SOL_RAW: a bit set blocks that type; <netinet/icmp6.h> ICMP6_FILTER likewise
-const SOL_RAW = 255;
-const ICMP_FILTER = 1;
-const IPPROTO_ICMPV6 = 58;
-const ICMP6_FILTER = 1;
 
-/** One raw socket of one address family: its request template and the kernel filter that passes echo replies only. */
+type OnReply = (s: EchoSocket, buf: Buffer, bytes: number, source: string, t1: bigint) => void;
+
+/** One raw socket of one address family, passing echo replies only, with its request template. */
 class EchoSocket {
-  readonly socket: Socket;
+  readonly socket: IcmpSocket;
   readonly template: EchoTemplate;
   readonly v6: boolean;
 
-  constructor(family: 4 | 6, id: number, payload: Buffer, onReadable: (s: EchoSocket) => void, onError: () => void) {
+  constructor(family: 4 | 6, id: number, payload: Buffer, onReply: OnReply) {
     this.v6 = family === 6;
-    this.socket = family === 6
-      ? createSocket({ protocol: Protocol.ICMPv6, addressFamily: AddressFamily.IPv6, bufferSize: 16 })
-      : createSocket({ protocol: Protocol.ICMP, bufferSize: 16 });
+    const IcmpSocket = icmpSocketClass();
+    this.socket = new IcmpSocket(family, [family === 6 ? ECHO6_REPLY : ECHO_REPLY], (buf, bytes, source, t1) => onReply(this, buf, bytes, source, t1));
     this.template = new EchoTemplate(family, id, payload);
-    if (family === 6) {
-      const f = Buffer.alloc(32, 0xff); // struct icmp6_filter: 256 bits, host order words
-      f.writeUInt32LE(~(1 << (ECHO6_REPLY & 31)) >>> 0, 4 * (ECHO6_REPLY >> 5));
-      this.socket.setOption(IPPROTO_ICMPV6, ICMP6_FILTER, f, f.length);
-    } else {
-      const f = Buffer.alloc(4);
-      f.writeUInt32LE(~(1 << ECHO_REPLY) >>> 0);
-      this.socket.setOption(SOL_RAW, ICMP_FILTER, f, f.length);
-    }
-    // take over the readable event from the addon's JS wrapper (which would read, slice and re-emit first)
-    this.socket.wrap.removeAllListeners('recvReady');
-    this.socket.wrap.on('recvReady', () => onReadable(this));
-    this.socket.on('error', onError);
   }
 }
 
@@ -69,11 +49,6 @@ export class IcmpProbe implements ProbeMethod {
   readonly #id: number;
   readonly #nonce: Buffer;
   readonly #pending = new Map<number, Pending>();
-  /** one receive buffer, reused: replies are parsed in place */
-  readonly #rbuf = Buffer.alloc(2048);
-  /** reply time and socket of the read under way (set just before recvfrom, read in its callback) */
-  #t1 = 0n;
-  #reading: EchoSocket | null = null;
   /** canonical text of IPv6 targets (the kernel reports sources in compressed form) */
   readonly #canonical6 = new Map<string, string>();
   #seq = 0;
@@ -85,18 +60,18 @@ export class IcmpProbe implements ProbeMethod {
     this.#nonce = r.subarray(2);
     const payload = Buffer.alloc(PAYLOAD_BYTES); // the nonce, then zeros
     this.#nonce.copy(payload);
-    const onReadable = (s: EchoSocket) => this.#onReadable(s);
-    const onError = () => this.#failAll();
+    const onReply: OnReply = (s, buf, bytes, source, t1) => this.#onReply(s, buf, bytes, source, t1);
     try {
-      this.#v4 = new EchoSocket(4, this.#id, payload, onReadable, onError);
+      this.#v4 = new EchoSocket(4, this.#id, payload, onReply);
     } catch (e) {
       const msg = (e as Error).message;
-      throw /not permitted|EPERM|EACCES|permission/i.test(msg)
+      const code = (e as NodeJS.ErrnoException).code;
+      throw code === 'EPERM' || code === 'EACCES' || /not permitted|permission/i.test(msg)
         ? new ProbeUnavailableError('icmp', `${ICMP_PERMISSION_HELP} (raw socket: ${msg})`)
         : e;
     }
     try {
-      this.#v6 = new EchoSocket(6, this.#id, payload, onReadable, onError);
+      this.#v6 = new EchoSocket(6, this.#id, payload, onReply);
     } catch (e) {
       this.#v6Error = `icmp: no ICMPv6 socket on this machine (${(e as Error).message})`;
     }
@@ -116,8 +91,7 @@ export class IcmpProbe implements ProbeMethod {
       const p: Pending = { address, t0: 0n, timer: setTimeout(this.#expire, timeoutMs, seq), done: resolve };
       this.#pending.set(seq, p);
       try {
-        p.t0 = process.hrtime.bigint();
-        s.socket.wrap.send(packet, 0, packet.length, address, NOOP);
+        p.t0 = s.socket.send(packet, address);
       } catch {
         // no route, buffer full...: the probe went nowhere, it is lost
         this.#finish(seq, null);
@@ -154,18 +128,9 @@ export class IcmpProbe implements ProbeMethod {
 
   readonly #expire = (seq: number): void => this.#finish(seq, null);
 
-  #onReadable(s: EchoSocket): void {
-    this.#t1 = process.hrtime.bigint();
-    this.#reading = s;
-    try {
-      s.socket.wrap.recv(this.#rbuf, this.#onPacket);
-    } catch {
-      // EAGAIN: another reader of the same event took it
-    }
-  }
-
-  readonly #onPacket = (buf: Buffer, bytes: number, source: string): void => {
-    const v6 = this.#reading!.v6;
+  /** A datagram from the addon, with the kernel's receive time; `buf` is valid only during this call. */
+  #onReply(s: EchoSocket, buf: Buffer, bytes: number, source: string, t1: bigint): void {
+    const v6 = s.v6;
     // IPv4 raw sockets deliver the IP header, IPv6 ones do not
     const at = v6 ? 0 : (buf[0]! & 0x0f) * 4;
     if (bytes < at + 8 + NONCE_BYTES || buf[at] !== (v6 ? ECHO6_REPLY : ECHO_REPLY) || buf.readUInt16BE(at + 4) !== this.#id) return;
@@ -174,8 +139,8 @@ export class IcmpProbe implements ProbeMethod {
     if (!p || p.address !== source || buf.compare(this.#nonce, 0, NONCE_BYTES, at + 8, at + 8 + NONCE_BYTES) !== 0) return;
     // the kernel checks ICMPv6 checksums; an IPv4 raw socket hands over whatever came
     if (!v6 && checksum(buf, at, bytes) !== 0) return;
-    this.#finish(seq, Number(this.#t1 - p.t0) / 1e6);
-  };
+    this.#finish(seq, Number(t1 - p.t0) / 1e6);
+  }
 
   #finish(seq: number, rtt: number | null): void {
     const p = this.#pending.get(seq);

@@ -140,7 +140,7 @@ if (child === 'loss' || child === 'latency') {
       + `checkpoint ${lat.checkpointMB.toFixed(1)} MB of JSON in ${lat.checkpointMs.toFixed(0)} ms (loss only: ${loss.checkpointMB.toFixed(1)} MB in ${loss.checkpointMs.toFixed(0)} ms)`);
     console.log(`analyze latency on vs loss only: ${fmt(rate(lat))} vs ${fmt(rate(loss))} records/s per CPU-second (x${(rate(lat) / rate(loss)).toFixed(2)}); `
       + `worst minute ${lat.worstCpuMs.toFixed(0)} vs ${loss.worstCpuMs.toFixed(0)} ms CPU (x${(lat.worstCpuMs / loss.worstCpuMs).toFixed(2)}); `
-      + `resident memory with a full day's baseline ${lat.rssMB.toFixed(0)} MB (peak ${lat.maxRssMB.toFixed(0)} MB, the 10 minutes of parsed records included)`);
+      + `resident memory with a full day's baseline ${lat.rssMB.toFixed(0)} MB (peak ${lat.maxRssMB.toFixed(0)} MB, the ${MINUTES} minutes of parsed records included)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -127,7 +127,14 @@ try {
     // as an agent does: keep the batch and retry after Retry-After (a loaded machine can stall influxd past its
     // write timeout while it creates the warm-up's series)
     for (let attempt = 0; attempt < 30; attempt++) {
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' }, body: b.body });
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' }, body: b.body });
+      } catch {
+        // a keep-alive connection the gateway closed while this agent waited out Retry-After: post again
+        refused++;
+        continue;
+      }
       const text = await res.text();
       if (res.status === 200) return;
       if (res.status !== 503) throw new Error(`gateway answered ${res.status}: ${text.slice(0, 300)}`);

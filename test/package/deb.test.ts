@@ -62,6 +62,10 @@ test('the agent .deb installs into a fresh root, runs as its unit says, stores r
   assert.deepEqual(files.filter((f) => /\.(ts|tsx|cts|mts)$/.test(f)), [], 'no TypeScript in the package');
   assert.deepEqual([...new Set(files.map((f) => /\/node_modules\/([^/]+)/.exec(f)?.[1]).filter(Boolean))], ['raw-socket'], 'raw-socket is the only module shipped beside the bundle');
   assert.match(root.sh('cat /var/lib/dpkg/info/vipwatch-agent.conffiles'), /\/etc\/vipwatch-agent\/config\.yaml/);
+  // the agent's import graph only: none of the servers' dependencies went into the bundle (esbuild's list of inputs)
+  const bundled = root.sh('cat /usr/share/doc/vipwatch-agent/THIRD-PARTY');
+  assert.match(bundled, /^zod@/m);
+  assert.doesNotMatch(bundled, /^(express|mongodb|better-sqlite3|mysql2|@influxdata\/[^@]+|nodemailer|axios|node-schedule|tsx|typescript)@/m);
 
   // the service user (system account, no login) and its state directory, made by postinst
   const [, , uid, , , home, shell] = root.sh('getent passwd vipwatch-agent').trim().split(':');

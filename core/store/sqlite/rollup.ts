@@ -153,10 +153,12 @@ export class Rollups {
   }
 }
 
-type Row = Record<string, number | string | null>;
+/** [bucket, ...tag values in `by` order, rtt count, rtt sum, rtt min, rtt max, sent, recv]: raw rows, no objects. */
+type Row = Array<number | string | null>;
 
 /** Partial figures per bucket and tags from one table over [fromMs, toMs); merged by bucketsFrom(). */
 function partials(db: Database.Database, table: 'probe' | 'probe_hour' | 'probe_group', q: BucketQuery, fromMs: number, toMs: number): Row[] {
+  if (toMs <= fromMs) return [];
   const ts = table === 'probe_hour' ? 'hour' : 'ts';
   const cols = q.by.map((t) => TAG_COLUMN[t]);
   const where = [`${ts} >= ?`, `${ts} < ?`];
@@ -167,11 +169,11 @@ function partials(db: Database.Database, table: 'probe' | 'probe_hour' | 'probe_
   }
   if (q.method) { where.push('method = ?'); args.push(q.method); }
   const figures = table === 'probe'
-    ? 'COUNT(rtt_avg) AS n, COALESCE(SUM(rtt_avg), 0) AS sum, MIN(rtt_min) AS mn, MAX(rtt_max) AS mx'
-    : 'SUM(rtt_n) AS n, SUM(rtt_sum) AS sum, MIN(rtt_min) AS mn, MAX(rtt_max) AS mx';
+    ? 'COUNT(rtt_avg), COALESCE(SUM(rtt_avg), 0), MIN(rtt_min), MAX(rtt_max)'
+    : 'SUM(rtt_n), SUM(rtt_sum), MIN(rtt_min), MAX(rtt_max)';
   const group = ['b', ...cols].join(', ');
   return db.prepare(`SELECT ${ts} - (${ts} % ${q.bucketMs}) AS b${cols.map((c) => `, ${c}`).join('')}, ${figures},
-      SUM(sent) AS sent, SUM(recv) AS recv FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${group}`).all(...args) as Row[];
+      SUM(sent), SUM(recv) FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${group}`).raw(true).all(...args) as Row[];
 }
 
 /**
@@ -182,23 +184,36 @@ export function bucketsFrom(db: Database.Database, q: BucketQuery): BucketPoint[
   const h0 = Math.ceil(q.fromMs / HOUR) * HOUR, h1 = Math.floor(q.toMs / HOUR) * HOUR;
   // without a vip in the query, minutes come from probe_group (no host or vip in its key)
   const raw = q.by.includes('vip') || q.where?.vip !== undefined ? 'probe' : 'probe_group';
-  const rows = q.bucketMs % HOUR === 0 && h1 > h0
-    ? [...partials(db, raw, q, q.fromMs, h0), ...partials(db, 'probe_hour', q, h0, h1), ...partials(db, raw, q, h1, q.toMs)]
-    : partials(db, raw, q, q.fromMs, q.toMs);
-  const merged = new Map<string, Row>();
-  for (const r of rows) {
-    const k = [r.b, ...q.by.map((t) => r[TAG_COLUMN[t]])].join('|');
-    const m = merged.get(k);
-    if (!m) { merged.set(k, { ...r }); continue; }
-    for (const f of ['n', 'sum', 'sent', 'recv'] as const) m[f] = (m[f] as number) + (r[f] as number);
-    const mn = r.mn as number | null, mx = r.mx as number | null;
-    if (mn !== null) m.mn = m.mn === null ? mn : Math.min(m.mn as number, mn);
-    if (mx !== null) m.mx = m.mx === null ? mx : Math.max(m.mx as number, mx);
+  const rollup = q.bucketMs % HOUR === 0 && h1 > h0;
+  const parts = rollup
+    ? [partials(db, raw, q, q.fromMs, h0), partials(db, 'probe_hour', q, h0, h1), partials(db, raw, q, h1, q.toMs)]
+    : [partials(db, raw, q, q.fromMs, q.toMs)];
+  const nt = q.by.length;
+  // one part alone needs no merge; otherwise rows of the same bucket and tags are added up
+  let rows: Row[];
+  if (parts.filter((p) => p.length).length <= 1) rows = parts.flat();
+  else {
+    const merged = new Map<string, Row>();
+    for (const part of parts) {
+      for (const r of part) {
+        const k = r.slice(0, 1 + nt).join('|');
+        const m = merged.get(k);
+        if (!m) { merged.set(k, r); continue; }
+        for (const i of [nt + 1, nt + 2, nt + 5, nt + 6]) m[i] = (m[i] as number) + (r[i] as number);
+        const mn = r[nt + 3] as number | null, mx = r[nt + 4] as number | null;
+        if (mn !== null) m[nt + 3] = m[nt + 3] === null ? mn : Math.min(m[nt + 3] as number, mn);
+        if (mx !== null) m[nt + 4] = m[nt + 4] === null ? mx : Math.max(m[nt + 4] as number, mx);
+      }
+    }
+    rows = [...merged.values()];
   }
-  return [...merged.values()].map((r) => {
-    const n = r.n as number;
-    const p: BucketPoint = { minute: r.b as number, rttMin: r.mn as number | null, rttAvg: n > 0 ? (r.sum as number) / n : null, rttMax: r.mx as number | null, lossPct: sumLoss(r.sent as number, r.recv as number) };
-    for (const t of q.by) p[t] = r[TAG_COLUMN[t]] as string;
+  return rows.map((r) => {
+    const n = r[nt + 1] as number;
+    const p: BucketPoint = {
+      minute: r[0] as number, rttMin: r[nt + 3] as number | null, rttAvg: n > 0 ? (r[nt + 2] as number) / n : null,
+      rttMax: r[nt + 4] as number | null, lossPct: sumLoss(r[nt + 5] as number, r[nt + 6] as number),
+    };
+    for (let i = 0; i < nt; i++) p[q.by[i]!] = r[1 + i] as string;
     return p;
   }).sort(byBucket);
 }
