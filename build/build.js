@@ -3,9 +3,9 @@
 // run time next to the compiled code, at the same relative places as in the source tree (web/assets, core/data,
 // sql/), so source and dist resolve them the same way. Incremental: only changed files are written again.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -13,6 +13,22 @@ const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.jso
 for (const dir of ['web/assets', 'core/data', 'sql']) {
   if (existsSync(join(root, dir))) cpSync(join(root, dir), join(root, 'dist', dir), { recursive: true });
 }
+// the agent's raw ICMP socket addon (agent/native, agent/README.md): node-gyp (npm's own, as for dependencies' addons)
+// against this node's headers when installed beside it; configured once, then make rebuilds only what changed
+const addon = join(root, 'agent/native');
+const prefix = dirname(dirname(process.execPath));
+const gyp = process.env.npm_config_node_gyp ?? join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include/node/node_api.h')) ? prefix : null);
+for (const step of existsSync(join(addon, 'build/Makefile')) ? ['build'] : ['configure', 'build']) {
+  const g = spawnSync(process.execPath, [gyp, step, '--silent', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], { cwd: addon, stdio: 'inherit' });
+  if (g.status !== 0) {
+    console.error(`build: node-gyp ${step} of the ICMP addon in agent/native failed (above; needs make and a C compiler)`);
+    process.exit(g.status ?? 1);
+  }
+}
+const node = 'agent/native/build/Release/icmp_socket.node';
+mkdirSync(dirname(join(root, 'dist', node)), { recursive: true });
+copyFileSync(join(root, node), join(root, 'dist', node));
 if (r.status !== 0) {
   console.error('build: tsc reported errors (above); dist/ was written but may be inconsistent');
   process.exit(r.status ?? 1);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run package:agent [-- --out DIR] [--version V]`: the agent package, as a tarball and a .deb.
 // The agent command alone (bin/vipwatch-agent.ts) is bundled by esbuild with the JavaScript of its dependencies;
-// raw-socket stays a module of its own (its native addon, built here for Node 20, is loaded by its index.js) under
+// the ICMP probe's own addon (agent/native) goes beside the bundle as lib/vipwatch-agent/icmp_socket.node;
+// raw-socket (traceroute's) stays a module of its own (its native addon, built here for Node 20, is loaded by its index.js) under
 // lib/vipwatch-agent/node_modules. Around it: a launcher, the systemd unit, the commented config, maintainer scripts
 // (build/agent-package/). Writes dist/vipwatch-agent-V-linux-x64.tar.gz and dist/vipwatch-agent_V_amd64.deb.
 import { execFileSync } from 'node:child_process';
@@ -53,6 +54,11 @@ try {
   if (NODE_FLAGS.includes('--lite-mode') && /\bWebAssembly\b|\bfetch\(/.test(code)) {
     throw new Error('the agent bundle uses WebAssembly or fetch(), which --lite-mode (the launcher\'s node flags) turns off: use node:http, or drop --lite-mode');
   }
+
+  // the agent's own ICMP socket addon (agent/native, built by `npm run build`), beside the bundle where
+  // agent/native/icmp-socket.ts looks for it
+  const icmpAddon = join(root, 'agent/native/build/Release/icmp_socket.node');
+  try { copyFileSync(icmpAddon, join(lib, 'icmp_socket.node')); } catch (e) { throw new Error(`${icmpAddon}: ${e.message} (run \`npm run build\` first)`); }
 
   // raw-socket: its JavaScript and the addon built for this node (Node 20), nothing of its build tree
   const rs = join(root, 'node_modules/raw-socket');

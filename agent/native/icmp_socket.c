@@ -110,7 +110,8 @@ static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 100
 static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
   IcmpSocket *s = (IcmpSocket *)h->data;
-  if (!s->open || status < 0) return; /* a poll error: the next recvmsg reports it, nothing to hand over */
+  (void)status; /* an error (status < 0, or a queued socket error) is read and so cleared by the recvmsg below */
+  if (!s->open) return;
   napi_env env = s->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);

@@ -139,7 +139,9 @@ export class IcmpProbe implements ProbeMethod {
     if (!p || p.address !== source || buf.compare(this.#nonce, 0, NONCE_BYTES, at + 8, at + 8 + NONCE_BYTES) !== 0) return;
     // the kernel checks ICMPv6 checksums; an IPv4 raw socket hands over whatever came
     if (!v6 && checksum(buf, at, bytes) !== 0) return;
-    this.#finish(seq, Number(t1 - p.t0) / 1e6);
+    // both stamps are CLOCK_REALTIME (the kernel's receive stamp has no monotonic variant): a clock stepped back
+    // between them cannot make a negative RTT
+    this.#finish(seq, Math.max(0, Number(t1 - p.t0) / 1e6));
   }
 
   #finish(seq: number, rtt: number | null): void {

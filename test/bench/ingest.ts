@@ -161,7 +161,8 @@ try {
   const direct = new InfluxSeriesStore({ ...cfg.series.influx, url: influxd.url, database: 'direct', minuteSec: 60, log: createLogger(cfg.logLevel, 'bench') });
   await direct.init();
   await direct.close();
-  const writer = new InfluxClient({ url: influxd.url, database: 'direct' });
+  // a long timeout: on a loaded machine the closing count over every point can take more than the default 10 s
+  const writer = new InfluxClient({ url: influxd.url, database: 'direct', timeoutMs: 120_000 });
   let directRetries = 0;
   const writeAll = (batches: string[]) => pool(batches, DIRECT_PARALLEL, async (body) => {
     // a loaded machine can stall influxd past the client's timeout: write again (idempotent), as the gateway would
@@ -221,7 +222,13 @@ try {
   const batchMetric = (await registry.getSingleMetric('vipwatch_ingest_batch_records')!.get()).values as Array<{ metricName?: string; value: number }>;
   const writes = batchMetric.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0;
   const written = batchMetric.find((x) => x.metricName?.endsWith('_sum'))?.value ?? 0;
-  const count = async (db: string) => String((await writer.rows(`SELECT count("sent") FROM "${db}"."vipwatch"."probe"`))[0]?.count);
+  const count = async (db: string) => {
+    try {
+      return String((await writer.rows(`SELECT count("sent") FROM "${db}"."vipwatch"."probe"`))[0]?.count);
+    } catch (e) {
+      return `? (${(e as Error).message})`;
+    }
+  };
   console.log(`via gateway: ${via.records} records in ${via.sec.toFixed(2)} s; ${refused} posts refused with 503 and retried; `
     + `${writes} store writes of ${Math.round(written / Math.max(1, writes))} records on average; cpu: gateway+agents ${via.nodeCpu.toFixed(1)} s, `
     + `influxd ${via.influxCpu.toFixed(1)} s (system ${via.influxSys.toFixed(1)} s, ${((via.influxCpu * 1e6) / via.records).toFixed(1)} µs a point); InfluxDB holds ${await count('vipwatch')} (with the warm-up)`);

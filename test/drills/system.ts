@@ -9,7 +9,7 @@
 //   root ns: gateway on 198.18.0.1 (a veth end), analyzer and influxd on 127.0.0.1, MariaDB, SMTP
 //     |-- veth 198.18.k.1/30 <-> 198.18.k.2/30 -- agent ns k (k = 1..n) -- veth 198.18.(100+k).1/30 <-> .2/30 --|
 //                                                                                                   VIP ns: 198.19.d.v/32 on lo
-import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +34,14 @@ export const MINUTE_MS = MINUTE_SEC * 1000;
 const GW_ADDR = '198.18.0.1';
 const SECRET = 'drill-secret-0123456789abcdef';
 const AGENT_METRICS_PORT = 9464;
-/** run by bash inside an agent's namespace: prints its /metrics answer (bash starts in milliseconds, node does not) */
-const AGENT_METRICS_FETCH = `exec 3<>/dev/tcp/127.0.0.1/${AGENT_METRICS_PORT} && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3`;
+/**
+ * Run by node inside an agent's namespace for the whole drill: relays GET /metrics from a Unix socket (file sockets
+ * are not bound to a network namespace) to the agent's 127.0.0.1 port, so the test reads all agents in milliseconds.
+ */
+const agentMetricsRelay = (socket: string) => `require('node:http').createServer((q, s) => {
+  fetch('http://127.0.0.1:${AGENT_METRICS_PORT}/metrics', { signal: AbortSignal.timeout(10000) })
+    .then((r) => r.text()).then((t) => s.end(t), () => s.end(''));
+}).listen(${JSON.stringify(socket)})`;
 export const NETWORK_TEAM = 'noc@drill.example';
 
 export const PROVINCES = ['beijing', 'shanghai'];
@@ -203,9 +209,18 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
   // counters of gateway runs that were killed
   const pastRuns = { accepted: 0, duplicates: 0 };
   const gatewayNow = async () => gatewayCounts(await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(3000) })).text());
+  const relays = agents.map((a, k) => {
+    const socket = join(dir, `agent-metrics-${k}.sock`);
+    a.ns.spawn(process.execPath, ['-e', agentMetricsRelay(socket)], { stdio: 'ignore' });
+    return socket;
+  });
   const agentMetrics = (a: DrillAgent) => new Promise<string>((resolve) => {
-    const t0 = Date.now();
-    execFile('ip', ['netns', 'exec', a.ns.name, 'bash', '-c', AGENT_METRICS_FETCH], { timeout: 15_000, encoding: 'utf8' }, (_e, out, err) => { if (process.env.DRILL_DEBUG) console.log(`agentMetrics ${a.ns.name} ${Date.now() - t0} ms code ${String((_e as { code?: unknown } | null)?.code)} killed ${String((_e as { killed?: unknown } | null)?.killed)} out ${out?.length} probing ${/vipwatch_agent_probing 1/.test(out ?? '')} err ${String(err).slice(0, 100)}`); resolve(out ?? ''); });
+    const req = request({ socketPath: relays[agents.indexOf(a)]!, path: '/metrics', timeout: 12_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => resolve(text)).on('error', () => resolve(''));
+    });
+    req.on('error', () => resolve('')).on('timeout', () => { req.destroy(); resolve(''); });
+    req.end();
   });
 
   const sys: DrillSystem = {
@@ -225,28 +240,25 @@ export async function startSystem(t: TestContext): Promise<DrillSystem> {
     agentMetrics,
     records: (from, to) => reader.readRange(from, to),
     ingestCounts: async (extraSent) => {
-      const read = async (): Promise<IngestCounts> => {
-        const [texts, gw, stored] = await Promise.all([
-          Promise.all(agents.map(agentMetrics)), gatewayNow(), reader.readRange(0, Date.now() + 86_400_000),
-        ]);
-        const silent = agents.filter((_, i) => !texts[i]!.includes('vipwatch_agent_result_records_total'));
-        if (silent.length) throw new Error(`no /metrics from ${silent.map((a) => a.host).join(', ')}`);
-        return {
-          sent: texts.reduce((n, x) => n + agentDelivered(x), extraSent),
-          accepted: pastRuns.accepted + gw.accepted,
-          stored: stored.length,
-          duplicates: pastRuns.duplicates + gw.duplicates,
-        };
-      };
-      // Agents post about timeoutMs (1 s) after a minute ends: 2.5 s into a minute nothing should be in flight. Two
-      // equal readings in a row make sure no post completed (or was half counted) while they were taken, however
-      // slowly the machine answers; bounded attempts.
+      // Agents post about timeoutMs (1 s) after a minute ends: from 2.5 s into a minute nothing should be in flight.
+      // The gateway's counters are read before and after the agents' and the store's: equal, no post was accepted
+      // meanwhile, so the counts belong together however slowly the machine answers. Bounded attempts.
       for (let attempt = 1; ; attempt++) {
         await intoNextMinute(watch, 2500);
-        const first = await read();
-        const second = await read();
-        if (JSON.stringify(first) === JSON.stringify(second)) return second;
-        if (attempt === 4) throw new Error(`the ingest counts kept changing while read: ${JSON.stringify(first)} then ${JSON.stringify(second)}`);
+        const before = await gatewayNow();
+        const [texts, stored] = await Promise.all([Promise.all(agents.map(agentMetrics)), reader.readRange(0, Date.now() + 86_400_000)]);
+        const after = await gatewayNow();
+        const silent = agents.filter((_, i) => !texts[i]!.includes('vipwatch_agent_result_records_total'));
+        if (silent.length) throw new Error(`no /metrics from ${silent.map((a) => a.host).join(', ')}`);
+        if (before.accepted === after.accepted) {
+          return {
+            sent: texts.reduce((n, x) => n + agentDelivered(x), extraSent),
+            accepted: pastRuns.accepted + after.accepted,
+            stored: stored.length,
+            duplicates: pastRuns.duplicates + after.duplicates,
+          };
+        }
+        if (attempt === 4) throw new Error(`posts kept arriving while the ingest counts were read (accepted ${before.accepted} then ${after.accepted})`);
       }
     },
     committedMinutes: () => (faults.prepare('SELECT minute FROM drill_committed ORDER BY seq').all() as Array<{ minute: number }>).map((r) => r.minute),

@@ -1,0 +1,106 @@
+// The agent's ICMP socket addon (agent/native) on loopback: stamps (send before the kernel's receive stamps, both on the
+// realtime clock), the kernel type filter, setTtl (read back from the IP header of our own request, which loopback
+// delivers to a raw socket that accepts every type), IPv6, and its errors. Needs root (raw sockets) and a built addon
+// (`npm run build`). The RTT agreement with fping is tested in icmp-fping.test.ts and measured by `npm run bench:rtt`.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ECHO6_REPLY, ECHO6_REQUEST, ECHO_REPLY, ECHO_REQUEST, echoMessage } from '../../agent/probes/icmp-packet.js';
+import { icmpSocketClass, type IcmpSocket } from '../../agent/native/icmp-socket.js';
+import { skipUnless } from '../support/env.js';
+
+interface Got { type: number; ttl: number; id: number; bytes: number; source: string; at: bigint }
+
+/** Opens a socket that records every datagram (parsed at once: the buffer is reused) */
+function open(family: 4 | 6, accept: number[] | null): { s: IcmpSocket; got: Got[] } {
+  const got: Got[] = [];
+  const IcmpSocket = icmpSocketClass();
+  const s = new IcmpSocket(family, accept, (buf, bytes, source, at) => {
+    const ip = family === 4 ? (buf[0]! & 0x0f) * 4 : 0;
+    got.push({ type: buf[ip]!, ttl: family === 4 ? buf[8]! : -1, id: buf.readUInt16BE(ip + 4), bytes, source, at });
+  });
+  return { s, got };
+}
+
+async function until(check: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const realtimeNs = () => BigInt(Date.now()) * 1_000_000n;
+
+test('IPv4: the send stamp precedes the kernel receive stamps of our request and its reply; setTtl sets the IP TTL', async (t) => {
+  if (skipUnless(t, { root: true })) return;
+  const { s, got } = open(4, null);
+  t.after(() => s.close());
+  const id = 0x4a11;
+  s.setTtl(7);
+  const before = realtimeNs();
+  const t0 = s.send(echoMessage(ECHO_REQUEST, id, 1, Buffer.alloc(56)), '127.0.0.1');
+  await until(() => got.some((g) => g.id === id && g.type === ECHO_REPLY));
+  const after = realtimeNs() + 1_000_000n;
+  assert.ok(t0 >= before - 1_000_000n && t0 <= after, `the send stamp ${t0} is realtime ns (${before}..${after})`);
+  const request = got.find((g) => g.id === id && g.type === ECHO_REQUEST);
+  const reply = got.find((g) => g.id === id && g.type === ECHO_REPLY)!;
+  assert.ok(request, 'with no filter, loopback hands us our own request');
+  assert.equal(request.ttl, 7, 'the request left with the TTL set');
+  assert.deepEqual([reply.source, reply.bytes], ['127.0.0.1', 20 + 8 + 56]);
+  assert.ok(t0 <= request.at && request.at <= reply.at && reply.at <= after, `stamps in order: ${t0} <= ${request.at} <= ${reply.at} <= ${after}`);
+  assert.ok(reply.at - t0 < 100_000_000n, `a loopback round trip is well under 100 ms (${reply.at - t0} ns)`);
+});
+
+test('IPv4: the kernel filter passes only the accepted types', async (t) => {
+  if (skipUnless(t, { root: true })) return;
+  const { s, got } = open(4, [ECHO_REPLY]);
+  t.after(() => s.close());
+  const id = 0x4a12;
+  for (let seq = 0; seq < 3; seq++) s.send(echoMessage(ECHO_REQUEST, id, seq, Buffer.alloc(8)), '127.0.0.1');
+  await until(() => got.filter((g) => g.id === id).length >= 3);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(got.filter((g) => g.id === id).map((g) => g.type), [ECHO_REPLY, ECHO_REPLY, ECHO_REPLY], 'no requests, three replies');
+});
+
+test('IPv6: echo over ::1 with the kernel filling in the checksum; replies come without the IP header', async (t) => {
+  if (skipUnless(t, { root: true })) return;
+  const { s, got } = open(6, [ECHO6_REPLY]);
+  t.after(() => s.close());
+  const id = 0x4a13;
+  s.setTtl(9); // IPV6_UNICAST_HOPS: accepted
+  let t0: bigint;
+  try {
+    t0 = s.send(echoMessage(ECHO6_REQUEST, id, 1, Buffer.alloc(56)), '::1');
+  } catch (e) {
+    if (/EADDRNOTAVAIL|ENETUNREACH/.test((e as NodeJS.ErrnoException).code ?? '')) return t.skip(`no IPv6 loopback here: ${(e as Error).message}`);
+    throw e;
+  }
+  await until(() => got.some((g) => g.id === id));
+  const r = got.find((g) => g.id === id)!;
+  assert.deepEqual([r.type, r.source, r.bytes], [ECHO6_REPLY, '::1', 8 + 56]);
+  assert.ok(r.at >= t0);
+});
+
+test('bad input and a closed socket are errors that say what was wrong', (t) => {
+  if (skipUnless(t, { root: true })) return;
+  const IcmpSocket = icmpSocketClass();
+  assert.throws(() => new IcmpSocket(5 as 4, null, () => {}), /family must be 4 or 6/);
+  assert.throws(() => new IcmpSocket(4, [40], () => {}), /not an ICMP type/);
+  const { s } = open(4, [ECHO_REPLY]);
+  assert.throws(() => s.send(Buffer.alloc(16), '::1'), /"::1" is not an IPv4 address/);
+  assert.throws(() => s.setTtl(0), /1\.\.255/);
+  s.close();
+  s.close();
+  assert.throws(() => s.send(Buffer.alloc(16), '127.0.0.1'), /closed/);
+});
+
+test('without CAP_NET_RAW the socket cannot be opened: EPERM', (t) => {
+  if (skipUnless(t, { root: true, commands: ['setpriv'] })) return;
+  const addon = fileURLToPath(new URL('../../agent/native/build/Release/icmp_socket.node', import.meta.url));
+  const js = `try { new (require(${JSON.stringify(addon)}).IcmpSocket)(4, null, () => {}); console.log('opened') } catch (e) { console.log(e.code, e.message) }`;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, '-e', js], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'EPERM socket: Operation not permitted');
+});
