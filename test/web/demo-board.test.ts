@@ -117,7 +117,8 @@ test('demo incident on the live board: no red from partial minutes, the banner f
     if (dc?.end && closedAt === null) closedAt = t0;
     if (closedAt !== null && s.banner === null && t0 - closedAt > 2000) break;
     if (closedAt !== null && t0 - closedAt > 15_000) break;
-    if (!shot && s.banner?.includes(inc.dc)) {
+    // pictures once the DC fault is open and a banner shows (another root fault, e.g. an agent's, may come first)
+    if (!shot && dc && dc.end === null && s.banner !== null) {
       shot = true;
       await screenshots(page, url, dc!, ctx.newPage.bind(ctx), browser);
     }
