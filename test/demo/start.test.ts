@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FaultEpisode } from '../../core/model.js';
+import { stopChild } from '../support/child.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { login } from '../web/harness.js';
 
@@ -23,16 +24,6 @@ interface FleetLog {
   incident: { dc: string; isps: string[]; vips: number; start: string; end: string };
   detour: { dc: string; isps: string[]; vips: number; addMs: number; start: string; end: string };
   spikes: Array<{ minute: number; group: string; at: string }>;
-}
-
-/** Ends the child by its PID: SIGTERM, then SIGKILL if it has not exited within 10 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  process.kill(child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => { if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL'); }, 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 const rowsOf = (page: string, kind: string): string[] =>
@@ -49,7 +40,7 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     cwd: ROOT, env: { ...env, PORT: String(port), DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(async () => {
-    await stop(child);
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   });
   let out = '';

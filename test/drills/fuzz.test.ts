@@ -182,8 +182,10 @@ test('fuzz: 10,000 requests against every public endpoint of the all-in-one app:
   assert.deepEqual(failures, []);
   assert.equal(app5xx, 0, 'the app counted no 5xx answer');
   // Flat: V8 sizes its heap over the first few thousand requests, then the resident set saws up and down around a
-  // level (a 30,000-request run stayed within 305-405 MB). A leak of a few KB per request would lift the second
-  // half clearly above anything seen in the first.
+  // level (a 30,000-request run stayed within 305-405 MB; the idle demo alone swings by 60-90 MB as its stores and
+  // the analyzer's minutes allocate and free). A leak lifts the floor, so the lowest resident set of the last quarter
+  // must stay below the highest of the first half plus a margin; one high sample at the end is not a leak.
   const half = rss.filter(([n]) => n <= REQUESTS / 2).reduce((m, [, b]) => Math.max(m, b), 0);
-  assert.ok(endRss < half + 64 * MB, `RSS at the end ${mb(endRss)}, highest in the first half ${mb(half)}`);
+  const lastFloor = rss.filter(([n]) => n > (3 * REQUESTS) / 4).reduce((m, [, b]) => Math.min(m, b), Infinity);
+  assert.ok(lastFloor < half + 64 * MB, `RSS lowest in the last quarter ${mb(lastFloor)} (at the end ${mb(endRss)}), highest in the first half ${mb(half)}`);
 });

@@ -15,6 +15,7 @@ import { chromium, type Page } from 'playwright-core';
 import { parseConfig } from '../../core/config.js';
 import type { FaultEpisode } from '../../core/model.js';
 import { skipUnless } from '../support/env.js';
+import { stopChild } from '../support/child.js';
 import { freePort, waitFor } from '../support/ports.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -23,16 +24,6 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const TH = parseConfig({}, 'defaults').web.board;
 
 interface Sample { at: number; banner: string | null; open: boolean; closed: boolean; cells: Array<{ key: string; cls: string; title: string }> }
-
-/** Ends the child by its PID: SIGTERM, then SIGKILL if it has not exited within 10 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  process.kill(child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => { if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL'); }, 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** The cells the board draws red or orange now (both views), and the banner's text when it shows. */
 const sample = (page: Page) => page.evaluate(() => {
@@ -68,7 +59,7 @@ test('demo incident on the live board: no red from partial minutes, the banner f
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
   t.after(async () => {
     await browser.close();
-    await stop(child);
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   });
   let out = '', err = '';
