@@ -84,7 +84,15 @@ export function cellOf(key: string, label: string, points: Map<number, Pick<Grou
     const a = points?.get(m);
     return a ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
   });
-  const latestMinute = [...minutes].reverse().find((m) => points?.has(m)) ?? null;
+  // The board's newest minute is complete as a whole, yet one group's hosts may still be posting theirs: a cell whose
+  // newest minute holds fewer records than the minute before it shows the minute before (one minute behind at most,
+  // also when a host has stopped), so a partial minute never paints it.
+  const newest = minutes.at(-1), prev = minutes.at(-2);
+  const n = newest === undefined ? undefined : points?.get(newest)?.records;
+  const p = prev === undefined ? undefined : points?.get(prev)?.records;
+  const heldBack = n !== undefined && p !== undefined && n < p;
+  if (heldBack) strip[strip.length - 1] = 'none';
+  const latestMinute = [...minutes].reverse().find((m) => points?.has(m) && !(heldBack && m === newest)) ?? null;
   const a = latestMinute === null ? undefined : points!.get(latestMinute);
   const level = a ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
   const base = slowIn?.baselines.get(baselineKey);

@@ -7,7 +7,7 @@ import { ISPS, PROVINCES } from '../../core/geo.js';
 import type { StoredEpisode } from '../../core/store/faults.js';
 import { hashPassword, verifyPassword } from '../../web/auth/password.js';
 import { TokenBuckets } from '../../web/auth/ratelimit.js';
-import { boardView, completeEnd, levelOf } from '../../web/board-view.js';
+import { boardView, cellOf, completeEnd, levelOf } from '../../web/board-view.js';
 import { alertsOf, faultTree } from '../../web/fault-tree.js';
 import { html } from '../../web/html.js';
 import { safeNext } from '../../web/security.js';
@@ -73,6 +73,17 @@ describe('board: complete minutes only', () => {
     assert.equal(completeEnd([...base, ...aggs(m(2), 500)], step, m(2) + 5000, 4000), m(1));
     // no records at all: the last ended minute (shown as no data)
     assert.equal(completeEnd([], step, m(5) + 5000, 4000), m(4));
+  });
+
+  it('holds one cell back a minute while its newest minute has fewer records than the one before', () => {
+    const pt = (minute: number, records: number, lossPct: number) => [minute, { minute, rttAvg: 40, lossPct, records }] as const;
+    const minutes = [m(0), m(1), m(2)];
+    // m(2): 46 of the group's 66 records so far, and those few all lossy: the cell stays on m(1), the strip's newest slot empty
+    const partial = cellOf('hubei/cu', 'Hubei / cu', new Map([pt(m(0), 66, 0), pt(m(1), 66, 0), pt(m(2), 46, 90)]), minutes, TH);
+    assert.deepEqual([partial.minute, partial.level, partial.strip], [m(1), 'ok', ['ok', 'ok', 'none']]);
+    // once all 66 are in, m(2) is drawn, red
+    const whole = cellOf('hubei/cu', 'Hubei / cu', new Map([pt(m(0), 66, 0), pt(m(1), 66, 0), pt(m(2), 66, 90)]), minutes, TH);
+    assert.deepEqual([whole.minute, whole.level], [m(2), 'bad']);
   });
 });
 
