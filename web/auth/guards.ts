@@ -17,11 +17,16 @@ export const identify = (access: Access, allowBearer: boolean): RequestHandler =
   res.locals.principal = await access.identify(req, allowBearer);
 });
 
+/** Longest page address carried through the login; a longer one would make a Location header clients refuse. */
+const MAX_NEXT = 2048;
+
 /** Pages: anonymous GETs go to the login page and come back; anything else is 401. */
 export const requirePageLogin: RequestHandler = (req, res, next) => {
   if (principalOf(res)) return next();
   if (req.method === 'GET' || req.method === 'HEAD') {
-    res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+    // an over-long query is dropped (the page comes back without it), never echoed into a 16 KB+ header
+    const back = [req.originalUrl, req.path, '/'].map((u) => encodeURIComponent(u)).find((u) => u.length <= MAX_NEXT)!;
+    res.redirect(303, `/login?next=${back}`);
     return;
   }
   refusePage(req, res, 401, 'Log in first', 'This needs a signed-in user.');
