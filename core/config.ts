@@ -251,7 +251,7 @@ export type AdminStoreConfig = Pick<Config, 'dataDir' | 'admin'>;
 export type InventoryConfig = Pick<Config, 'inventory' | 'inventoryWatchMs'>;
 export type GatewayConfig = SeriesStoreConfig & AdminStoreConfig & Pick<Config, 'secret' | 'inventory' | 'inventoryWatchMs' | 'plan' | 'ingest' | 'agentTokens' | 'probes'>;
 export type AgentConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'agent'>;
-export type WebConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'web' | 'alerting' | 'analyzer'>;
+export type WebConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'web' | 'alerting' | 'analyzer' | 'plan'>;
 
 /**
  * Environment overrides: PORT, DATA_DIR, and VIPWATCH_A__B=value for key a.b (values parsed as JSON when they are,

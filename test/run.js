@@ -10,7 +10,7 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'igno
 const isRoot = process.getuid?.() === 0;
 
 // tool on PATH -> Debian package that provides it
-const tools = { influxd: 'influxdb', fping: 'fping', nft: 'nftables', chromium: 'chromium', ip: 'iproute2', mariadbd: 'mariadb-server' };
+const tools = { influxd: 'influxdb', fping: 'fping', nft: 'nftables', chromium: 'chromium', ip: 'iproute2', mariadbd: 'mariadb-server', python3: 'python3' };
 const missing = Object.entries(tools).filter(([cmd]) => !has(cmd) && !(cmd === 'mariadbd' && has('mysqld')));
 if (missing.length && isRoot && process.env.NO_TEST_INSTALL !== '1') {
   const pkgs = missing.map(([, p]) => p);

@@ -26,6 +26,8 @@ export interface BoardCell {
   slow: boolean;
   /** the cell's baseline latency, '–' when it has too little history */
   baseline: string;
+  /** drawn from a minute still short of records after the grace: hatched, without a level */
+  partial: boolean;
 }
 
 /** Baselines per cell key and the slow rule, for marking slow cells. */
@@ -54,8 +56,12 @@ export interface BoardInput {
   /** length of one minute in ms (cfg.minuteSec * 1000) */
   stepMs: number;
   now: number;
+  /** the analyzer's grace for late records (ms): a cell's newest minute still filling is held back this long */
+  graceMs: number;
   thresholds: Thresholds;
   slow?: SlowInput;
+  /** records a complete minute holds per "province/isp" by the plan */
+  planned?: Map<string, number>;
 }
 
 /**
@@ -77,33 +83,66 @@ export function completeEnd(aggs: Array<Pick<GroupAggregate, 'minute' | 'records
 export const windowMinutes = (end: number, slots: number, stepMs: number): number[] =>
   Array.from({ length: slots }, (_, i) => end - (slots - 1 - i) * stepMs);
 
-/** One cell from its per-minute figures: the strip over the window and the latest minute with data. */
-export function cellOf(key: string, label: string, points: Map<number, Pick<GroupAggregate, 'minute' | 'rttAvg' | 'lossPct'> & { records?: number }> | undefined,
-  minutes: number[], t: Thresholds, slowIn?: SlowInput, baselineKey = key): BoardCell {
+/** When a cell's newest minute may still be filling: now, the minute's length and the analyzer's grace for late records. */
+export interface CellTiming { now: number; stepMs: number; graceMs: number }
+
+export interface CellOptions {
+  slow?: SlowInput;
+  baselineKey?: string;
+  timing?: CellTiming;
+  /** records a complete minute of this cell holds by the plan (core/expected-records.ts) */
+  planned?: number;
+}
+
+type CellPoint = Pick<GroupAggregate, 'minute' | 'rttAvg' | 'lossPct'> & { records?: number };
+
+/** How many minutes a cell must stay below its planned count before that lower count is taken as whole. */
+const EXPECT_FROM = 3;
+
+/**
+ * A minute still short of records: fewer than the plan's count for the cell; once all of the 3 minutes before were
+ * short too (a host stopped, or its task list still predates the plan), fewer than the most of those held. Against
+ * the minute before alone, a host two minutes late (under load) or a fleet still starting looked complete.
+ */
+function partialAt(points: Map<number, CellPoint> | undefined, m: number, stepMs: number, planned: number | undefined): { n: number; expected: number } | null {
+  const n = points?.get(m)?.records;
+  if (n === undefined) return null;
+  const prior = Array.from({ length: EXPECT_FROM }, (_, k) => points!.get(m - (k + 1) * stepMs)?.records);
+  const priorMax = Math.max(0, ...prior.map((r) => r ?? 0));
+  const expected = planned === undefined ? priorMax
+    : prior.every((r) => r !== undefined && r < planned) ? priorMax : planned;
+  return n < expected ? { n, expected } : null;
+}
+
+/**
+ * One cell from its per-minute figures: the strip over the window and the latest minute with data. A newest minute
+ * still filling is not drawn: within the analyzer's grace the cell shows the minute before; past it, the cell is drawn
+ * as partial (hatched, no level colour: its few records often show the lossy VIPs only), never red or green.
+ */
+export function cellOf(key: string, label: string, points: Map<number, CellPoint> | undefined, minutes: number[], t: Thresholds, o: CellOptions = {}): BoardCell {
+  const stepMs = o.timing?.stepMs ?? (minutes.length > 1 ? minutes[1]! - minutes[0]! : 60_000);
+  const settled = (m: number) => !o.timing || o.timing.now >= m + stepMs + o.timing.graceMs;
+  const part = new Map(minutes.map((m) => [m, partialAt(points, m, stepMs, o.planned)]));
   const strip = minutes.map((m) => {
     const a = points?.get(m);
-    return a ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
+    return a && !part.get(m) ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
   });
-  // The board's newest minute is complete as a whole, yet one group's hosts may still be posting theirs: a cell whose
-  // newest minute holds fewer records than the minute before it shows the minute before (one minute behind at most,
-  // also when a host has stopped), so a partial minute never paints it.
-  const newest = minutes.at(-1), prev = minutes.at(-2);
-  const n = newest === undefined ? undefined : points?.get(newest)?.records;
-  const p = prev === undefined ? undefined : points?.get(prev)?.records;
-  const heldBack = n !== undefined && p !== undefined && n < p;
-  if (heldBack) strip[strip.length - 1] = 'none';
-  const latestMinute = [...minutes].reverse().find((m) => points?.has(m) && !(heldBack && m === newest)) ?? null;
+  const newest = minutes.at(-1);
+  // still filling and within the grace: one minute behind, like the rest of the board a moment ago
+  const held = newest !== undefined && !!part.get(newest) && !settled(newest);
+  const latestMinute = [...minutes].reverse().find((m) => points?.has(m) && !(held && m === newest)) ?? null;
   const a = latestMinute === null ? undefined : points!.get(latestMinute);
-  const level = a ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
-  const base = slowIn?.baselines.get(baselineKey);
-  const slow = !!a && !!slowIn && isSlow(a.rttAvg, base, slowIn.rules);
+  const partial = latestMinute === null ? null : part.get(latestMinute) ?? null;
+  const level = a && !partial ? levelOf(a.rttAvg, a.lossPct, t) : 'none';
+  const base = o.slow?.baselines.get(o.baselineKey ?? key);
+  const slow = !!a && !partial && !!o.slow && isSlow(a.rttAvg, base, o.slow.rules);
   const title = (a
-    ? `${label}: ${fmtMs(a.rttAvg)} avg, ${fmtPct(a.lossPct)} loss${a.records !== undefined ? ` over ${a.records} records` : ''} in the minute of ${new Date(a.minute).toISOString().slice(11, 19).replace(/:00$/, '')}Z`
+    ? `${label}: ${partial ? `partial minute (${partial.n} of ${partial.expected} records so far): ` : ''}${fmtMs(a.rttAvg)} avg, ${fmtPct(a.lossPct)} loss${a.records !== undefined && !partial ? ` over ${a.records} records` : ''} in the minute of ${new Date(a.minute).toISOString().slice(11, 19).replace(/:00$/, '')}Z`
     : `${label}: no data in the last ${minutes.length} minutes`)
     + (base !== undefined ? `; baseline ${fmtMs(base)}${slow ? ' (slow: above its own baseline)' : ''}` : '');
   return {
-    key, minute: latestMinute, rtt: a ? fmtMs(a.rttAvg) : '–', loss: a ? fmtPct(a.lossPct) : '–', level, strip, title,
-    lossLevel: a ? levelOf(null, a.lossPct, t) : 'none', rttLevel: a ? levelOf(a.rttAvg, 0, t) : 'none',
+    key, minute: latestMinute, rtt: a ? fmtMs(a.rttAvg) : '–', loss: a ? fmtPct(a.lossPct) : '–', level, strip, title, partial: !!partial,
+    lossLevel: a && !partial ? levelOf(null, a.lossPct, t) : 'none', rttLevel: a && !partial ? levelOf(a.rttAvg, 0, t) : 'none',
     slow, baseline: base !== undefined ? fmtMs(base) : '–',
   };
 }
@@ -131,7 +170,8 @@ export function boardView(aggs: GroupAggregate[], input: BoardInput, end: number
     zh: p.name,
     cells: input.isps.map((isp) => {
       const key = `${p.id}/${isp.id}`;
-      const c = cellOf(key, `${titleCase(p.id)} ${p.name} / ${isp.name}`, cells.get(key), minutes, thresholds, input.slow);
+      const c = cellOf(key, `${titleCase(p.id)} ${p.name} / ${isp.name}`, cells.get(key), minutes, thresholds,
+        { slow: input.slow, timing: { now: input.now, stepMs, graceMs: input.graceMs }, planned: input.planned?.get(key) });
       counts[c.level]++;
       return c;
     }),

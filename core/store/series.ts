@@ -58,6 +58,8 @@ export interface BucketPoint {
   rttAvg: number | null;
   rttMax: number | null;
   lossPct: number;
+  /** result records in the bucket (absent where a rollup does not keep the count) */
+  records?: number;
 }
 
 /** A fault open/close event, written as measurement `fault` for board annotations. */

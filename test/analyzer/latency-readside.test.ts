@@ -29,8 +29,8 @@ test('a group cell is slow when above max(1.5 x, +20 ms) its baseline from the s
   const aggs = await st.series.groupAggregates(end, end + MIN);
   const cells = byCell(aggs, (a) => `${a.province}/${a.isp}`);
   const thresholds = { lossWarnPct: 5, lossBadPct: 20, rttWarnMs: 100, rttBadMs: 200 };
-  const ct = cellOf('beijing/ct', 'Beijing / ct', cells.get('beijing/ct'), [end], thresholds, { baselines: base, rules });
-  const cu = cellOf('beijing/cu', 'Beijing / cu', cells.get('beijing/cu'), [end], thresholds, { baselines: base, rules });
+  const ct = cellOf('beijing/ct', 'Beijing / ct', cells.get('beijing/ct'), [end], thresholds, { slow: { baselines: base, rules } });
+  const cu = cellOf('beijing/cu', 'Beijing / cu', cells.get('beijing/cu'), [end], thresholds, { slow: { baselines: base, rules } });
   assert.deepEqual([ct.slow, ct.level, cu.slow], [true, 'ok', false], 'slow by its own baseline, though under the fixed thresholds');
   assert.match(ct.title, /baseline 30(\.0)? ms \(slow: above its own baseline\)/);
   // too little history: 20 minutes are not 30

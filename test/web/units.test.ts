@@ -46,7 +46,7 @@ describe('board view', () => {
       { minute: m(3), province: 'guangdong', isp: 'ct', rttAvg: 30, lossPct: 0, records: 4 },
       { minute: m(4), province: 'guangdong', isp: 'ct', rttAvg: 35, lossPct: 50, records: 4 },
       { minute: m(2), province: 'beijing', isp: 'cu', rttAvg: 120, lossPct: 0, records: 2 },
-    ], { provinces: PROVINCES, isps: ISPS, slots: 5, stepMs: step, now, thresholds: TH }, m(4));
+    ], { provinces: PROVINCES, isps: ISPS, slots: 5, stepMs: step, now, graceMs: 45_000, thresholds: TH }, m(4));
     assert.deepEqual(view.minutes, [m(0), m(1), m(2), m(3), m(4)]);
     assert.equal(view.rows.length, 31);
     const gd = view.rows.find((r) => r.province === 'guangdong')!.cells[0]!;
@@ -75,15 +75,36 @@ describe('board: complete minutes only', () => {
     assert.equal(completeEnd([], step, m(5) + 5000, 4000), m(4));
   });
 
-  it('holds one cell back a minute while its newest minute has fewer records than the one before', () => {
+  it('holds one cell back while its newest minute has fewer records than the 3 before, then draws it as partial', () => {
     const pt = (minute: number, records: number, lossPct: number) => [minute, { minute, rttAvg: 40, lossPct, records }] as const;
-    const minutes = [m(0), m(1), m(2)];
-    // m(2): 46 of the group's 66 records so far, and those few all lossy: the cell stays on m(1), the strip's newest slot empty
-    const partial = cellOf('hubei/cu', 'Hubei / cu', new Map([pt(m(0), 66, 0), pt(m(1), 66, 0), pt(m(2), 46, 90)]), minutes, TH);
-    assert.deepEqual([partial.minute, partial.level, partial.strip], [m(1), 'ok', ['ok', 'ok', 'none']]);
-    // once all 66 are in, m(2) is drawn, red
-    const whole = cellOf('hubei/cu', 'Hubei / cu', new Map([pt(m(0), 66, 0), pt(m(1), 66, 0), pt(m(2), 66, 90)]), minutes, TH);
-    assert.deepEqual([whole.minute, whole.level], [m(2), 'bad']);
+    const minutes = [m(0), m(1), m(2), m(3)];
+    const grace = 4500;
+    const at = (now: number) => ({ timing: { now, stepMs: step, graceMs: grace } });
+    // m(3): 46 of the group's 66 records so far, and those few all lossy: within the grace the cell stays on m(2)
+    const filling = new Map([pt(m(0), 66, 0), pt(m(1), 66, 0), pt(m(2), 66, 0), pt(m(3), 46, 90)]);
+    const held = cellOf('hubei/cu', 'Hubei / cu', filling, minutes, TH, at(m(4) + 1000));
+    assert.deepEqual([held.minute, held.level, held.partial, held.strip], [m(2), 'ok', false, ['ok', 'ok', 'ok', 'none']]);
+    // past the grace and still short: drawn as partial, without a level, its title saying so
+    const late = cellOf('hubei/cu', 'Hubei / cu', filling, minutes, TH, at(m(4) + grace));
+    assert.deepEqual([late.minute, late.level, late.partial, late.lossLevel], [m(3), 'none', true, 'none']);
+    assert.match(late.title, /partial minute \(46 of 66 records so far\)/);
+    // one host two minutes late: m(2) and m(3) both short; a comparison with the minute before alone would draw m(3)
+    const twoLate = new Map([pt(m(0), 66, 0), pt(m(1), 46, 0), pt(m(2), 46, 90), pt(m(3), 46, 90)]);
+    const c = cellOf('hubei/cu', 'Hubei / cu', twoLate, minutes, TH, at(m(4) + 1000));
+    assert.deepEqual([c.minute, c.level, c.partial], [m(2), 'none', true]);
+    // once all 66 are in, m(3) is drawn, red
+    const whole = cellOf('hubei/cu', 'Hubei / cu', new Map([pt(m(0), 66, 0), pt(m(1), 66, 0), pt(m(2), 66, 0), pt(m(3), 66, 90)]), minutes, TH, at(m(4) + 1000));
+    assert.deepEqual([whole.minute, whole.level, whole.partial], [m(3), 'bad', false]);
+    // a host that stopped for good stops counting after 3 minutes: m(3) is whole again at 46
+    const stopped = new Map([pt(m(0), 46, 0), pt(m(1), 46, 0), pt(m(2), 46, 0), pt(m(3), 46, 90)]);
+    assert.deepEqual(cellOf('hubei/cu', 'Hubei / cu', stopped, minutes, TH, at(m(4) + 1000)).level, 'bad');
+    // with the plan's count (66): a fleet still starting (no minute before) is partial; a host stopped for 3 minutes is not
+    const starting = cellOf('hubei/cu', 'Hubei / cu', new Map([pt(m(3), 2, 100)]), minutes, TH, { ...at(m(4) + grace), planned: 66 });
+    assert.deepEqual([starting.minute, starting.level, starting.partial], [m(3), 'none', true]);
+    assert.equal(cellOf('hubei/cu', 'Hubei / cu', stopped, minutes, TH, { ...at(m(4) + 1000), planned: 66 }).level, 'bad');
+    // one of the 3 minutes before was whole: the plan's count stands
+    const oneWhole = new Map([pt(m(0), 66, 0), pt(m(1), 46, 0), pt(m(2), 46, 0), pt(m(3), 46, 90)]);
+    assert.equal(cellOf('hubei/cu', 'Hubei / cu', oneWhole, minutes, TH, { ...at(m(4) + grace), planned: 66 }).partial, true);
   });
 });
 

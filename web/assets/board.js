@@ -21,6 +21,9 @@
 
   function paintTile(a) {
     a.className = a.className.replace(/\blv-\w+/, `lv-${a.dataset[metric.value]}`);
+    // slow (above its own baseline) is a latency mark: shown unless the map is coloured by loss alone
+    a.classList.toggle('slow', a.dataset.sl === '1' && metric.value !== 'll');
+    a.classList.toggle('partial', a.dataset.pt === '1');
   }
 
   function applyCell(e, c) {
@@ -28,10 +31,10 @@
     e.querySelector('.rtt').textContent = c.r;
     e.querySelector('.loss').textContent = c.l;
     if (e.classList.contains('tile')) {
-      Object.assign(e.dataset, { lv: c.lv, ll: c.ll, rl: c.rl });
+      Object.assign(e.dataset, { lv: c.lv, ll: c.ll, rl: c.rl, sl: c.sl ? '1' : '0', pt: c.pt ? '1' : '0' });
       return paintTile(e);
     }
-    e.className = `cell lv-${c.lv}${c.sl ? ' slow' : ''}`;
+    e.className = `cell lv-${c.lv}${c.sl ? ' slow' : ''}${c.pt ? ' partial' : ''}`;
     const strip = e.querySelector('.strip');
     if (strip.children.length !== c.s.length) strip.replaceChildren(...c.s.map(() => el('i')));
     c.s.forEach((lv, i) => { strip.children[i].className = `lv-${lv}`; });

@@ -5,6 +5,8 @@ import { Gauge } from 'prom-client';
 import { PROVINCES } from '../../core/geo.js';
 import type { Access } from '../auth/access.js';
 import { identify, requirePageLogin } from '../auth/guards.js';
+import type { Catalog } from '../../core/catalog.js';
+import { expectedRecords, type ExpectedRecords } from '../../core/expected-records.js';
 import { readBaselines } from '../../core/latency-baseline.js';
 import { boardView, byCell, cellOf, completeEnd, windowMinutes, type BoardView, type Level } from '../board-view.js';
 import { ctxOf, sendPage, type WebDeps } from '../deps.js';
@@ -24,7 +26,7 @@ import { drillPage } from './drill.js';
 export interface BoardPayload {
   end: string;
   counts: Record<Level, number>;
-  cells: Record<string, { r: string; l: string; lv: Level; ll: Level; rl: Level; s: Level[]; t: string; sl: boolean }>;
+  cells: Record<string, { r: string; l: string; lv: Level; ll: Level; rl: Level; s: Level[]; t: string; sl: boolean; pt: boolean }>;
   faults: LiveFault[];
 }
 
@@ -38,6 +40,8 @@ export function boardPages(deps: WebDeps, access: Access): Board {
   const slots = cfg.web.board.minutes;
   // a just-ended minute is drawn once complete, or at the latest when the analyzer's grace for late records is over
   const settleMs = Math.min(cfg.analyzer.graceSec * 1000, stepMs / 2);
+  // one cell whose hosts are still posting is held back until the same grace is over, then drawn as partial
+  const graceMs = cfg.analyzer.graceSec * 1000;
   const tiles = tilesOf(PROVINCES);
   // latency baselines per group and per DC x isp (core/latency-baseline.ts), read once per drawn minute
   const rules = cfg.analyzer.rules;
@@ -50,6 +54,13 @@ export function boardPages(deps: WebDeps, access: Access): Board {
     return baselines;
   };
 
+  // records a complete minute holds per cell, by the plan's coverage rule; recomputed when the inventory changes
+  let planned: { catalog: Catalog; counts: ExpectedRecords } | null = null;
+  const plannedFor = (catalog: Catalog) => {
+    if (planned?.catalog !== catalog) planned = { catalog, counts: expectedRecords(catalog, cfg.plan.redundancy) };
+    return planned.counts;
+  };
+
   const build = async (): Promise<{ view: BoardView; dcs: DcRow[]; faults: LiveFault[] }> => {
     const now = deps.now();
     const from = now - (slots + 2) * stepMs;
@@ -60,9 +71,10 @@ export function boardPages(deps: WebDeps, access: Access): Board {
       deps.faults.list({ status: 'open', limit: 200 }),
     ]);
     const isps = ispsOf(catalog);
+    const expected = plannedFor(catalog);
     const end = completeEnd(aggs, stepMs, now, settleMs);
     const base = await baselinesAt(end);
-    const view = boardView(aggs, { provinces: PROVINCES, isps, slots, stepMs, now, thresholds: cfg.web.board, slow: { baselines: base.groups, rules } }, end);
+    const view = boardView(aggs, { provinces: PROVINCES, isps, slots, stepMs, now, graceMs, thresholds: cfg.web.board, slow: { baselines: base.groups, rules }, planned: expected.groups }, end);
     const minutes = windowMinutes(end, slots, stepMs);
     const dcCells = byCell(byDc.filter((p) => p.minute <= end), (p) => `dc:${p.vipDc}/${p.isp}`);
     const vipCount = new Map<string, number>();
@@ -72,7 +84,7 @@ export function boardPages(deps: WebDeps, access: Access): Board {
       return {
         dc, label: d ? `${titleCase(d.province)} ${d.isp}` : '', vips: vipCount.get(dc)!,
         cells: isps.map((isp) => cellOf(`dc:${dc}/${isp.id}`, `${dc} from ${isp.name}`, dcCells.get(`dc:${dc}/${isp.id}`), minutes, cfg.web.board,
-          { baselines: base.dcs, rules }, `${dc}/${isp.id}`)),
+          { slow: { baselines: base.dcs, rules }, baselineKey: `${dc}/${isp.id}`, timing: { now, stepMs, graceMs }, planned: expected.dcs.get(`${dc}/${isp.id}`) })),
       };
     });
     const faults = faultTree(open).map(({ episode: e, children }): LiveFault => ({
@@ -88,7 +100,7 @@ export function boardPages(deps: WebDeps, access: Access): Board {
     const { view, dcs, faults } = await build();
     const cells: BoardPayload['cells'] = {};
     for (const c of [...view.rows.flatMap((r) => r.cells), ...dcs.flatMap((r) => r.cells)]) {
-      cells[c.key] = { r: c.rtt, l: c.loss, lv: c.level, ll: c.lossLevel, rl: c.rttLevel, s: c.strip, t: c.title, sl: c.slow };
+      cells[c.key] = { r: c.rtt, l: c.loss, lv: c.level, ll: c.lossLevel, rl: c.rttLevel, s: c.strip, t: c.title, sl: c.slow, pt: c.partial };
     }
     return { end: fmtTime(new Date(view.minutes.at(-1)!).toISOString()), counts: view.counts, cells, faults };
   };

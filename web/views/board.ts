@@ -5,7 +5,7 @@ import { html, type Html } from '../html.js';
 /** An open root fault as the board's side panel shows it. */
 export interface LiveFault { uid: string; href: string; type: string; key: string; title: string; since: string; scope: string; children: number; suppressed: boolean }
 
-export const cellHtml = (c: BoardCell, href: string): Html => html`<td class="cell lv-${c.level}${c.slow ? ' slow' : ''}" data-key="${c.key}" data-href="${href}" title="${c.title}">
+export const cellHtml = (c: BoardCell, href: string): Html => html`<td class="cell lv-${c.level}${c.slow ? ' slow' : ''}${c.partial ? ' partial' : ''}" data-key="${c.key}" data-href="${href}" title="${c.title}">
 <div class="vals"><span class="rtt">${c.rtt}</span><span class="loss">${c.loss}</span></div>
 <div class="strip">${c.strip.map((l) => html`<i class="lv-${l}"></i>`)}</div></td>`;
 
@@ -34,7 +34,8 @@ export function tileMap(view: BoardView, tiles: Map<string, [number, number]>): 
     const [c, row] = tiles.get(r.province)!;
     return view.isps.map((isp, i) => {
       const cell = r.cells[i]!;
-      return html`<a class="tile lv-${cell.level} tc-${c + 1} tr-${row + 1}" data-key="${cell.key}" data-isp="${isp.id}" data-lv="${cell.level}" data-ll="${cell.lossLevel}" data-rl="${cell.rttLevel}"
+      return html`<a class="tile lv-${cell.level}${cell.slow ? ' slow' : ''}${cell.partial ? ' partial' : ''} tc-${c + 1} tr-${row + 1}" data-key="${cell.key}" data-isp="${isp.id}"
+ data-lv="${cell.level}" data-ll="${cell.lossLevel}" data-rl="${cell.rttLevel}" data-sl="${cell.slow ? '1' : '0'}" data-pt="${cell.partial ? '1' : '0'}"
  ${i ? html`hidden` : ''} href="${drillHref({ province: r.province, isp: isp.id })}" title="${cell.title}">
 <span class="pname">${r.name}</span><span class="vals"><span class="rtt">${cell.rtt}</span><span class="loss">${cell.loss}</span></span></a>`;
     });
@@ -42,7 +43,7 @@ export function tileMap(view: BoardView, tiles: Map<string, [number, number]>): 
 }
 
 /** Labelled counts of cells by level, in the board's header. */
-export const countsHtml = (counts: BoardView['counts']): Html => html`<span class="counts" id="board-counts">${([['bad', 'bad'], ['warn', 'warning'], ['ok', 'ok'], ['none', 'no data']] as const).map(([l, label]) =>
+export const countsHtml = (counts: BoardView['counts']): Html => html`<span class="counts" id="board-counts">${([['bad', 'bad'], ['warn', 'warning'], ['ok', 'ok'], ['none', 'no data or partial']] as const).map(([l, label]) =>
   html`<span class="count-${l}" title="cells whose latest minute is ${label}"><i class="lv-${l}"></i> <b data-level="${l}">${counts[l]}</b> ${label}</span>`)} <span class="muted">cells</span></span>`;
 
 /** The banner over every board view while a root fault is open: what it is and a link to it. */
@@ -69,5 +70,6 @@ ${slow ? html`<span class="legend-slow"><i class="lv-ok slow"></i> slow: latency
 <span><i class="lv-warn"></i> loss ≥ ${t.lossWarnPct}% or latency ≥ ${t.rttWarnMs} ms</span>
 <span><i class="lv-bad"></i> loss ≥ ${t.lossBadPct}% or latency ≥ ${t.rttBadMs} ms</span>
 <span><i class="lv-none"></i> no data</span>
+<span><i class="lv-none partial"></i> partial: the minute's records are still arriving after the analyzer's grace; not coloured</span>
 <span class="muted">Cells show the latest minute's mean latency and loss; the strip shows the last ${minutes} minutes${minuteSec !== 60 ? ` (a minute is ${minuteSec} s here)` : ''}.</span>
 </div>`;

@@ -124,10 +124,12 @@ export class InfluxSeriesStore implements SeriesStore {
     const cond = [this.where(fromMs, toMs, { method: q.method })];
     for (const [t, v] of Object.entries(q.where ?? {}) as Array<[SeriesTag, string]>) cond.push(`${ident(TAG_COLUMN[t])} = ${literal(v)}`);
     const rows = await this.client.rows(`SELECT min("rtt_min") AS "mn", mean("rtt_avg") AS "av", max("rtt_max") AS "mx",
-      sum("sent") AS "sent", sum("recv") AS "recv" FROM ${from} WHERE ${cond.join(' AND ')}
+      sum("sent") AS "sent", sum("recv") AS "recv", count("sent") AS "n" FROM ${from} WHERE ${cond.join(' AND ')}
       GROUP BY time(${q.bucketMs}ms)${q.by.map((t) => `, ${ident(TAG_COLUMN[t])}`).join('')} fill(none)`);
     return rows.map((r) => {
       const p: BucketPoint = { minute: r.time as number, rttMin: num(r.mn), rttAvg: num(r.av), rttMax: num(r.mx), lossPct: sumLoss(r.sent as number, r.recv as number) };
+      // the hourly rollup holds one row per series and hour: its count is not a record count
+      if (from === this.from(PROBE)) p.records = r.n as number;
       for (const t of q.by) p[t] = r[TAG_COLUMN[t]] as string;
       return p;
     });

@@ -169,11 +169,11 @@ function partials(db: Database.Database, table: 'probe' | 'probe_hour' | 'probe_
   }
   if (q.method) { where.push('method = ?'); args.push(q.method); }
   const figures = table === 'probe'
-    ? 'COUNT(rtt_avg), COALESCE(SUM(rtt_avg), 0), MIN(rtt_min), MAX(rtt_max)'
-    : 'SUM(rtt_n), SUM(rtt_sum), MIN(rtt_min), MAX(rtt_max)';
+    ? 'COUNT(rtt_avg), COALESCE(SUM(rtt_avg), 0), MIN(rtt_min), MAX(rtt_max), SUM(sent), SUM(recv), COUNT(*)'
+    : 'SUM(rtt_n), SUM(rtt_sum), MIN(rtt_min), MAX(rtt_max), SUM(sent), SUM(recv), SUM(records)';
   const group = ['b', ...cols].join(', ');
-  return db.prepare(`SELECT ${ts} - (${ts} % ${q.bucketMs}) AS b${cols.map((c) => `, ${c}`).join('')}, ${figures},
-      SUM(sent), SUM(recv) FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${group}`).raw(true).all(...args) as Row[];
+  return db.prepare(`SELECT ${ts} - (${ts} % ${q.bucketMs}) AS b${cols.map((c) => `, ${c}`).join('')}, ${figures}
+      FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${group}`).raw(true).all(...args) as Row[];
 }
 
 /**
@@ -199,7 +199,7 @@ export function bucketsFrom(db: Database.Database, q: BucketQuery): BucketPoint[
         const k = r.slice(0, 1 + nt).join('|');
         const m = merged.get(k);
         if (!m) { merged.set(k, r); continue; }
-        for (const i of [nt + 1, nt + 2, nt + 5, nt + 6]) m[i] = (m[i] as number) + (r[i] as number);
+        for (const i of [nt + 1, nt + 2, nt + 5, nt + 6, nt + 7]) m[i] = (m[i] as number) + (r[i] as number);
         const mn = r[nt + 3] as number | null, mx = r[nt + 4] as number | null;
         if (mn !== null) m[nt + 3] = m[nt + 3] === null ? mn : Math.min(m[nt + 3] as number, mn);
         if (mx !== null) m[nt + 4] = m[nt + 4] === null ? mx : Math.max(m[nt + 4] as number, mx);
@@ -211,7 +211,7 @@ export function bucketsFrom(db: Database.Database, q: BucketQuery): BucketPoint[
     const n = r[nt + 1] as number;
     const p: BucketPoint = {
       minute: r[0] as number, rttMin: r[nt + 3] as number | null, rttAvg: n > 0 ? (r[nt + 2] as number) / n : null,
-      rttMax: r[nt + 4] as number | null, lossPct: sumLoss(r[nt + 5] as number, r[nt + 6] as number),
+      rttMax: r[nt + 4] as number | null, lossPct: sumLoss(r[nt + 5] as number, r[nt + 6] as number), records: r[nt + 7] as number,
     };
     for (let i = 0; i < nt; i++) p[q.by[i]!] = r[1 + i] as string;
     return p;
