@@ -1,7 +1,7 @@
 // The embedded admin store: one SQLite file under dataDir. Tables and columns mirror sql/001_init.sql (MySQL),
 // times are ISO text (they sort as text); each whitelist change and its audit row are one transaction.
 import Database from 'better-sqlite3';
-import { openSqlite } from './open.js';
+import { SqliteHandle } from './open.js';
 import { JOBS_DDL } from './jobs.js';
 import type { Logger } from '../../log.js';
 import type { Business } from '../../model.js';
@@ -68,25 +68,24 @@ const auditOf = (r: AuditRow): AuditRecord => ({
 });
 
 export class SqliteAdminStore implements AdminStore {
-  private db: Database.Database | null = null;
+  private readonly sqlite: SqliteHandle;
   private readonly now: () => Date;
 
-  constructor(private readonly opts: SqliteAdminStoreOptions) {
+  constructor(opts: SqliteAdminStoreOptions) {
+    this.sqlite = new SqliteHandle('admin store', opts.file, opts.log);
     this.now = opts.now ?? (() => new Date());
   }
 
   async init(): Promise<void> {
-    if (this.db) return;
     // the on-demand job tables (core/store/sqlite/jobs.ts) live in this file too, as in the MySQL schema
-    this.db = openSqlite(this.opts.file, DDL + JOBS_DDL, 'FULL');
-    allowOperatorRole(this.db);
-    addRevocationColumns(this.db);
-    this.opts.log.debug({ file: this.opts.file }, 'admin store (sqlite) ready');
+    this.sqlite.open(DDL + JOBS_DDL, 'FULL', (db) => {
+      allowOperatorRole(db);
+      addRevocationColumns(db);
+    });
   }
 
   private get conn(): Database.Database {
-    if (!this.db) throw new Error('admin store (sqlite): init() was not called');
-    return this.db;
+    return this.sqlite.conn;
   }
 
   private entry(id: number): StoredWhitelistEntry | null {
@@ -244,16 +243,11 @@ export class SqliteAdminStore implements AdminStore {
   }
 
   async ping(): Promise<boolean> {
-    try {
-      return (this.conn.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
-    } catch {
-      return false;
-    }
+    return this.sqlite.ping();
   }
 
   async close(): Promise<void> {
-    this.db?.close();
-    this.db = null;
+    this.sqlite.close();
   }
 }
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Job, JobResult, NewJob } from '../../jobs.js';
 import type { Logger } from '../../log.js';
 import type { JobStore, ProbeAudit, ProbeAuditInput, StoredResult } from '../jobs.js';
-import { openSqlite } from './open.js';
+import { SqliteHandle } from './open.js';
 
 /** The job tables; also created by the SQLite admin store, so admin.db holds what the MySQL schema holds. */
 export const JOBS_DDL = `
@@ -30,22 +30,20 @@ export interface SqliteJobStoreOptions { file: string; log: Logger; now?: () => 
 const iso = (t: string): string => new Date(t).toISOString();
 
 export class SqliteJobStore implements JobStore {
-  private db: Database.Database | null = null;
+  private readonly sqlite: SqliteHandle;
   private readonly now: () => Date;
 
-  constructor(private readonly opts: SqliteJobStoreOptions) {
+  constructor(opts: SqliteJobStoreOptions) {
+    this.sqlite = new SqliteHandle('job store', opts.file, opts.log);
     this.now = opts.now ?? (() => new Date());
   }
 
   async init(): Promise<void> {
-    if (this.db) return;
-    this.db = openSqlite(this.opts.file, JOBS_DDL, 'FULL');
-    this.opts.log.debug({ file: this.opts.file }, 'job store (sqlite) ready');
+    this.sqlite.open(JOBS_DDL, 'FULL');
   }
 
   private get conn(): Database.Database {
-    if (!this.db) throw new Error('job store (sqlite): init() was not called');
-    return this.db;
+    return this.sqlite.conn;
   }
 
   async create(job: NewJob): Promise<Job> {
@@ -102,15 +100,10 @@ export class SqliteJobStore implements JobStore {
   }
 
   async ping(): Promise<boolean> {
-    try {
-      return (this.conn.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
-    } catch {
-      return false;
-    }
+    return this.sqlite.ping();
   }
 
   async close(): Promise<void> {
-    this.db?.close();
-    this.db = null;
+    this.sqlite.close();
   }
 }
