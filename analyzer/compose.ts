@@ -1,7 +1,7 @@
 // Builds the live analyzer and its alerter from config and stores the caller owns (shared in `start`).
 import type { Registry } from 'prom-client';
 import type { InventorySource } from '../core/inventory-source.js';
-import type { Config } from '../core/config.js';
+import type { AnalyzerConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { AdminStore } from '../core/store/admin.js';
 import type { FaultStore } from '../core/store/faults.js';
@@ -22,7 +22,7 @@ import { PathCapture } from './pathcapture/capture.js';
 import { parsePrefixFile } from './pathcapture/names.js';
 
 export interface AnalyzerParts {
-  cfg: Config;
+  cfg: AnalyzerConfig;
   log: Logger;
   registry: Registry;
   /** the inventory (shared in `start`; the caller starts and stops it): a change is taken at the next minute */
@@ -30,8 +30,6 @@ export interface AnalyzerParts {
   series: SeriesStore;
   faults: FaultStore;
   admin: AdminStore;
-  /** config file name, for error messages */
-  source?: string;
   /** an outbox store shared with the web UI's outbox page (the alerter inits and closes it); else one from config */
   outbox?: AlertOutbox;
   now?: () => number;
@@ -54,7 +52,7 @@ export async function startAnalyzer(p: AnalyzerParts): Promise<RunningAnalyzer> 
   const engineFor = (c: Catalog) => new Engine(c, { rules: cfg.analyzer.rules, minuteMs: cfg.minuteSec * 1000 });
   const engine = engineFor(catalog());
   await p.admin.upsertBusinesses(catalog().inventory.businesses);
-  const alerter = await createAlerter({ config: cfg, catalog: catalog(), log, registry: p.registry, businesses: await p.admin.businesses(), source: p.source, now: p.now, store: p.outbox });
+  const alerter = await createAlerter({ config: cfg, catalog: catalog(), log, registry: p.registry, businesses: await p.admin.businesses(), now: p.now, store: p.outbox });
   const jobs = p.jobs;
   const capture = jobs && cfg.analyzer.pathCapture.enabled ? new PathCapture({
     jobs, faults: p.faults, catalog, cfg: cfg.analyzer.pathCapture, log, registry: p.registry, now: p.now ?? Date.now,
@@ -74,7 +72,7 @@ export async function startAnalyzer(p: AnalyzerParts): Promise<RunningAnalyzer> 
   const unsubscribe = p.inventory.subscribe((snap) => {
     live.useCatalog(snap.catalog);
     p.admin.upsertBusinesses(snap.inventory.businesses)
-      .then(async () => alerter.setContext(policyContext(cfg, snap.catalog, await p.admin.businesses(), p.source)))
+      .then(async () => alerter.setContext(policyContext(cfg, snap.catalog, await p.admin.businesses())))
       .catch((e: unknown) => log.error({ err: (e as Error).message }, 'business owners of the changed inventory not stored; alert routing keeps the previous ones'));
   });
   alerter.start(cfg.alerting.outbox.pollMs);

@@ -252,6 +252,9 @@ export type InventoryConfig = Pick<Config, 'inventory' | 'inventoryWatchMs'>;
 export type GatewayConfig = SeriesStoreConfig & AdminStoreConfig & Pick<Config, 'secret' | 'inventory' | 'inventoryWatchMs' | 'plan' | 'ingest' | 'agentTokens' | 'probes'>;
 export type AgentConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'agent'>;
 export type WebConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'web' | 'alerting' | 'analyzer' | 'plan'>;
+/** The alerter's slice: its channels and outbox, and the minute its reminders are counted in. */
+export type AlertingPartConfig = Pick<Config, 'dataDir' | 'minuteSec' | 'alerting'>;
+export type AnalyzerConfig = AlertingPartConfig & Pick<Config, 'analyzer'>;
 
 /**
  * Environment overrides: PORT, DATA_DIR, and VIPWATCH_A__B=value for key a.b (values parsed as JSON when they are,

@@ -6,7 +6,7 @@ import { privateDir } from '../../core/files.js';
 import { join, resolve } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Catalog } from '../../core/catalog.js';
-import type { Config } from '../../core/config.js';
+import type { AlertingPartConfig } from '../../core/config.js';
 import type { FaultTransition } from '../../core/model.js';
 import { policyContext } from './context.js';
 import { composeMail } from './mail.js';
@@ -14,7 +14,7 @@ import { initialState, step } from './policy.js';
 import type { AlertMessage } from './types.js';
 
 export interface OutboxDirOptions {
-  config: Config;
+  config: AlertingPartConfig;
   catalog: Catalog;
   /** the last evaluated minute (ms): reminders for faults still open run up to it */
   lastMinute?: number;

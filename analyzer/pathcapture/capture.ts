@@ -4,7 +4,7 @@
 // store, and sent once to the fault's recipients. Runs beside the minute loop: a minute never waits for traceroutes.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Catalog } from '../../core/catalog.js';
-import type { Config } from '../../core/config.js';
+import type { AnalyzerConfig } from '../../core/config.js';
 import type { Diagnosis, PathTrace } from '../../core/diagnosis.js';
 import type { JobService } from '../../core/job-service.js';
 import { isTrace } from '../../core/jobs.js';
@@ -21,7 +21,7 @@ export interface PathCaptureDeps {
   names: HopNamer;
   /** sends the diagnosis to the fault's recipients (analyzer/alerting Alerter.followUp) */
   followUp: (uid: string, fault: FaultEpisode, diagnosis: Diagnosis) => Promise<void>;
-  cfg: Config['analyzer']['pathCapture'];
+  cfg: AnalyzerConfig['analyzer']['pathCapture'];
   log: Logger;
   now: () => number;
   registry?: Registry;

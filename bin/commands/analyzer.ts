@@ -27,7 +27,7 @@ export const analyzerCommand: Command = {
     await jobStore.init();
     const inventory = inventorySource(cfg, log);
     const jobs = new JobService({ store: jobStore, catalog: () => inventory.current.catalog, cfg: cfg.probes, now: Date.now, log });
-    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, source, jobs });
+    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, jobs });
     inventory.start();
     const app = createHttpApp(log, registry, { series: () => series.ping(), faults: () => faults.ping(), admin: () => admin.ping() });
     finishApp(app, log);

@@ -54,7 +54,7 @@ export const startCommand: Command = {
     const catalog = inventory.current.catalog;
     // built before anything listens, so a bad sim section stops the start with a clear error
     const fleet = simEnabled(cfg) ? new SimFleet({ cfg, catalog, tokenOf: (host) => gw.tokenFor(host), log, registry, source: source ? `${source} (+ environment)` : 'environment' }) : null;
-    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, source, outbox, jobs: probeJobs });
+    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, outbox, jobs: probeJobs });
     const web = await mountWeb(app, { admin, faults, series, catalog: () => inventory.current.catalog, config: cfg, log, registry, outbox, now: Date.now, probes: { service: probeJobs, store: jobs } });
     inventory.start();
     finishApp(app, log, cfg.ingest.retryAfterSec);
