@@ -22,8 +22,8 @@ export interface WebDeps {
   config: WebConfig;
   log: Logger;
   registry: Registry;
-  /** the alerter's outbox, read by the outbox page */
-  outbox: Pick<OutboxStore, 'list'>;
+  /** the alerter's outbox, read by the outbox and fault pages */
+  outbox: Pick<OutboxStore, 'get' | 'recent' | 'forEpisodes' | 'counts'>;
   now: () => number;
   /** on-demand probe jobs (web/pages/probes.ts): the job service and its store; absent: no probes page or API */
   probes?: ProbeParts;

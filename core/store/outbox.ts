@@ -5,7 +5,7 @@
 // needs (OutboxMessage). The alerter uses OutboxStore<AlertMessage, PolicyState> (analyzer/alerting/outbox/index.ts).
 
 /** The version of the stored layout; init() brings an older file or database up to it. */
-export const OUTBOX_SCHEMA_VERSION = 2;
+export const OUTBOX_SCHEMA_VERSION = 3;
 
 /** What every stored alert message carries, whatever else the alerter puts in it. */
 export interface OutboxMessage {
@@ -55,8 +55,16 @@ export interface OutboxStore<M extends OutboxMessage = OutboxMessage, S = unknow
   due(now: number, limit: number): Promise<Delivery<M>[]>;
   markDone(ids: string[], at: number): Promise<void>;
   markRetry(ids: string[], attempts: number, nextAttemptAt: number, error: string): Promise<void>;
-  /** every delivery, in order (for the dashboard and tests) */
+  /** every delivery, in order (for tests and small outboxes: the web reads the queries below) */
   list(status?: Delivery['status']): Promise<Delivery<M>[]>;
+  /** one delivery by id, or null */
+  get(id: string): Promise<Delivery<M> | null>;
+  /** the `limit` newest deliveries (latest deliverAt first) */
+  recent(limit: number): Promise<Delivery<M>[]>;
+  /** the deliveries of the messages about these fault episodes (by uid), in order */
+  forEpisodes(uids: readonly string[]): Promise<Delivery<M>[]>;
+  /** how many deliveries are pending and how many done */
+  counts(): Promise<Record<Delivery['status'], number>>;
   pendingCount(): Promise<number>;
   close(): Promise<void>;
 }

@@ -88,7 +88,13 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
       }
     }
     return false;
-  }, 100_000 - (Date.now() - spawned), 'the DC fault to open, alert, close and send its recovery messages');
+  }, 100_000 - (Date.now() - spawned), 'the DC fault to open, alert, close and send its recovery messages').catch((e: Error) => {
+    const rel = (ms: number | null) => (ms === null ? 'not yet' : `${((ms - Date.parse(inc.start)) / 1000).toFixed(1)} s`);
+    const dc = last.find((f) => f.id === dcId);
+    throw new Error(`${e.message}; from the incident start (${((Date.parse(inc.start) - spawned) / 1000).toFixed(1)} s after the spawn): `
+      + `detected ${rel(seen.detected)}, alerted ${rel(seen.alerted)}, closed ${rel(seen.closed)}, recovery queued ${rel(seen.recovered)}; `
+      + `the DC fault: ${dc ? JSON.stringify({ start: dc.start, detectedAt: dc.detectedAt, end: dc.end }) : 'none'}; stderr tail: ${err.slice(-600)}`);
+  });
 
   // the latency act: its VIP latency faults open (the board's DC view marks the detoured cells slow) and close
   let latency: FaultEpisode[] = [];

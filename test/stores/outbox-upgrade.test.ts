@@ -37,12 +37,39 @@ test('a first-layout outbox file is upgraded in place, rows kept; init is idempo
     assert.deepEqual(await store.loadState(), { version: 1, lastMinute: 1, faults: {} });
     await store.commit({ version: 1, lastMinute: 2, faults: {} }, [{ id: 'm2>email', messageId: 'm2', notifier: 'email', group: 'm2>email', order: '2', deliverAt: 2, subject: '[vipwatch critical] OPEN: DC fault bj', message: { ...message, id: 'm2' } }]);
     assert.deepEqual((await store.list()).map((x) => x.subject), ['', '[vipwatch critical] OPEN: DC fault bj']);
+    // the upgrade filled the episode uid column from the old row's message: the fault page finds both
+    assert.deepEqual((await store.forEpisodes([message.uid])).map((x) => x.id), ['m1>email', 'm2>email']);
   } finally {
     await store.close();
   }
   const check = new Database(file, { readonly: true });
   assert.equal(check.pragma('user_version', { simple: true }), OUTBOX_SCHEMA_VERSION);
   check.close();
+});
+
+test('queries the web reads: one by id, the newest first, an episode\'s messages, counts by status', async () => {
+  const store = new SqliteOutboxStore({ file: join(dir, 'queries.sqlite'), log });
+  await store.init();
+  try {
+    const delivery = (n: number, uid: string) => ({
+      id: `m${n}>email`, messageId: `m${n}`, notifier: 'email', group: `m${n}>email`, order: String(n).padStart(3, '0'), deliverAt: n * 1000,
+      subject: `s${n}`, message: { ...message, id: `m${n}`, uid },
+    });
+    // 30 messages about three episodes, in an order unlike their times
+    const all = Array.from({ length: 30 }, (_, i) => delivery(((i * 7) % 30) + 1, `vip:198.19.0.${i % 3}@2026-11-23T14:00:00Z`));
+    await store.commit({}, all);
+    await store.markDone(['m5>email', 'm6>email'], 9);
+    assert.equal((await store.get('m17>email'))?.subject, 's17');
+    assert.equal(await store.get('nope'), null);
+    assert.deepEqual((await store.recent(3)).map((d) => d.id), ['m30>email', 'm29>email', 'm28>email']);
+    const want = all.filter((d) => d.message.uid.startsWith('vip:198.19.0.1@')).map((d) => d.deliverAt).sort((a, b) => a - b);
+    assert.deepEqual((await store.forEpisodes(['vip:198.19.0.1@2026-11-23T14:00:00Z'])).map((d) => d.deliverAt), want);
+    assert.equal(want.length, 10);
+    assert.deepEqual(await store.forEpisodes([]), []);
+    assert.deepEqual(await store.counts(), { pending: 28, done: 2 });
+  } finally {
+    await store.close();
+  }
 });
 
 test('a file from a newer layout is refused with a message naming it', async () => {

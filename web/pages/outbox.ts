@@ -15,21 +15,20 @@ const SHOWN = 500;
 export function outboxPages(deps: WebDeps, access: Access): Router {
   const router = Router();
   router.get('/outbox', securityHeaders, identify(access, false), requirePageLogin, async (req, res) => {
-    const all = await deps.outbox.list();
-    const shown = all.slice(-SHOWN).reverse();
-    const count = (s: 'pending' | 'done') => all.filter((d) => d.status === s).length;
+    const [shown, counts] = await Promise.all([deps.outbox.recent(SHOWN), deps.outbox.counts()]);
+    const total = counts.pending + counts.done;
     const channels = deps.config.alerting;
     const where = [channels.smtp ? `SMTP ${channels.smtp.host}:${channels.smtp.port}` : '', channels.emlDir ? `.eml files in ${channels.emlDir}` : '',
       ...channels.webhooks.map((w) => `webhook ${w.name}`)].filter(Boolean);
     sendPage(res, page(ctxOf(req, res), 'Outbox', html`
 <p class="muted">Alert messages, newest first: one row per message and channel. Channels: ${where.length ? where.join('; ') : 'none configured, so the alerter keeps and sends no message (set alerting.smtp, alerting.webhooks or alerting.emlDir)'}. Times are UTC.</p>
-<h2>Messages <span class="count">${count('done')} sent, ${count('pending')} pending${all.length > SHOWN ? `, newest ${SHOWN} of ${all.length} shown` : ''}</span></h2>
+<h2>Messages <span class="count">${counts.done} sent, ${counts.pending} pending${total > SHOWN ? `, newest ${SHOWN} of ${total} shown` : ''}</span></h2>
 ${outboxTable(shown, deps.now())}`, { wide: true }));
   });
   // one delivery with its body (what the recipient read); 404 for an id the outbox does not hold
   router.get('/outbox/:id', securityHeaders, identify(access, false), requirePageLogin, async (req, res) => {
     const id = String(req.params.id);
-    const d = (await deps.outbox.list()).find((x) => x.id === id);
+    const d = await deps.outbox.get(id);
     if (!d) {
       return sendPage(res, page(ctxOf(req, res), 'Message not found', html`<p>No message <code>${id}</code> in the outbox. <a href="/outbox">All messages</a></p>`), 404);
     }

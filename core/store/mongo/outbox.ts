@@ -36,6 +36,9 @@ export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkno
     const stored = (await this.stateColl.findOne({ _id: 'schema' }))?.version ?? 1;
     if (stored > OUTBOX_SCHEMA_VERSION) throw new Error(`outbox ${this.opts.database}: layout version ${stored} is newer than this vipwatch knows (${OUTBOX_SCHEMA_VERSION})`);
     await this.outbox.createIndex({ status: 1, deliverAt: 1, nextAttemptAt: 1 });
+    // version 3: a fault's messages by its episode uid, the newest first (the documents already hold both fields)
+    await this.outbox.createIndex({ 'message.uid': 1 });
+    await this.outbox.createIndex({ deliverAt: -1 });
     await this.stateColl.updateOne({ _id: 'schema' }, { $set: { version: OUTBOX_SCHEMA_VERSION } }, { upsert: true });
     this.opts.log.debug({ database: this.opts.database, version: OUTBOX_SCHEMA_VERSION }, 'outbox store (mongo) ready');
   }
@@ -77,6 +80,27 @@ export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkno
     const docs = await this.outbox.find((status ? { status } : {}) as never).sort({ deliverAt: 1, order: 1, _id: 1 }).toArray();
     return docs.map((d) => this.toDelivery(d as Doc<M>));
   }
+  async get(id: string): Promise<Delivery<M> | null> {
+    const d = await this.outbox.findOne({ _id: id } as never);
+    return d ? this.toDelivery(d as Doc<M>) : null;
+  }
+
+  async recent(limit: number): Promise<Delivery<M>[]> {
+    const docs = await this.outbox.find({}).sort({ deliverAt: -1, order: -1, _id: -1 }).limit(limit).toArray();
+    return docs.map((d) => this.toDelivery(d as Doc<M>));
+  }
+
+  async forEpisodes(uids: readonly string[]): Promise<Delivery<M>[]> {
+    if (!uids.length) return [];
+    const docs = await this.outbox.find({ 'message.uid': { $in: [...uids] } } as never).sort({ deliverAt: 1, order: 1, _id: 1 }).toArray();
+    return docs.map((d) => this.toDelivery(d as Doc<M>));
+  }
+
+  async counts(): Promise<Record<Delivery['status'], number>> {
+    const rows = await this.outbox.aggregate<{ _id: Delivery['status']; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
+    return { pending: 0, done: 0, ...Object.fromEntries(rows.map((r) => [r._id, r.n])) };
+  }
+
 
   async pendingCount(): Promise<number> {
     return this.outbox.countDocuments({ status: 'pending' } as never);

@@ -11,8 +11,13 @@ CREATE TABLE IF NOT EXISTS alert_outbox (
   id TEXT PRIMARY KEY, message_id TEXT NOT NULL, notifier TEXT NOT NULL, grp TEXT NOT NULL, ord TEXT NOT NULL,
   deliver_at INTEGER NOT NULL, message TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
   attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, delivered_at INTEGER,
-  subject TEXT NOT NULL DEFAULT '');
+  subject TEXT NOT NULL DEFAULT '', uid TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (status, deliver_at, next_attempt_at);`;
+
+/** Indexes on columns an older file gains only in its upgrade: made after the upgrades. */
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS alert_outbox_uid ON alert_outbox (uid);
+CREATE INDEX IF NOT EXISTS alert_outbox_newest ON alert_outbox (deliver_at);`;
 
 /** Upgrades from each older version (a file made before versions were kept reads 0). */
 const UPGRADES: Record<number, (db: Database.Database) => void> = {
@@ -20,6 +25,12 @@ const UPGRADES: Record<number, (db: Database.Database) => void> = {
   1: (db) => {
     const cols = db.prepare('PRAGMA table_info(alert_outbox)').all() as Array<{ name: string }>;
     if (!cols.some((c) => c.name === 'subject')) db.exec("ALTER TABLE alert_outbox ADD COLUMN subject TEXT NOT NULL DEFAULT ''");
+  },
+  // version 2 kept the episode's uid only inside the message: the fault pages read a fault's messages by it
+  2: (db) => {
+    const cols = db.prepare('PRAGMA table_info(alert_outbox)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'uid')) db.exec("ALTER TABLE alert_outbox ADD COLUMN uid TEXT NOT NULL DEFAULT ''");
+    db.exec("UPDATE alert_outbox SET uid = COALESCE(json_extract(message, '$.uid'), '') WHERE uid = ''");
   },
 };
 
@@ -54,6 +65,7 @@ export class SqliteOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkn
     }
     db.transaction(() => {
       for (let v = from; v < OUTBOX_SCHEMA_VERSION; v++) UPGRADES[v]!(db);
+      db.exec(INDEXES);
       db.pragma(`user_version = ${OUTBOX_SCHEMA_VERSION}`);
     })();
     this.db = db;
@@ -72,11 +84,11 @@ export class SqliteOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkn
   }
 
   async commit(state: S, deliveries: NewDelivery<M>[]): Promise<void> {
-    const insert = this.conn.prepare(`INSERT OR IGNORE INTO alert_outbox (id, message_id, notifier, grp, ord, deliver_at, message, subject)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insert = this.conn.prepare(`INSERT OR IGNORE INTO alert_outbox (id, message_id, notifier, grp, ord, deliver_at, message, subject, uid)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const save = this.conn.prepare('INSERT INTO alert_state (k, state) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET state = excluded.state');
     this.conn.transaction(() => {
-      for (const d of deliveries) insert.run(d.id, d.messageId, d.notifier, d.group, d.order, d.deliverAt, JSON.stringify(d.message), d.subject);
+      for (const d of deliveries) insert.run(d.id, d.messageId, d.notifier, d.group, d.order, d.deliverAt, JSON.stringify(d.message), d.subject, d.message.uid);
       save.run(JSON.stringify(state));
     })();
   }
@@ -102,6 +114,28 @@ export class SqliteOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkn
       ? this.conn.prepare('SELECT * FROM alert_outbox WHERE status = ? ORDER BY deliver_at, ord, id').all(status)
       : this.conn.prepare('SELECT * FROM alert_outbox ORDER BY deliver_at, ord, id').all()) as Row[];
     return rows.map(this.toDelivery);
+  }
+
+  async get(id: string): Promise<Delivery<M> | null> {
+    const r = this.conn.prepare('SELECT * FROM alert_outbox WHERE id = ?').get(id) as Row | undefined;
+    return r ? this.toDelivery(r) : null;
+  }
+
+  async recent(limit: number): Promise<Delivery<M>[]> {
+    const rows = this.conn.prepare('SELECT * FROM alert_outbox ORDER BY deliver_at DESC, ord DESC, id DESC LIMIT ?').all(limit) as Row[];
+    return rows.map(this.toDelivery);
+  }
+
+  async forEpisodes(uids: readonly string[]): Promise<Delivery<M>[]> {
+    if (!uids.length) return [];
+    const rows = this.conn.prepare('SELECT * FROM alert_outbox WHERE uid IN (SELECT value FROM json_each(?)) ORDER BY deliver_at, ord, id')
+      .all(JSON.stringify(uids)) as Row[];
+    return rows.map(this.toDelivery);
+  }
+
+  async counts(): Promise<Record<Delivery['status'], number>> {
+    const rows = this.conn.prepare('SELECT status, COUNT(*) AS n FROM alert_outbox GROUP BY status').all() as Array<{ status: Delivery['status']; n: number }>;
+    return { pending: 0, done: 0, ...Object.fromEntries(rows.map((r) => [r.status, r.n])) };
   }
 
   async pendingCount(): Promise<number> {
