@@ -3,7 +3,8 @@
 // DC outage must open a DC fault with its VIP faults, produce alert messages (outbox page and .eml files), and close
 // with recovery messages; the spikes must show on the board and open no fault. The latency act that follows (a
 // detour adding ~40 ms from one isp to another DC) must open a latency fault per VIP of that DC, mark the DC's
-// cells slow on the board, queue their (informational) messages, and close.
+// cells slow on the board, queue their (informational) messages, and close. The same run's live board is watched in
+// Chromium through the outage (test/web/board-watch.ts): no red cell from a partial minute, the banner follows the fault.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { FaultEpisode } from '../../core/model.js';
 import { stopChild } from '../support/child.js';
+import { skipUnless } from '../support/env.js';
+import { checkBanner, checkRedCells, watchBoard, type BoardWatch } from '../web/board-watch.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { login } from '../web/harness.js';
 
@@ -65,6 +68,11 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
   };
   const faults = async (): Promise<FaultEpisode[]> => (await (await fetch(`${url}/api/v1/faults?status=all`)).json()) as FaultEpisode[];
   const dcId = `dc:${inc.dc}`;
+  let exit: string | null = null;
+  child.once('exit', (code, sig) => { exit = `exited (${code ?? sig})`; });
+  // the live board in Chromium through the outage, beside the API checks below (settled, so a failure waits its turn)
+  const board: Promise<{ w?: BoardWatch; e?: Error }> | null = skipUnless(t, { commands: ['chromium'] }) ? null
+    : watchBoard({ url, dir, dcId, deadline: spawned + 150_000, alive: () => exit }).then((w) => ({ w }), (e: Error) => ({ e }));
   const det = fleet.detour;
   assert.match(out, new RegExp(`scripted routing detour: .* isps ${det.isps.join(', ')} to DC ${det.dc} \\(${det.vips} VIPs\\) take ${det.addMs} ms longer`));
   const slowCells = det.isps.map((i) => `dc:${det.dc}/${i}`);
@@ -150,7 +158,7 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
 
   await t.test('the spikes reached the board: every spiking group had a bad minute, and no healthy group did', async () => {
     const board = await get('/board');
-    const bad = new Set([...board.matchAll(/<td class="cell lv-[a-z]+(?: slow)?" data-key="([^"]+)"[^>]*>[\s\S]*?<div class="strip">([\s\S]*?)<\/div><\/td>/g)]
+    const bad = new Set([...board.matchAll(/<td class="cell lv-[a-z]+(?: slow)?(?: partial)?" data-key="([^"]+)"[^>]*>[\s\S]*?<div class="strip">([\s\S]*?)<\/div><\/td>/g)]
       .filter((m) => m[2]!.includes('lv-bad')).map((m) => m[1]!));
     const now = Date.now();
     const due = fleet.spikes.filter((s) => Date.parse(s.at) + 2 * fleet.minuteSec * 1000 < now);
@@ -177,4 +185,19 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     assert.equal(files.filter((f) => f.includes('-recovery-dc-')).length, recoveries.length);
     assert.match(await get('/board'), /<a href="\/outbox" class="">Outbox<\/a>/);
   });
+
+  if (board) {
+    const { w, e } = await board;
+    if (e) throw e;
+    assert.ok(w!.samples.some((s) => s.closed), `the board watch saw the DC fault ${dcId} close (${w!.samples.length} samples)`);
+    assert.ok(w!.shot, 'the screenshots were taken while the fault was open');
+    assert.deepEqual(w!.errors, [], 'no script errors on the board');
+    t.diagnostic(`board: ${w!.samples.length} samples over ${((w!.samples.at(-1)!.at - w!.samples[0]!.at) / 1000).toFixed(0)} s, ${w!.failedFetches} API reads retried`);
+    await t.test('the board\'s banner names the DC fault while it is open and goes once it has closed', () => checkBanner(w!.samples, inc.dc));
+    await t.test('no red cell from a partial minute: every red cell is a complete minute that is bad in the store', (s) => {
+      const n = checkRedCells(w!.samples, join(dir, 'series.db'));
+      s.diagnostic(`${n} distinct red (cell, minute) pairs checked against the store`);
+      assert.ok(n > 0, 'the outage drew red cells (the by-DC row at least)');
+    });
+  }
 });

@@ -1,6 +1,6 @@
 // Charts, board views and the root-fault banner in a real Chromium against the real SQLite stores, with a DC outage
 // like the demo's (idc-beijing-ct unreachable from ct and cu for the last 12 minutes) written as series records.
-// Its screenshots go to a temp dir: the README's are taken during the demo incident (test/web/demo-board.test.ts).
+// Its screenshots go to a temp dir: the README's are taken during the demo incident (test/web/board-watch.ts, run by test/demo/start.test.ts).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
