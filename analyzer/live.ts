@@ -65,6 +65,8 @@ export class LiveAnalyzer {
       lag: new Gauge({ name: 'vipwatch_analyzer_lag_seconds', help: 'now minus the end of the last evaluated minute', registers }),
       open: new Gauge({ name: 'vipwatch_analyzer_open_faults', help: 'open fault episodes', registers }),
       evalSec: new Histogram({ name: 'vipwatch_analyzer_step_seconds', help: 'engine time per minute', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers }),
+      checkpointSec: new Histogram({ name: 'vipwatch_analyzer_checkpoint_seconds', help: 'checkpoint time per minute (packing and the fault-store commit)', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers }),
+      laneReplayed: new Counter({ name: 'vipwatch_analyzer_lane_replayed_minutes_total', help: 'minutes replayed from the series store after a restart to bring the latency checkpoint parts up to date', registers }),
     };
   }
 
@@ -87,6 +89,7 @@ export class LiveAnalyzer {
     const engine = this.d.engineFor!(catalog);
     this.d.engine = engine;
     if (!this.state) return; // not resumed yet: resume() restores the checkpoint with the new engine
+    // in memory, the latency lane inline: kept when the topology is the same (it is sized by it)
     const { state, historiesKept, baselineKept } = engine.restore(old.serialize(this.state));
     state.minute = this.state.minute;
     this.state = state;
@@ -109,13 +112,15 @@ export class LiveAnalyzer {
   private async resume(): Promise<void> {
     const cp = await this.d.faults.checkpoint();
     if (cp) {
-      const { state, historiesKept, baselineKept } = this.d.engine.restore(cp.state);
+      const parts = this.d.engine.rules.latencyFaults ? await this.d.faults.checkpointParts() : {};
+      const { state, historiesKept, baselineKept, replayFrom } = this.d.engine.restore(cp.state, Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, p.state])));
       if (!historiesKept) this.d.log.warn({ minute: isoTime(cp.minute) }, 'checkpoint from another inventory: open faults kept, smoothing histories start afresh');
       this.state = state;
       this.state.minute = cp.minute;
       this.next = cp.minute + this.minuteMs;
       this.d.log.info({ checkpoint: isoTime(cp.minute), next: isoTime(this.next) }, 'analyzer resumes after its checkpoint');
-      if (!baselineKept) await this.rebuildBaselines(this.next);
+      if (replayFrom !== null) await this.replayLane(replayFrom, cp.minute);
+      else if (!baselineKept) await this.rebuildBaselines(this.next);
     } else {
       // A first start: begin a smoothing window back, so a fault already under way is seen at once.
       this.state = this.d.engine.initialState();
@@ -144,6 +149,24 @@ export class LiveAnalyzer {
     this.d.log.info({ from: isoTime(next - minutes * this.minuteMs), minutes, records, ms: Math.round(performance.now() - t0) }, 'latency baselines rebuilt from the series store');
   }
 
+  /**
+   * The latency lane's checkpoint parts are as of older minutes than the rest of the checkpoint (one part is written
+   * a minute): feeds minutes `from`..`to` of the series store to the parts behind, which brings them to `to`.
+   */
+  private async replayLane(from: number, to: number): Promise<void> {
+    const { engine, series } = this.d;
+    const replay = engine.laneReplayer(this.state!);
+    const t0 = performance.now();
+    let records = 0;
+    for (let m = from; m <= to; m += this.minuteMs) {
+      const { batch } = batchFromRecords(engine.topo, await series.readRange(m, m + this.minuteMs));
+      replay(m, batch);
+      records += batch.length;
+    }
+    this.metrics.laneReplayed.inc((to - from) / this.minuteMs + 1);
+    this.d.log.info({ from: isoTime(from), to: isoTime(to), records, ms: Math.round(performance.now() - t0) }, 'latency baselines brought up to the checkpoint from the series store');
+  }
+
   /** Evaluates one minute and commits it. */
   private async evaluate(minute: number): Promise<void> {
     const { engine, series, faults } = this.d;
@@ -163,10 +186,13 @@ export class LiveAnalyzer {
       .map((t) => ({ minute, event: t.kind === 'open' ? 'open' : 'close', episode: t.episode }));
     if (annotations.length) await series.writeFaultEvents(annotations);
     const at = isoTime(minute);
+    const c0 = performance.now();
+    const cp = engine.checkpoint(state);
     await faults.commitMinute(
       transitions.map((t) => ({ episode: t.episode, events: [{ at, kind: t.kind } satisfies EpisodeEvent] })),
-      { minute, state: engine.serialize(state) },
+      { minute, state: cp.state, parts: cp.parts },
     );
+    this.metrics.checkpointSec.observe((performance.now() - c0) / 1000);
     this.state = state;
     if (cert) this.d.cert!.adopt(cert);
     this.metrics.minutes.inc();
@@ -231,12 +257,33 @@ export class LiveAnalyzer {
     })();
   }
 
-  /** Finishes the minute in progress, then stops. */
+  /**
+   * Finishes the minute in progress, then stops: a clean shutdown also brings every latency checkpoint part up to the
+   * last minute, so the next start has nothing to replay.
+   */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.loop;
     this.loop = null;
+    await this.saveLane();
+  }
+
+  /** Writes the latency checkpoint parts that are behind the last committed minute (with that minute's checkpoint). */
+  async saveLane(): Promise<void> {
+    const state = this.state;
+    if (!state || state.minute === null || !this.d.engine.rules.latencyFaults) return;
+    const cp = this.d.engine.checkpoint(state, true);
+    if (!Object.keys(cp.parts).length) return;
+    try {
+      await this.d.faults.commitMinute([], { minute: state.minute, state: cp.state, parts: cp.parts });
+      this.d.log.info({ minute: isoTime(state.minute), parts: Object.keys(cp.parts).length }, 'latency checkpoint parts saved at shutdown');
+    } catch (e) {
+      // the parts stay as they were: the next start replays their minutes from the series store
+      this.state = null;
+      this.next = null;
+      this.d.log.warn({ err: (e as Error).message }, 'latency checkpoint parts not saved at shutdown');
+    }
   }
 }

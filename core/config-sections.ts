@@ -28,6 +28,12 @@ export const rulesSchema = z.object({
   /** A cell is slow when its latency is above max(baseline x latencyRatio, baseline + latencyMinDeltaMs). */
   latencyRatio: z.number().min(1).default(1.5),
   latencyMinDeltaMs: z.number().min(0).default(20),
+  /**
+   * The live analyzer checkpoints the latency baselines in this many parts, one part a minute in turn (not all of
+   * them every minute: ~480 MB of state at 10,000 VIPs x 93 groups); a restart replays at most this many minutes
+   * from the series store to bring them up to date.
+   */
+  baselineCheckpointMinutes: z.number().int().min(1).max(120).default(10),
 }).refine((r) => r.smoothNeed <= r.smoothWindow, { path: ['smoothNeed'], message: 'must not exceed smoothWindow: nothing could ever be lossy' })
   .refine((r) => r.baselineMinSamples <= r.baselineMinutes, { path: ['baselineMinSamples'], message: 'must not exceed baselineMinutes: nothing could ever be slow' });
 export type Rules = z.infer<typeof rulesSchema>;

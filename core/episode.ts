@@ -37,6 +37,8 @@ export type FaultEpisode = z.infer<typeof episodeSchema>;
 
 export const SIGNALS = ['loss', 'latency'] as const;
 export type Signal = (typeof SIGNALS)[number];
+/** What a stored episode may carry: a fault's signal, or "cert" for a certificate warning. */
+export type EpisodeSignal = NonNullable<FaultEpisode['signal']>;
 /** An episode's signal; episodes stored before latency faults existed carry none and are loss. */
 export const signalOf = (e: Pick<FaultEpisode, 'signal'>): Signal => (e.signal === 'latency' ? 'latency' : 'loss');
 /**

@@ -2,7 +2,7 @@
 // (an admin session with its CSRF token, or an admin API token for scripts).
 import { json, Router, type RequestHandler } from 'express';
 import type { Counter } from 'prom-client';
-import { pickEpisode, type FaultEpisode } from '../core/episode.js';
+import { pickEpisode, SIGNALS, type FaultEpisode } from '../core/episode.js';
 import type { StoredEpisode } from '../core/store/faults.js';
 import type { Access } from './auth/access.js';
 import { identify, principalOf, requireAdmin, requireApiLogin, requireCsrf } from './auth/guards.js';
@@ -31,12 +31,13 @@ export function apiRoutes(deps: WebDeps, access: Access, changes: Counter): Rout
       res.status(400).json({ error: `limit ${JSON.stringify(req.query.limit)}: expected an integer 1..10000` });
       return;
     }
+    // the contract's faults are loss and latency; certificate warnings (informational) only when asked for
     const signal = req.query.signal;
-    if (signal !== undefined && signal !== 'loss' && signal !== 'latency') {
-      res.status(400).json({ error: `signal ${JSON.stringify(signal)}: expected loss or latency` });
+    if (signal !== undefined && signal !== 'loss' && signal !== 'latency' && signal !== 'cert') {
+      res.status(400).json({ error: `signal ${JSON.stringify(signal)}: expected loss, latency or cert` });
       return;
     }
-    res.json((await deps.faults.list({ status, limit, ...(signal ? { signal } : {}) })).map(contractEpisode));
+    res.json((await deps.faults.list({ status, limit, signals: signal ? [signal] : SIGNALS })).map(contractEpisode));
   });
 
   // one episode, with its path diagnosis once there is one: by uid (type:key@start), or by contract id (the newest)

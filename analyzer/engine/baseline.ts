@@ -45,10 +45,17 @@ export function slotLayout(minutes: number): { len: number; count: number } {
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
+/** The code of `last` (`ms` as stored, float32) when it is a usable representative; `code` is ms's when known (non-zero). */
+const lastCodeOf = (last: number, ms: number, code: number): number => (last > 0 ? (last === ms && code ? code : latencyCode(last)) : 0);
+
 export class Baselines {
   readonly slotLen: number;
   readonly slotCount: number;
-  /** per cell: slotCount slots of SLOT_BYTES (byte 0: base code, 0 = empty slot) */
+  /**
+   * slotCount slots of SLOT_BYTES per cell (byte 0: base code, 0 = empty slot), slot-major: slot s of every cell, then
+   * slot s + 1. A minute adds to one of two slots across all cells, so a pass over the cells in order reads and
+   * writes this front to back (cell-major, a stride of 12 slots per cell, took twice as long)
+   */
   readonly slots: Uint8Array;
   /** per cell: MERGED_K counts starting at mergedBase */
   readonly merged: Uint16Array;
@@ -60,6 +67,8 @@ export class Baselines {
   readonly below: Uint16Array;
   /** per cell: the last exact latency added (ms); the representative of its bucket */
   readonly last: Float32Array;
+  /** per cell: the bucket code of `last` (0 without one): the median's lookup then needs no logarithm */
+  readonly lastCode: Uint8Array;
 
   constructor(readonly cells: number, readonly minutes: number) {
     const { len, count } = slotLayout(minutes);
@@ -72,26 +81,41 @@ export class Baselines {
     this.medIdx = new Uint8Array(cells);
     this.below = new Uint16Array(cells);
     this.last = new Float32Array(cells);
+    this.lastCode = new Uint8Array(cells);
   }
 
   /** Bytes held per cell. */
   static bytesPerCell(minutes: number): number {
-    return slotLayout(minutes).count * SLOT_BYTES + MERGED_K * 2 + 1 + 2 + 1 + 2 + 4;
+    return slotLayout(minutes).count * SLOT_BYTES + MERGED_K * 2 + 1 + 2 + 1 + 2 + 4 + 1;
+  }
+
+  /** The slot (0..slotCount-1) a cell's samples of `minuteIndex` go to. */
+  slotOf(cell: number, minuteIndex: number): number {
+    return Math.floor((minuteIndex + (cell % this.slotLen)) / this.slotLen) % this.slotCount;
+  }
+
+  /**
+   * The slots of `minuteIndex` without a division per cell: cell c's slot is `first` while (rest + c % slotLen) is
+   * below slotLen, else `second` (what slotOf gives; a pass over the cells in order tracks c % slotLen).
+   */
+  slotsAt(minuteIndex: number): { rest: number; first: number; second: number } {
+    const q = Math.floor(minuteIndex / this.slotLen);
+    return { rest: minuteIndex - q * this.slotLen, first: q % this.slotCount, second: (q + 1) % this.slotCount };
   }
 
   private slotOffset(cell: number, minuteIndex: number): number {
-    const n = Math.floor((minuteIndex + (cell % this.slotLen)) / this.slotLen) % this.slotCount;
-    return (cell * this.slotCount + n) * SLOT_BYTES;
+    return (this.slotOf(cell, minuteIndex) * this.cells + cell) * SLOT_BYTES;
   }
 
   /**
    * Expires the slots that start a new round at `minuteIndex` (minute / minuteMs): every cell's slot rotates once
    * per slot length, at a minute staggered by cell. Call once per minute, before adding that minute's samples.
+   * `from`..`to`: only those cells (a checkpoint part replayed on its own).
    */
-  rotate(minuteIndex: number): void {
+  rotate(minuteIndex: number, from = 0, to = this.cells): void {
     const L = this.slotLen;
-    const first = (L - (minuteIndex % L)) % L;
-    for (let c = first; c < this.cells; c += L) this.expire(c, minuteIndex);
+    const first = from + ((L - ((from + minuteIndex) % L)) % L);
+    for (let c = first; c < to; c += L) this.expire(c, minuteIndex);
   }
 
   /** Whether a cell starts a new slot at this minute (what `rotate` expires for every such cell). */
@@ -121,8 +145,13 @@ export class Baselines {
 
   /** Adds one minute's latency (ms) of a cell, sampled at `minuteIndex`. */
   add(cell: number, ms: number, minuteIndex: number): void {
+    this.addInSlot(cell, ms, this.slotOf(cell, minuteIndex));
+  }
+
+  /** `add` with the cell's slot for that minute known (slotOf / slotsAt). */
+  addInSlot(cell: number, ms: number, slot: number): void {
     const code = latencyCode(ms);
-    const off = this.slotOffset(cell, minuteIndex);
+    const off = (slot * this.cells + cell) * SLOT_BYTES;
     const total = this.total[cell]!;
     if (total === 0) this.mergedBase[cell] = clamp(code - MERGED_CENTER, 1, MAX_CODE - MERGED_K + 1);
     let base = this.slots[off]!;
@@ -138,6 +167,7 @@ export class Baselines {
     this.merged[m0 + mi] = this.merged[m0 + mi]! + 1;
     this.total[cell] = total + 1;
     this.last[cell] = ms;
+    this.lastCode[cell] = lastCodeOf(this.last[cell]!, ms, code);
     if (total === 0) { this.findMedian(cell); return; }
     // move the median's bucket: one new sample shifts the median rank by at most one
     let idx = this.medIdx[cell]!;
@@ -148,7 +178,11 @@ export class Baselines {
     while (r >= below + this.merged[m0 + idx]!) { below += this.merged[m0 + idx]!; idx++; }
     this.medIdx[cell] = idx;
     this.below[cell] = below;
-    if (idx < MERGED_MARGIN || idx >= MERGED_K - MERGED_MARGIN) this.rebase(cell);
+    // near an edge: re-centre, unless the window is already against the end of the codes (a cell of a few ms)
+    if (idx < MERGED_MARGIN || idx >= MERGED_K - MERGED_MARGIN) {
+      const mb = this.mergedBase[cell]!;
+      if (clamp(mb + idx - MERGED_CENTER, 1, MAX_CODE - MERGED_K + 1) !== mb) this.rebase(cell);
+    }
   }
 
   /** The median (ms), or NaN without samples. */
@@ -165,15 +199,14 @@ export class Baselines {
   }
 
   private valueOf(cell: number, code: number): number {
-    const last = this.last[cell]!;
-    return last > 0 && latencyCode(last) === code ? last : CODE_MS[code]!;
+    return this.lastCode[cell] === code ? this.last[cell]! : CODE_MS[code]!;
   }
 
   /** Recomputes the median's bucket from scratch (after a slot expired or the window moved). */
   private findMedian(cell: number): void {
     const total = this.total[cell]!;
     const m0 = cell * MERGED_K;
-    if (total === 0) { this.medIdx[cell] = 0; this.below[cell] = 0; this.merged.fill(0, m0, m0 + MERGED_K); this.last[cell] = 0; return; }
+    if (total === 0) { this.medIdx[cell] = 0; this.below[cell] = 0; this.merged.fill(0, m0, m0 + MERGED_K); this.last[cell] = 0; this.lastCode[cell] = 0; return; }
     const r = (total - 1) >> 1;
     let below = 0;
     let idx = 0;
@@ -182,21 +215,67 @@ export class Baselines {
     this.below[cell] = below;
   }
 
-  /** Centres the merged window on the median and refills it from the slots. */
-  private rebase(cell: number): void {
-    const mb = clamp(this.mergedBase[cell]! + this.medIdx[cell]! - MERGED_CENTER, 1, MAX_CODE - MERGED_K + 1);
-    const m0 = cell * MERGED_K;
-    this.mergedBase[cell] = mb;
-    this.merged.fill(0, m0, m0 + MERGED_K);
+  /**
+   * Recomputes what follows from the slots, `mergedBase` and `last` (the merged histogram, the median's bucket,
+   * the samples below it, the code of `last`) for cells `from`..`to`: the checkpoint leaves those out, since they are always the slots'
+   * sum (add, expire and rebase keep them so) and the median's bucket is the one bucket holding the lower median.
+   */
+  derive(from: number, to: number): void {
+    for (let c = from; c < to; c++) {
+      const mb = this.mergedBase[c]!;
+      const m0 = c * MERGED_K;
+      this.lastCode[c] = lastCodeOf(this.last[c]!, this.last[c]!, 0);
+      this.merged.fill(0, m0, m0 + MERGED_K);
+      if (this.total[c] === 0) { this.findMedian(c); continue; }
+      for (let s = 0; s < this.slotCount; s++) {
+        const off = (s * this.cells + c) * SLOT_BYTES;
+        const base = this.slots[off]!;
+        if (base === 0) continue;
+        for (let j = 0; j < SLOT_K; j++) {
+          const n = this.slots[off + 1 + j]!;
+          if (n) { const mi = clamp(base + j - mb, 0, MERGED_K - 1); this.merged[m0 + mi] = this.merged[m0 + mi]! + n; }
+        }
+      }
+      this.findMedian(c);
+    }
+  }
+
+  /** The slots of cells `from`..`to`, slot-major (slot 0 of each, then slot 1, ...): the checkpoint's form. */
+  slotsOf(from: number, to: number): Uint8Array {
+    if (from === 0 && to === this.cells) return this.slots;
+    const n = (to - from) * SLOT_BYTES;
+    const out = new Uint8Array(n * this.slotCount);
+    for (let s = 0; s < this.slotCount; s++) out.set(this.slots.subarray((s * this.cells + from) * SLOT_BYTES, (s * this.cells + to) * SLOT_BYTES), s * n);
+    return out;
+  }
+
+  /** Sets the slots of cells `from`..`to` from `slotsOf`'s form, or from the cell-major form of checkpoints before it. */
+  setSlots(from: number, to: number, bytes: Uint8Array, slotMajor: boolean): void {
+    const n = (to - from) * SLOT_BYTES;
     for (let s = 0; s < this.slotCount; s++) {
-      const off = (cell * this.slotCount + s) * SLOT_BYTES;
-      const base = this.slots[off]!;
-      if (base === 0) continue;
-      for (let j = 0; j < SLOT_K; j++) {
-        const n = this.slots[off + 1 + j]!;
-        if (n) { const mi = clamp(base + j - mb, 0, MERGED_K - 1); this.merged[m0 + mi] = this.merged[m0 + mi]! + n; }
+      if (slotMajor) { this.slots.set(bytes.subarray(s * n, (s + 1) * n), (s * this.cells + from) * SLOT_BYTES); continue; }
+      for (let c = from; c < to; c++) {
+        const src = ((c - from) * this.slotCount + s) * SLOT_BYTES;
+        this.slots.set(bytes.subarray(src, src + SLOT_BYTES), (s * this.cells + c) * SLOT_BYTES);
       }
     }
-    this.findMedian(cell);
+  }
+
+  /** Bytes of the slots of `cells` cells. */
+  static slotBytes(minutes: number, cells: number): number {
+    return slotLayout(minutes).count * SLOT_BYTES * cells;
+  }
+
+  /** Makes cell `to`'s summary a copy of cell `from`'s. */
+  copyCell(to: number, from: number): void {
+    for (let s = 0; s < this.slotCount; s++) this.slots.copyWithin((s * this.cells + to) * SLOT_BYTES, (s * this.cells + from) * SLOT_BYTES, (s * this.cells + from + 1) * SLOT_BYTES);
+    this.merged.copyWithin(to * MERGED_K, from * MERGED_K, (from + 1) * MERGED_K);
+    for (const a of [this.mergedBase, this.total, this.medIdx, this.below, this.last, this.lastCode]) a[to] = a[from]!;
+  }
+
+  /** Centres the merged window on the median and refills it from the slots. */
+  private rebase(cell: number): void {
+    this.mergedBase[cell] = clamp(this.mergedBase[cell]! + this.medIdx[cell]! - MERGED_CENTER, 1, MAX_CODE - MERGED_K + 1);
+    this.derive(cell, cell + 1);
   }
 }

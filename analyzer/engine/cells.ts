@@ -10,7 +10,7 @@ import type { Topology } from './topology.js';
 
 /** A minute's records grouped by cell (vip * groups + group), one entry per host (its worst method for loss and for latency). */
 export class Gathered {
-  /** cells that got records, in first-seen order */
+  /** cells that got records, in cell order */
   count = 0;
   cell: Int32Array;
   vip: Int32Array;
@@ -46,7 +46,11 @@ export class Gathered {
     this.entRtt = new Float32Array(cap);
   }
 
-  /** Groups the batch by cell with a linked list per cell (records may come in any order). */
+  /**
+   * Groups the batch by cell with a linked list per cell (records may come in any order), then lays the cells out in
+   * cell order: the passes go cell by cell, so they read these lists front to back instead of jumping (records come
+   * grouped by host or group, a stride of a whole VIP list in cell order).
+   */
   load(batch: MinuteBatch): void {
     this.clear();
     const n = batch.length;
@@ -54,19 +58,22 @@ export class Gathered {
     const { hostGroup } = this.topo;
     const ng = this.topo.groups.length;
     const { head, next, slot, cell, vip } = this;
-    let touched = 0;
+    let lo = head.length;
+    let hi = -1;
     for (let r = 0; r < n; r++) {
-      const v = batch.vip[r]!;
-      const c = v * ng + hostGroup[batch.host[r]!]!;
-      const h = head[c]!;
-      if (h < 0) { cell[touched] = c; vip[touched] = v; touched++; slot[c] = touched; }
-      next[r] = h;
+      const c = batch.vip[r]! * ng + hostGroup[batch.host[r]!]!;
+      next[r] = head[c]!;
       head[c] = r;
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
     }
     // One entry per host per cell: several methods (or a repeated line) of one host count once, with the worst loss.
     let e = 0;
-    for (let t = 0; t < touched; t++) {
-      const c = cell[t]!;
+    let touched = 0;
+    for (let c = lo; c <= hi; c++) {
+      if (head[c]! < 0) continue;
+      cell[touched] = c;
+      vip[touched] = (c / ng) | 0;
       const s = e;
       for (let r = head[c]!; r >= 0; r = next[r]!) {
         const h = batch.host[r]!;
@@ -79,9 +86,10 @@ export class Gathered {
           if (rtt > this.entRtt[k]! || (rtt === rtt && this.entRtt[k] !== this.entRtt[k])) this.entRtt[k] = rtt;
         } else { this.entHost[e] = h; this.entLoss[e] = l; this.entRtt[e] = rtt; e++; }
       }
-      this.start[t] = s;
-      this.len[t] = e - s;
+      this.start[touched] = s;
+      this.len[touched] = e - s;
       head[c] = -1;
+      slot[c] = ++touched;
     }
     this.count = touched;
   }

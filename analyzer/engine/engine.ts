@@ -16,6 +16,7 @@ import { lossFigures } from './loss-figures.js';
 import { ispRule } from './isp.js';
 import { CellCounts, type Lane } from './lane.js';
 import { latencyPass } from './latency.js';
+import { behindAt, logExcluded, oldestSave, partName, serializeLanePart, type SerializedLanePart } from './lane-checkpoint.js';
 import { provinceStatus } from './provinces.js';
 import { regionRule } from './region.js';
 import { initialState, restoreState, serializeState, type EngineState, type LatencyLayout, type SerializedState } from './state.js';
@@ -57,19 +58,47 @@ export class Engine {
     this.lossCounts = new CellCounts(this.topo, opts.rules.smoothNeed, opts.rules.vipProvinceShare);
     this.latencyCounts = new CellCounts(this.topo, opts.rules.smoothNeed, opts.rules.vipProvinceShare);
     this.excluded = new Uint8Array(this.topo.hosts.length);
-    this.layout = { window: opts.rules.smoothWindow, baselineMinutes: opts.rules.baselineMinutes };
+    this.layout = { window: opts.rules.smoothWindow, baselineMinutes: opts.rules.baselineMinutes, parts: opts.rules.baselineCheckpointMinutes };
   }
 
   initialState(): EngineState {
     return initialState(this.topo, this.layout);
   }
 
+  /** The whole state as one value, the latency lane included (an in-memory hand-over; tests). */
   serialize(state: EngineState): SerializedState {
     return serializeState(state, this.rules.latencyFaults ? this.layout : null);
   }
 
-  restore(json: unknown): { state: EngineState; historiesKept: boolean; baselineKept: boolean } {
-    return restoreState(this.topo, json, this.layout);
+  /**
+   * The live analyzer's checkpoint of an evaluated minute: the state without the latency lane's cell arrays, and the
+   * lane parts due (lane-checkpoint.ts): one a minute in turn, every part not yet saved, or with `all` (a clean
+   * shutdown) every part not already as of this minute. Marks them saved in the state, so commit both together.
+   */
+  checkpoint(state: EngineState, all = false): { state: SerializedState; parts: Record<string, SerializedLanePart> } {
+    const parts: Record<string, SerializedLanePart> = {};
+    if (!this.rules.latencyFaults) return { state: serializeState(state, null), parts };
+    const { saved } = state.laneLog;
+    const m = state.minute;
+    if (m !== null) {
+      const turn = Math.round(m / this.minuteMs) % this.layout.parts;
+      const first = oldestSave(state.laneLog) === null;
+      for (let k = 0; k < this.layout.parts; k++) {
+        if (saved[k] === m || !(all || first || k === turn)) continue;
+        parts[partName(k)] = serializeLanePart(this.topo, state, this.layout, k);
+        saved[k] = m;
+      }
+    }
+    return { state: serializeState(state, this.layout, false), parts };
+  }
+
+  /**
+   * Restores a checkpoint, with the latency lane's parts as stored apart (by name). `replayFrom`: the first minute
+   * the lane must be fed again (`laneReplayer`) up to the checkpoint's minute, since its parts are older.
+   */
+  restore(json: unknown, parts: Record<string, unknown> = {}): { state: EngineState; historiesKept: boolean; baselineKept: boolean; replayFrom: number | null } {
+    const r = restoreState(this.topo, json, this.layout, (k) => parts[partName(k)]);
+    return { ...r, replayFrom: r.replayAfter === null ? null : r.replayAfter + this.minuteMs };
   }
 
   private lanes(state: EngineState): Record<'loss' | 'latency', Lane> {
@@ -85,14 +114,32 @@ export class Engine {
    * for consecutive minutes ending right before the next minute `step` gets.
    */
   warmer(state: EngineState): (minute: number, batch: MinuteBatch) => void {
-    // loss flags of the warm minutes (a lossy minute is never slow), kept apart from the real smoothing histories
+    return this.feeder(state, () => excludedHosts(this.topo, state, this.excluded), () => [[0, this.topo.vips.length]]);
+  }
+
+  /**
+   * After a restore with `replayFrom`: feeds each minute from replayFrom to the checkpoint's minute again to the lane
+   * parts older than that minute, with the hosts then under agent faults, which brings every part to the minute
+   * the rest of the state is at, exactly as an uninterrupted run would have it.
+   */
+  laneReplayer(state: EngineState): (minute: number, batch: MinuteBatch) => void {
+    const log = state.laneLog;
+    const byMinute = new Map(log.excluded);
+    return this.feeder(state, (minute) => {
+      this.excluded.fill(0);
+      for (const h of byMinute.get(minute) ?? []) this.excluded[h] = 1;
+    }, (minute) => behindAt(this.topo, log, minute));
+  }
+
+  private feeder(state: EngineState, exclude: (minute: number) => void, vips: (minute: number) => Array<[number, number]>): (minute: number, batch: MinuteBatch) => void {
+    // loss flags of the fed minutes (a lossy minute is never slow), kept apart from the real smoothing histories
     const scratch: EngineState = { ...state, cellBad: new Uint16Array(state.cellBad.length), cellSeen: new Uint16Array(state.cellSeen.length) };
     const counts = new CellCounts(this.topo, this.rules.smoothNeed, this.rules.vipProvinceShare);
     return (minute, batch) => {
       this.gathered.load(batch);
-      excludedHosts(this.topo, state, this.excluded);
+      exclude(minute);
       cellPass(this.topo, this.rules, scratch, this.gathered, this.excluded, counts);
-      latencyPass(this.topo, this.rules, scratch, this.gathered, this.excluded, Math.round(minute / this.minuteMs), counts);
+      latencyPass(this.topo, this.rules, scratch, this.gathered, this.excluded, Math.round(minute / this.minuteMs), null, vips(minute));
     };
   }
 
@@ -120,6 +167,7 @@ export class Engine {
     hostPass(topo, rules, state, this.gathered, this.hostCounts);
     agentRule(topo, rules, this.hostCounts, book);
     excludedHosts(topo, state, this.excluded);
+    if (rules.latencyFaults) logExcluded(state.laneLog, minute, this.excluded);
 
     cellPass(topo, rules, state, this.gathered, this.excluded, this.lossCounts);
     if (rules.latencyFaults) latencyPass(topo, rules, state, this.gathered, this.excluded, Math.round(minute / this.minuteMs), this.latencyCounts);

@@ -11,11 +11,38 @@ export interface Scope { isps: string[]; provinces: string[]; dcs: string[]; vip
 
 export const TYPE_ORDER: Record<FaultType, number> = { agent: 0, vip: 1, dc: 2, isp: 3, region: 4 };
 
-/** Union of two sorted lists; returns `a` itself when `b` adds nothing. */
+/** Whether sorted `a` holds `x` (binary search: a DC fault's VIP list grows to thousands). */
+function holds(a: readonly string[], x: string): boolean {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const y = a[mid]!;
+    if (y === x) return true;
+    if (y < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/**
+ * Union of a scope list `a` (sorted, no repeats: only this function builds them) and `b` (any order); returns `a`
+ * itself when `b` adds nothing. The same as [...new Set([...a, ...b])].sort(), in O(|b| log |a| + |a|): a parent
+ * fault takes each of its 1,000 children's VIPs one at a time.
+ */
 export function mergeSorted(a: string[], b: readonly string[]): string[] {
-  let grows = false;
-  for (const x of b) if (!a.includes(x)) { grows = true; break; }
-  return grows ? [...new Set([...a, ...b])].sort() : a;
+  let add: string[] | null = null;
+  for (const x of b) if (!holds(a, x)) (add ??= []).push(x);
+  if (!add) return a;
+  if (add.length > 1) add = [...new Set(add)].sort();
+  const out: string[] = [];
+  let i = 0;
+  for (const x of add) {
+    while (i < a.length && a[i]! < x) out.push(a[i++]!);
+    out.push(x);
+  }
+  while (i < a.length) out.push(a[i++]!);
+  return out;
 }
 
 export function mergeScope(e: FaultEpisode, s: Partial<Scope>): void {

@@ -16,7 +16,10 @@ export function faultVips(topo: Topology, e: FaultEpisode): number[] {
   return d !== undefined ? topo.dcVips[d]! : topo.vips.map((_, i) => i);
 }
 
-const median = (xs: number[]): number => (xs.length ? medianOf(Float64Array.from(xs), xs.length) : NaN);
+/** The median of a list (NaN when empty); one or two values, the usual case per cell, without a typed-array copy. */
+export const smallMedian = (xs: number[]): number =>
+  (xs.length > 2 ? medianOf(Float64Array.from(xs), xs.length) : xs.length === 2 ? (xs[0]! + xs[1]!) / 2 : xs.length ? xs[0]! : NaN);
+const median = smallMedian;
 
 export function latencyFigures(topo: Topology, rules: Rules, state: EngineState, e: FaultEpisode): IspLatency[] {
   const ng = topo.groups.length;

@@ -10,8 +10,12 @@ import type { CellCounts } from './lane.js';
 import type { EngineState } from './state.js';
 import type { Topology } from './topology.js';
 
-export function latencyPass(topo: Topology, rules: Rules, state: EngineState, g: Gathered, excluded: Uint8Array, minuteIndex: number, out: CellCounts): void {
-  const nv = topo.vips.length;
+/**
+ * `vips`: only these VIP ranges [from, to) (a restart replaying the checkpoint parts that are behind); their counts
+ * are then not needed and `out` is left as it was.
+ */
+export function latencyPass(topo: Topology, rules: Rules, state: EngineState, g: Gathered, excluded: Uint8Array, minuteIndex: number, out: CellCounts | null,
+  vips: ReadonlyArray<readonly [number, number]> = [[0, topo.vips.length]]): void {
   const ng = topo.groups.length;
   const w = rules.smoothWindow;
   const mask = windowMask(w);
@@ -22,45 +26,51 @@ export function latencyPass(topo: Topology, rules: Rules, state: EngineState, g:
   const { latencyRatio: ratio, latencyMinDeltaMs: delta, baselineMinSamples: need } = rules;
   const leaving = minuteIndex - w;
   const xs = new Float64Array(64);
-  baselines.rotate(leaving);
-  out.clear();
+  out?.clear();
 
-  let c = 0;
-  for (let v = 0; v < nv; v++) {
-    out.beginVip();
-    for (let gi = 0; gi < ng; gi++, c++) {
-      let slow = cellSlow[c]!;
-      const p = c * w + ring;
-      // the minute leaving the smoothing window enters the baseline, unless the cell was slow in it
-      const old = pending[p]!;
-      if (old === old && !((slow >>> oldestBit) & 1)) baselines.add(c, old, leaving);
-      slow = (slow << 1) & mask;
-      let r = NaN;
-      const t = g.slot[c]!;
-      if (t !== 0) {
-        const s = g.start[t - 1]!;
-        const n = g.len[t - 1]!;
-        if (n === 1) {
-          if (!excluded[g.entHost[s]!]) r = g.entRtt[s]!;
-        } else {
-          const buf = n <= xs.length ? xs : new Float64Array(n);
-          let k = 0;
-          for (let e = s; e < s + n; e++) {
-            const x = g.entRtt[e]!;
-            if (x === x && !excluded[g.entHost[e]!]) buf[k++] = x;
+  const L = baselines.slotLen;
+  const { rest, first, second } = baselines.slotsAt(leaving);
+  for (const [from, to] of vips) {
+    baselines.rotate(leaving, from * ng, to * ng);
+    let c = from * ng;
+    let cl = c % L; // c % L, kept up as c moves
+    for (let v = from; v < to; v++) {
+      out?.beginVip();
+      for (let gi = 0; gi < ng; gi++, c++) {
+        let slow = cellSlow[c]!;
+        const p = c * w + ring;
+        // the minute leaving the smoothing window enters the baseline, unless the cell was slow in it
+        const old = pending[p]!;
+        if (old === old && !((slow >>> oldestBit) & 1)) baselines.addInSlot(c, old, rest + cl < L ? first : second);
+        if (++cl === L) cl = 0;
+        slow = (slow << 1) & mask;
+        let r = NaN;
+        const t = g.slot[c]!;
+        if (t !== 0) {
+          const s = g.start[t - 1]!;
+          const n = g.len[t - 1]!;
+          if (n === 1) {
+            if (!excluded[g.entHost[s]!]) r = g.entRtt[s]!;
+          } else {
+            const buf = n <= xs.length ? xs : new Float64Array(n);
+            let k = 0;
+            for (let e = s; e < s + n; e++) {
+              const x = g.entRtt[e]!;
+              if (x === x && !excluded[g.entHost[e]!]) buf[k++] = x;
+            }
+            if (k > 0) r = medianOf(buf, k);
           }
-          if (k > 0) r = medianOf(buf, k);
         }
+        pending[p] = r;
+        latency[c] = r;
+        if (r === r && !(cellBad[c]! & 1) && baselines.total[c]! >= need) {
+          const b = baselines.median(c);
+          if (r > Math.max(b * ratio, b + delta)) slow |= 1;
+        }
+        cellSlow[c] = slow;
+        if (out && cellSeen[c] !== 0) out.cell(gi, groupIsp[gi]!, slow);
       }
-      pending[p] = r;
-      latency[c] = r;
-      if (r === r && !(cellBad[c]! & 1) && baselines.total[c]! >= need) {
-        const b = baselines.median(c);
-        if (r > Math.max(b * ratio, b + delta)) slow |= 1;
-      }
-      cellSlow[c] = slow;
-      if (cellSeen[c] !== 0) out.cell(gi, groupIsp[gi]!, slow);
+      out?.endVip(v);
     }
-    out.endVip(v);
   }
 }

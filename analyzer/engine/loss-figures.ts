@@ -5,12 +5,11 @@
 import type { Rules } from '../../core/config.js';
 import type { FaultEpisode, IspLoss } from '../../core/model.js';
 import { POPCOUNT16, windowMask } from './bits.js';
-import { medianOf, type Gathered } from './cells.js';
-import { faultVips } from './figures.js';
+import type { Gathered } from './cells.js';
+import { faultVips, smallMedian as median } from './figures.js';
 import type { EngineState } from './state.js';
 import type { Topology } from './topology.js';
 
-const median = (xs: number[]): number => (xs.length ? medianOf(Float64Array.from(xs), xs.length) : NaN);
 
 /** The cell's loss this minute over the hosts the rules count (not excluded); NaN without records. */
 function cellLoss(g: Gathered, excluded: Uint8Array, c: number): number {

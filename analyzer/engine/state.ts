@@ -1,7 +1,8 @@
 // The engine's state between minutes, and its JSON form for the live analyzer's checkpoint.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { FAULT_TYPES, type FaultEpisode, type FaultType } from '../../core/model.js';
 import { Baselines } from './baseline.js';
+import { oldestSave, packLane, restoreLanePart, unpackLane, type PackedLane } from './lane-checkpoint.js';
+import { pack, unpackInto } from './pack.js';
 import type { Topology } from './topology.js';
 
 /** An open episode and its recovery count. */
@@ -37,13 +38,28 @@ export interface EngineState {
   baselines: Baselines;
   /** open episodes by fault id */
   open: Map<string, Tracker>;
+  /** which minute each part of the latency lane was last checkpointed at, and what a restart needs to catch up */
+  laneLog: LaneLog;
+}
+
+/**
+ * The latency lane is too large to checkpoint every minute at full scale (~480 MB of typed arrays for 10,000 VIPs x
+ * 93 groups), so it is checkpointed in `parts` VIP ranges, one part a minute in turn (lane-checkpoint.ts). A restart
+ * restores each part as of its minute and replays the minutes since from the series store; what those minutes
+ * need beyond their records is kept here, in the every-minute checkpoint.
+ */
+export interface LaneLog {
+  /** per part: the minute (ms) it was last checkpointed at; null = not yet */
+  saved: (number | null)[];
+  /** [minute, hosts left out (agent faults)] for each minute after the oldest save that left any out */
+  excluded: Array<[number, number[]]>;
 }
 
 export const keyCount = (topo: Topology, type: FaultType): number =>
   ({ agent: topo.hosts.length, vip: topo.vips.length, dc: topo.dcs.length, isp: topo.isps.length, region: topo.groups.length })[type];
 
-/** What the latency lane's state is sized by. */
-export interface LatencyLayout { window: number; baselineMinutes: number }
+/** What the latency lane's state is sized by, and how many parts it is checkpointed in. */
+export interface LatencyLayout { window: number; baselineMinutes: number; parts: number }
 
 type Histories = Pick<EngineState, 'cellBad' | 'cellSeen' | 'pairBad' | 'raw' | 'cellSlow' | 'rawLatency' | 'latency' | 'pending' | 'baselines'>;
 
@@ -59,7 +75,10 @@ function freshHistories(topo: Topology, l: LatencyLayout): Histories {
   };
 }
 
-export const initialState = (topo: Topology, l: LatencyLayout): EngineState => ({ fingerprint: topo.fingerprint, minute: null, ...freshHistories(topo, l), open: new Map() });
+export const freshLaneLog = (l: LatencyLayout): LaneLog => ({ saved: new Array<number | null>(l.parts).fill(null), excluded: [] });
+
+export const initialState = (topo: Topology, l: LatencyLayout): EngineState =>
+  ({ fingerprint: topo.fingerprint, minute: null, ...freshHistories(topo, l), open: new Map(), laneLog: freshLaneLog(l) });
 
 /** The checkpoint form: plain JSON (typed arrays deflated and base64-encoded). */
 export interface SerializedState {
@@ -73,73 +92,95 @@ export interface SerializedState {
   raw: Record<string, string>;
   open: Tracker[];
   /** the latency lane (absent in checkpoints from before it: then it starts afresh) */
-  latency?: {
-    window: number;
-    baselineMinutes: number;
-    cellSlow: string;
-    raw: Record<string, string>;
-    latency: string;
-    pending: string;
-    baselines: Record<BaselineArray, string>;
-  };
+  latency?: SerializedLatency;
 }
 
-const BASELINE_ARRAYS = ['slots', 'merged', 'mergedBase', 'total', 'medIdx', 'below', 'last'] as const;
-type BaselineArray = (typeof BASELINE_ARRAYS)[number];
-type Typed = Uint8Array | Uint16Array | Float32Array;
-
-const pack = (a: Typed): string => deflateRawSync(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), { level: 1 }).toString('base64');
-/** Fills `into` from a packed string; false when the sizes differ (another inventory or layout). */
-function unpackInto(s: unknown, into: Typed): boolean {
-  if (typeof s !== 'string') return false;
-  const bytes = inflateRawSync(Buffer.from(s, 'base64'));
-  if (bytes.byteLength !== into.byteLength) return false;
-  new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(bytes);
-  return true;
+/**
+ * The latency lane in the main checkpoint: its raw-condition histories and the parts' log always; its cell arrays
+ * either inline (an in-memory hand-over, and checkpoints from before parts) or apart, in lane-checkpoint.ts parts.
+ */
+export interface SerializedLatency extends Partial<PackedLane> {
+  window: number;
+  baselineMinutes: number;
+  raw: Record<string, string>;
+  /** absent in checkpoints from before parts */
+  parts?: number;
+  saved?: (number | null)[];
+  excluded?: Array<[number, number[]]>;
+  /** this minute's cell latencies (inline form only: a step overwrites them before reading) */
+  latency?: string;
 }
+
 const packRaw = (r: Record<FaultType, Uint16Array>): Record<string, string> => Object.fromEntries(FAULT_TYPES.map((t) => [t, pack(r[t])]));
 const unpackRaw = (s: Record<string, string> | undefined, into: Record<FaultType, Uint16Array>): boolean =>
   !!s && FAULT_TYPES.every((t) => unpackInto(s[t], into[t]));
 
-/** `l` null: loss only (latency faults off), the latency lane is left out of the checkpoint. */
-export function serializeState(s: EngineState, l: LatencyLayout | null): SerializedState {
+/**
+ * `l` null: loss only (latency faults off), the latency lane is left out. `inline`: the lane's cell arrays go in too
+ * (everything in one value); otherwise they are checkpointed apart, in parts.
+ */
+export function serializeState(s: EngineState, l: LatencyLayout | null, inline = true): SerializedState {
   const pairs: number[] = [];
   for (const [k, b] of s.pairBad) pairs.push(k, b);
-  const b = s.baselines;
   return {
     v: 1, fingerprint: s.fingerprint, minute: s.minute, cellBad: pack(s.cellBad), cellSeen: pack(s.cellSeen), pairBad: pairs,
     raw: packRaw(s.raw), open: [...s.open.values()],
     ...(l && { latency: {
-      window: l.window, baselineMinutes: l.baselineMinutes, cellSlow: pack(s.cellSlow), raw: packRaw(s.rawLatency),
-      latency: pack(s.latency), pending: pack(s.pending),
-      baselines: Object.fromEntries(BASELINE_ARRAYS.map((k) => [k, pack(b[k])])) as Record<BaselineArray, string>,
+      window: l.window, baselineMinutes: l.baselineMinutes, raw: packRaw(s.rawLatency),
+      parts: l.parts, saved: [...s.laneLog.saved], excluded: s.laneLog.excluded.map(([m, hosts]) => [m, [...hosts]]),
+      ...(inline && { ...packLane(s, l.window, 0, s.cellSlow.length), latency: pack(s.latency) }),
     } }),
   };
+}
+
+export interface Restored {
+  state: EngineState;
+  historiesKept: boolean;
+  /** false: the latency lane starts afresh and must be rebuilt from the series store */
+  baselineKept: boolean;
+  /** the lane parts are as of different minutes: the minutes after this one, up to the checkpoint's, must be replayed */
+  replayAfter: number | null;
 }
 
 /**
  * Restores a checkpoint. Under a changed inventory the minute and the open episodes carry over (they are keyed by
  * name) but the short histories start afresh: smoothing needs a few minutes to fill again. `baselineKept` is false
- * when the latency baselines could not be restored (another inventory, another window, or a checkpoint from
- * before latency faults): the live analyzer then rebuilds them from the series store.
+ * when the latency lane could not be restored (another inventory, another window or part count, a missing part,
+ * or a checkpoint from before latency faults): the live analyzer then rebuilds it from the series store.
+ * `part(k)`: the lane's part k as stored apart (for a checkpoint without the lane inline).
  */
-export function restoreState(topo: Topology, json: unknown, l: LatencyLayout): { state: EngineState; historiesKept: boolean; baselineKept: boolean } {
+export function restoreState(topo: Topology, json: unknown, l: LatencyLayout, part: (k: number) => unknown = () => undefined): Restored {
   const s = json as SerializedState;
   if (!s || s.v !== 1 || !Array.isArray(s.open)) throw new Error(`not an engine checkpoint (expected v 1, got ${JSON.stringify((s as { v?: unknown })?.v)})`);
   const open = new Map(s.open.map((t) => [t.episode.id, t]));
   const fresh = freshHistories(topo, l);
-  const state: EngineState = { fingerprint: topo.fingerprint, minute: s.minute, ...fresh, open };
-  if (s.fingerprint !== topo.fingerprint) return { state, historiesKept: false, baselineKept: false };
+  const state: EngineState = { fingerprint: topo.fingerprint, minute: s.minute, ...fresh, open, laneLog: freshLaneLog(l) };
+  if (s.fingerprint !== topo.fingerprint) return { state, historiesKept: false, baselineKept: false, replayAfter: null };
   const historiesKept = unpackInto(s.cellBad, fresh.cellBad) && unpackInto(s.cellSeen, fresh.cellSeen) && unpackRaw(s.raw, fresh.raw);
-  if (!historiesKept) return { state: { ...state, ...freshHistories(topo, l) }, historiesKept, baselineKept: false };
+  if (!historiesKept) return { state: { ...state, ...freshHistories(topo, l) }, historiesKept, baselineKept: false, replayAfter: null };
   for (let i = 0; i + 1 < s.pairBad.length; i += 2) fresh.pairBad.set(s.pairBad[i]!, s.pairBad[i + 1]!);
   const lat = s.latency;
-  const baselineKept = !!lat && lat.window === l.window && lat.baselineMinutes === l.baselineMinutes
-    && unpackInto(lat.cellSlow, fresh.cellSlow) && unpackRaw(lat.raw, fresh.rawLatency) && unpackInto(lat.latency, fresh.latency)
-    && unpackInto(lat.pending, fresh.pending) && BASELINE_ARRAYS.every((k) => unpackInto(lat.baselines[k], fresh.baselines[k]));
+  const log: LaneLog | null = lat?.parts === l.parts && Array.isArray(lat.saved) && lat.saved.length === l.parts
+    && lat.saved.every((m) => m === null || (typeof m === 'number' && s.minute !== null && m <= s.minute)) && Array.isArray(lat.excluded)
+    ? { saved: [...lat.saved], excluded: lat.excluded.map(([m, hosts]) => [m, [...hosts]]) } : null;
+  let baselineKept = !!lat && lat.window === l.window && lat.baselineMinutes === l.baselineMinutes && unpackRaw(lat.raw, fresh.rawLatency);
+  let replayAfter: number | null = null;
+  if (baselineKept && lat!.baselines) {
+    // inline: every cell as of the checkpoint's minute
+    baselineKept = unpackLane(lat, state, l.window, 0, fresh.cellSlow.length) && (lat!.latency === undefined || unpackInto(lat!.latency, fresh.latency));
+    if (log) state.laneLog = log;
+  } else if (baselineKept) {
+    // apart: each part as of its own minute, the minutes since to be replayed
+    const oldest = log && oldestSave(log);
+    baselineKept = oldest !== null && oldest !== undefined && log!.saved.every((m, k) => restoreLanePart(topo, part(k), state, l, k, m!));
+    if (baselineKept) {
+      state.laneLog = log!;
+      if (oldest! < s.minute!) replayAfter = oldest!;
+    }
+  }
   if (!baselineKept) {
     const again = freshHistories(topo, l);
-    Object.assign(state, { cellSlow: again.cellSlow, rawLatency: again.rawLatency, latency: again.latency, pending: again.pending, baselines: again.baselines });
+    Object.assign(state, { cellSlow: again.cellSlow, rawLatency: again.rawLatency, latency: again.latency, pending: again.pending, baselines: again.baselines, laneLog: freshLaneLog(l) });
   }
-  return { state, historiesKept, baselineKept };
+  return { state, historiesKept, baselineKept, replayAfter };
 }

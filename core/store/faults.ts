@@ -1,5 +1,6 @@
 // The fault store: fault episodes with their history, and the analyzer's checkpoint.
 // Backends: core/store/sqlite (embedded default) and core/store/mongo (MongoDB).
+import type { EpisodeSignal } from '../episode.js';
 import type { FaultEpisode } from '../model.js';
 import type { Diagnosis } from '../diagnosis.js';
 
@@ -24,8 +25,8 @@ export interface FaultQuery {
   limit?: number;
   /** only episodes that started at or after this ISO time */
   since?: string;
-  /** only loss or only latency episodes (an episode stored without a signal is loss) */
-  signal?: 'loss' | 'latency';
+  /** only episodes of these signals (an episode stored without a signal is loss) */
+  signals?: readonly EpisodeSignal[];
 }
 
 export interface AnalyzerCheckpoint {
@@ -33,6 +34,11 @@ export interface AnalyzerCheckpoint {
   minute: number;
   /** the engine's state after that minute: a JSON-serialisable value, or a Uint8Array (kept as its bytes, no JSON) */
   state: unknown;
+  /**
+   * named parts of the state too large to rewrite every minute (the latency lane): written with this minute (as of
+   * it) and kept, each until a later minute rewrites it; read back by checkpointParts(), not by checkpoint()
+   */
+  parts?: Record<string, unknown>;
 }
 
 /** One episode's latest version and the events to add to its history. */
@@ -57,6 +63,8 @@ export interface FaultStore {
    */
   commitMinute(episodes: EpisodeWrite[], checkpoint: AnalyzerCheckpoint): Promise<void>;
   checkpoint(): Promise<AnalyzerCheckpoint | null>;
+  /** every checkpoint part by name, each with the minute it was written with */
+  checkpointParts(): Promise<Record<string, { minute: number; state: unknown }>>;
   /**
    * keeps a path diagnosis with an episode (apart from the episode's own writes, which never remove it): list and
    * get return it as the episode's `diagnosis`; false when no episode has this uid

@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { buildCatalog } from '../../core/catalog.js';
 import type { FaultEpisode } from '../../core/model.js';
 import { pickEpisode } from '../../core/store/faults-common.js';
+import { Registry } from 'prom-client';
+import type { FaultTransition } from '../../core/model.js';
 import { LiveAnalyzer } from '../../analyzer/live.js';
 import { engineFor, silentLog, stores, tagged } from './live-support.js';
 import { at, range, Scenario, T0 } from './scenario.js';
@@ -59,14 +61,18 @@ test('the baseline survives a restart in the checkpoint', async (t) => {
   await first.series.close();
   await first.faults.close();
 
-  // restart on the same files: the baseline comes from the checkpoint (the series store is emptied to prove it)
+  // restart on the same files: the baseline comes from the checkpoint's lane parts: all ten written with the first
+  // minute (31), then one a minute in turn; the restart replays 32..35 from the series store. Everything older is
+  // emptied to prove it.
   const st = stores(dir);
   await st.series.init();
   await st.faults.init();
+  const parts = Object.values(await st.faults.checkpointParts()).map((p) => p.minute).sort((a, b) => a - b);
+  assert.deepEqual(parts, [31, 31, 31, 31, 31, 31, 32, 33, 34, 35].map((m) => T0 + m * MIN));
   const emptied = stores(mkdtempSync(join(tmpdir(), 'vipwatch-latency-empty-')));
   await emptied.series.init();
   const live = new LiveAnalyzer({
-    engine: engineFor(catalog), series: withHistoryFrom(st.series, emptied.series, T0 + 36 * MIN),
+    engine: engineFor(catalog), series: withHistoryFrom(st.series, emptied.series, T0 + 32 * MIN),
     faults: st.faults, whitelist: async () => [], graceSec: 0, log: silentLog, now: () => clock,
   });
   clock = T0 + 60 * MIN;
@@ -92,8 +98,8 @@ test('without a checkpoint the baseline is rebuilt from the series store', async
   assert.deepEqual(brief(stored), [[`vip:${vip}:latency`, at(40), at(42), at(50)]]);
   assert.equal(stored[0]!.signal, 'latency');
   // the store filters by signal (what GET /api/v1/faults?signal= and the faults page use)
-  assert.deepEqual((await st.faults.list({ status: 'all', signal: 'latency' })).map((e) => e.id), [`vip:${vip}:latency`]);
-  assert.deepEqual(await st.faults.list({ status: 'all', signal: 'loss' }), []);
+  assert.deepEqual((await st.faults.list({ status: 'all', signals: ['latency'] })).map((e) => e.id), [`vip:${vip}:latency`]);
+  assert.deepEqual(await st.faults.list({ status: 'all', signals: ['loss'] }), []);
   await st.series.close();
   await st.faults.close();
 });
@@ -114,4 +120,61 @@ test('control: with no history in the series store a first start sees no latency
   await live.runDue();
   assert.deepEqual(await late.faults.list({ status: 'all' }), []);
   for (const x of [late, st]) { await x.series.close(); await x.faults.close(); }
+});
+
+test('a restart mid-fault, killed or stopped cleanly, alerts exactly as an uninterrupted run', async (t) => {
+  const { s, vip } = scenario();
+  const catalog = buildCatalog(s.inventory);
+  /** Runs the analyzer to minute 59, restarted after minute 44 unless `restart` is null; returns what it saw. */
+  const runOnce = async (restart: 'kill' | 'stop' | null) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vipwatch-latency-restart-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    let st = stores(dir);
+    await st.series.init();
+    await st.series.write(tagged(s.inventory, s.records()));
+    await st.faults.init();
+    let clock = T0 + 32 * MIN; // first start: evaluates from 27, the baselines of 0..26 rebuilt from the series store
+    const seen: Array<[number, FaultTransition[]]> = [];
+    const make = (registry: Registry) => new LiveAnalyzer({
+      engine: engineFor(catalog), series: st.series, faults: st.faults, whitelist: async () => [], graceSec: 0, log: silentLog,
+      now: () => clock, registry, listeners: [(m, tr) => { seen.push([m, JSON.parse(JSON.stringify(tr)) as FaultTransition[]]); }],
+    });
+    let live = make(new Registry());
+    await live.runDue();
+    let replayed = 0;
+    if (restart) {
+      clock = T0 + 45 * MIN; // minutes 32..44: the fault (slow from 40) is open since 42
+      await live.runDue();
+      if (restart === 'stop') await live.stop(); // else dropped as by a kill: the lane parts stay one a minute behind
+      await st.series.close();
+      await st.faults.close();
+      st = stores(dir);
+      await st.series.init();
+      await st.faults.init();
+      const registry = new Registry();
+      live = make(registry);
+      clock = T0 + 60 * MIN;
+      await live.runDue();
+      replayed = (await registry.getSingleMetric('vipwatch_analyzer_lane_replayed_minutes_total')!.get()).values[0]?.value ?? 0;
+    } else {
+      clock = T0 + 60 * MIN;
+      await live.runDue();
+    }
+    const episodes = brief(await st.faults.list({ status: 'all' }));
+    await st.series.close();
+    await st.faults.close();
+    return { seen, episodes, replayed };
+  };
+  const straight = await runOnce(null);
+  assert.deepEqual(straight.episodes, [[`vip:${vip}:latency`, at(40), at(42), at(50)]]);
+  assert.deepEqual(straight.seen.map(([m]) => m), range(27, 59).map((m) => T0 + m * MIN));
+  const killed = await runOnce('kill');
+  // parts as of minutes 35..44: 36..44 replayed from the series store
+  assert.equal(killed.replayed, 9);
+  assert.deepEqual(killed.seen, straight.seen, 'every minute seen once, with the same transitions');
+  assert.deepEqual(killed.episodes, straight.episodes);
+  const stopped = await runOnce('stop');
+  assert.equal(stopped.replayed, 0, 'a clean stop wrote every part: nothing to replay');
+  assert.deepEqual(stopped.seen, straight.seen);
+  assert.deepEqual(stopped.episodes, straight.episodes);
 });

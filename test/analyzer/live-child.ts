@@ -1,6 +1,7 @@
 // The live analyzer as a child process for the kill-and-restart test. Argument: a JSON object
 // {dataDir, inventory, t0, base, msPerMinute, lastMinute, log}. Time is virtual: one minute every msPerMinute ms of
-// real time since `base` (0: from now), never past lastMinute. It appends {"start"}, {"listened"} and {"committed"} lines to `log`.
+// real time since `base` (0: from now), never past lastMinute. It appends {"start"}, {"listened"}, {"committed"} and
+// {"resaved"} (the clean shutdown's latency checkpoint parts) lines to `log`.
 import { appendFileSync } from 'node:fs';
 import { buildCatalog } from '../../core/catalog.js';
 import { loadInventory } from '../../core/inventory.js';
@@ -15,9 +16,13 @@ const { series, faults } = stores(a.dataDir);
 await series.init();
 await faults.init();
 const commit = faults.commitMinute.bind(faults);
+// a commit of the minute already committed is the clean shutdown's save of the latency checkpoint parts
+let lastCommitted = (await faults.checkpoint())?.minute ?? null;
 faults.commitMinute = async (eps: Array<{ episode: FaultEpisode; events: EpisodeEvent[] }>, cp: AnalyzerCheckpoint) => {
   await commit(eps, cp);
-  note({ committed: cp.minute });
+  if (cp.minute === lastCommitted) note({ resaved: cp.minute, parts: Object.keys(cp.parts ?? {}).length, episodes: eps.length });
+  else note({ committed: cp.minute });
+  lastCommitted = cp.minute;
 };
 // base 0: the clock starts now (the first run), and the restart is given the same base
 const base = a.base || Date.now();

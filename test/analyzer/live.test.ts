@@ -129,6 +129,10 @@ test('live analyzer killed (SIGKILL) mid-stream and restarted: no minute skipped
   const from = all[0]!;
   assert.deepEqual(all, Array.from({ length: (T0 + last * MIN - from) / MIN + 1 }, (_, i) => from + i * MIN), 'every minute committed exactly once');
   assert.equal(secondRun[0], resumedAt + MIN);
+  // SIGTERM is a clean shutdown: the latency checkpoint parts behind the last minute were written with it, no episode
+  const resaved = after.filter((l) => 'resaved' in l);
+  assert.deepEqual(resaved.map((l) => [l.resaved, l.episodes]), [[T0 + last * MIN, 0]]);
+  assert.ok(resaved[0]!.parts! > 0 && resaved[0]!.parts! < 10, `the parts not yet as of the last minute (${resaved[0]!.parts} of 10)`);
 
   const faults = stores(dir).faults;
   await faults.init();

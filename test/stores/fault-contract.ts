@@ -99,6 +99,22 @@ export function faultStoreContract(open: () => Promise<FaultHarness>): void {
     assert.deepEqual(keys(await store.list({ status: 'open' })), ['203.0.113.4', '203.0.113.1', 'bj-zw']);
   });
 
+  withStore('list by signals: an episode without a signal is loss; certificate warnings only when named', async ({ store }) => {
+    const { signal: _, ...old } = vipEp(1, '2026-11-23T14:00:00Z');
+    await store.upsert([
+      { episode: old as FaultEpisode, events: [] },
+      { episode: vipEp(2, '2026-11-23T14:01:00Z', { signal: 'loss' }), events: [] },
+      { episode: vipEp(3, '2026-11-23T14:02:00Z', { id: 'vip:203.0.113.3:latency', signal: 'latency' }), events: [] },
+      { episode: vipEp(4, '2026-11-23T14:03:00Z', { id: 'vip:203.0.113.4:cert', signal: 'cert' }), events: [] },
+    ]);
+    const keys = (l: Array<{ key: string }>) => l.map((x) => x.key);
+    assert.deepEqual(keys(await store.list({ status: 'all', signals: ['loss'] })), ['203.0.113.2', '203.0.113.1']);
+    assert.deepEqual(keys(await store.list({ status: 'all', signals: ['latency'] })), ['203.0.113.3']);
+    assert.deepEqual(keys(await store.list({ status: 'all', signals: ['loss', 'latency'] })), ['203.0.113.3', '203.0.113.2', '203.0.113.1']);
+    assert.deepEqual(keys(await store.list({ status: 'all', signals: ['cert'] })), ['203.0.113.4']);
+    assert.deepEqual(keys(await store.list({ status: 'all' })), ['203.0.113.4', '203.0.113.3', '203.0.113.2', '203.0.113.1']);
+  });
+
   withStore('get: an unknown uid is null', async ({ store }) => {
     assert.equal(await store.get('vip:198.18.0.1@2026-11-23T14:05:00Z'), null);
   });

@@ -135,6 +135,12 @@ describe('web over HTTP', () => {
     assert.deepEqual(all, [c, b, a]);
     assert.deepEqual(Object.keys(all[0]!), ['id', 'type', 'key', 'start', 'detectedAt', 'end', 'isps', 'provinces', 'dcs', 'vips', 'businesses', 'parent', 'suppressed']);
     assert.equal((await fetch(`${w.url}/api/v1/faults?status=closed`)).status, 400);
+    // a certificate warning (informational, not a contract fault) is listed only when asked for
+    const cert: FaultEpisode = { ...ep('198.19.0.4', '2026-11-23T13:00:00Z', null), id: 'vip:198.19.0.4:cert', signal: 'cert' };
+    await w.faults.upsert([{ episode: cert, events: [{ at: cert.start, kind: 'open' }] }]);
+    assert.deepEqual(await (await fetch(`${w.url}/api/v1/faults?status=open`)).json(), [c, b]);
+    assert.deepEqual((await (await fetch(`${w.url}/api/v1/faults?status=open&signal=cert`)).json() as FaultEpisode[]).map((e) => e.id), ['vip:198.19.0.4:cert']);
+    assert.equal((await fetch(`${w.url}/api/v1/faults?signal=slow`)).status, 400);
   });
 
   it('sends anonymous page visits to the login page and keeps gateway paths alone', async () => {

@@ -7,6 +7,7 @@ import type { Access } from '../auth/access.js';
 import { identify, requirePageLogin } from '../auth/guards.js';
 import type { Catalog } from '../../core/catalog.js';
 import { expectedRecords, type ExpectedRecords } from '../../core/expected-records.js';
+import { SIGNALS } from '../../core/episode.js';
 import { readBaselines } from '../../core/latency-baseline.js';
 import { boardView, byCell, cellOf, completeEnd, windowMinutes, type BoardView, type Level } from '../board-view.js';
 import { ctxOf, sendPage, type WebDeps } from '../deps.js';
@@ -68,7 +69,7 @@ export function boardPages(deps: WebDeps, access: Access): Board {
     const [aggs, byDc, open] = await Promise.all([
       deps.series.groupAggregates(from, now + stepMs),
       deps.series.buckets({ fromMs: from, toMs: now + stepMs, bucketMs: stepMs, by: ['isp', 'vipDc'] }),
-      deps.faults.list({ status: 'open', limit: 200 }),
+      deps.faults.list({ status: 'open', limit: 200, signals: SIGNALS }),
     ]);
     const isps = ispsOf(catalog);
     const expected = plannedFor(catalog);

@@ -23,15 +23,15 @@ export function faultPages(deps: WebDeps, access: Access): Router {
 
   router.get('/faults', ...read, async (req, res) => {
     const now = deps.now();
-    const signal = req.query.signal === 'loss' || req.query.signal === 'latency' ? req.query.signal : undefined;
-    const [episodes, deliveries] = await Promise.all([deps.faults.list({ status: 'all', limit: RECENT, ...(signal ? { signal } : {}) }), deps.outbox.list()]);
-    const roots = faultTree(withOutboxAlerts(episodes, deliveries));
+    const signal = req.query.signal === 'loss' || req.query.signal === 'latency' || req.query.signal === 'cert' ? req.query.signal : undefined;
+    const episodes = await deps.faults.list({ status: 'all', limit: RECENT, ...(signal ? { signals: [signal] } : {}) });
+    const roots = faultTree(withOutboxAlerts(episodes, await deps.outbox.forEpisodes(episodes.map((e) => e.uid))));
     const open = roots.filter((n) => n.episode.end === null);
     const closed = roots.filter((n) => n.episode.end !== null);
     const count = (ns: FaultNode[]): number => ns.reduce((s, n) => s + 1 + count(n.children), 0);
     sendPage(res, page(ctxOf(req, res), 'Faults', html`
 <p class="muted">Root faults first; a root's child faults (explained by it, not alerted on their own) fold under it. Times are UTC.</p>
-<p class="signal-filter">Show: ${([[undefined, 'all faults'], ['loss', 'loss (down)'], ['latency', 'latency (slow: above its own baseline)']] as const).map(([s, label]) =>
+<p class="signal-filter">Show: ${([[undefined, 'all faults'], ['loss', 'loss (down)'], ['latency', 'latency (slow: above its own baseline)'], ['cert', 'certificate warnings']] as const).map(([s, label]) =>
   s === signal ? html`<strong>${label}</strong> ` : html`<a href="/faults${s ? `?signal=${s}` : ''}">${label}</a> `)}</p>
 <h2>Open <span class="count">${open.length} root${open.length === 1 ? '' : 's'}, ${count(open)} in all</span></h2>
 ${faultList(open, now)}
@@ -45,7 +45,8 @@ ${faultList(closed, now)}`, { wide: true }));
     const stored = await deps.faults.get(uid);
     if (!stored) return sendPage(res, messagePage(ctx, 'Fault not found', `No fault episode ${uid}.`), 404);
     // Parent and children are found the way the list finds them, among recent episodes plus this one.
-    const [listed, deliveries] = await Promise.all([deps.faults.list({ status: 'all', limit: RECENT }), deps.outbox.list()]);
+    const listed = await deps.faults.list({ status: 'all', limit: RECENT });
+    const deliveries = await deps.outbox.forEpisodes([stored.uid, ...listed.map((e) => e.uid)]);
     const [episode, ...around] = withOutboxAlerts([stored, ...listed], deliveries) as [StoredEpisode, ...StoredEpisode[]];
     const all = around.some((e) => e.uid === uid) ? around : [episode, ...around];
     const find = (nodes: FaultNode[], parent: FaultNode | null): { node: FaultNode; parent: FaultNode | null } | null => {

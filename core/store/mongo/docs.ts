@@ -12,6 +12,8 @@ export const COLLECTIONS = {
   events: 'fault_events',
   checkpoint: 'analyzer_checkpoint',
   state: 'analyzer_state',
+  /** checkpoint parts' chunks (AnalyzerCheckpoint.parts), each part's pointer in `checkpoint` as `part:<name>` */
+  stateParts: 'analyzer_state_parts',
   /** path diagnoses by episode uid (_id): apart from the episodes, whose replaceOne would drop them */
   diagnoses: 'fault_diagnoses',
 } as const;
@@ -41,8 +43,14 @@ export interface StateChunkDoc extends Document {
   data: Binary;
 }
 
+/** A checkpoint part's chunk: the part's name besides the chunk's fields. */
+export interface PartChunkDoc extends StateChunkDoc {
+  part: string;
+}
+
 export interface CheckpointDoc extends Document {
-  _id: 'analyzer';
+  /** 'analyzer', or `part:<name>` for a checkpoint part */
+  _id: string;
   minute: number;
   chunks: number;
   bytes: number;
@@ -60,6 +68,7 @@ export const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
   events: [{ key: { uid: 1, atMs: 1 }, name: 'uid_at' }],
   checkpoint: [],
   state: [{ key: { minute: 1, n: 1 }, name: 'minute_n' }],
+  stateParts: [{ key: { part: 1, minute: 1, n: 1 }, name: 'part_minute_n' }],
   diagnoses: [],
 };
 
@@ -96,8 +105,14 @@ export function stateChunks(minute: number, state: Buffer, size = STATE_CHUNK_BY
   return out;
 }
 
-export const checkpointDoc = (minute: number, chunks: StateChunkDoc[], updatedAt: string): CheckpointDoc => ({
-  _id: 'analyzer', minute, chunks: chunks.length, bytes: chunks.reduce((s, c) => s + c.data.length(), 0), updatedAt,
+/** A checkpoint part's chunks: ids depend only on the part, its minute and their position. */
+export const partChunks = (part: string, minute: number, state: Buffer, size = STATE_CHUNK_BYTES): PartChunkDoc[] =>
+  stateChunks(minute, state, size).map((c) => ({ ...c, _id: `${part}@${c._id}`, part }));
+
+export const partPointerId = (part: string): string => `part:${part}`;
+
+export const checkpointDoc = (minute: number, chunks: StateChunkDoc[], updatedAt: string, id = 'analyzer'): CheckpointDoc => ({
+  _id: id, minute, chunks: chunks.length, bytes: chunks.reduce((s, c) => s + c.data.length(), 0), updatedAt,
 });
 
 /** Joins chunks back in order; throws when any is missing, naming the minute. */
@@ -120,11 +135,11 @@ export function episodeFromDoc(doc: EpisodeDoc, events: EventDoc[]): StoredEpiso
   return { ...ep, uid: doc.uid, history, updatedAt: doc.updatedAt };
 }
 
-export const listFilter = (q: { status: 'open' | 'all'; since?: string; signal?: 'loss' | 'latency' }): Document => ({
+export const listFilter = (q: { status: 'open' | 'all'; since?: string; signals?: readonly string[] }): Document => ({
   ...(q.status === 'open' ? { open: true } : {}),
   ...(q.since ? { startMs: { $gte: Date.parse(q.since) } } : {}),
   // a document stored before latency faults has no signal: it is loss ($in null matches a missing field)
-  ...(q.signal === 'latency' ? { signal: 'latency' } : q.signal === 'loss' ? { signal: { $in: [null, 'loss'] } } : {}),
+  ...(q.signals ? { signal: { $in: q.signals.includes('loss') ? [null, ...q.signals] : [...q.signals] } } : {}),
 });
 
 export const LIST_SORT = { startMs: -1, uid: 1 } as const;

@@ -8,8 +8,8 @@ import type { AnalyzerCheckpoint, FaultQuery, FaultStore, StoredEpisode } from '
 import { checkWrites, decodeState, encodeState, type EpisodeWrite } from '../faults-common.js';
 import { StoreUnavailableError } from '../series.js';
 import {
-  COLLECTIONS, INDEXES, LIST_SORT, checkpointDoc, episodeFromDoc, episodeOps, joinChunks, listFilter, stateChunks,
-  type CheckpointDoc, type EpisodeDoc, type EventDoc, type StateChunkDoc,
+  COLLECTIONS, INDEXES, LIST_SORT, checkpointDoc, episodeFromDoc, episodeOps, joinChunks, listFilter, partChunks, partPointerId, stateChunks,
+  type CheckpointDoc, type EpisodeDoc, type EventDoc, type PartChunkDoc, type StateChunkDoc,
 } from './docs.js';
 import { diagnosisSchema, type Diagnosis } from '../../diagnosis.js';
 
@@ -52,6 +52,7 @@ export class MongoFaultStore implements FaultStore {
   private episodes() { return this.conn.collection<EpisodeDoc>(COLLECTIONS.episodes); }
   private events() { return this.conn.collection<EventDoc>(COLLECTIONS.events); }
   private chunks() { return this.conn.collection<StateChunkDoc>(COLLECTIONS.state); }
+  private parts() { return this.conn.collection<PartChunkDoc>(COLLECTIONS.stateParts); }
   private pointer() { return this.conn.collection<CheckpointDoc>(COLLECTIONS.checkpoint); }
   private diagnoses() { return this.conn.collection<{ _id: string; diagnosis: Diagnosis }>(COLLECTIONS.diagnoses); }
 
@@ -82,8 +83,17 @@ export class MongoFaultStore implements FaultStore {
   async commitMinute(writes: EpisodeWrite[], checkpoint: AnalyzerCheckpoint): Promise<void> {
     checkWrites(writes);
     const chunks = stateChunks(checkpoint.minute, encodeState(checkpoint.state));
+    const parts = Object.entries(checkpoint.parts ?? {}).map(([name, s]) => ({ name, chunks: partChunks(name, checkpoint.minute, encodeState(s)) }));
     await this.guard('commitMinute', async () => {
       await this.writeAll(writes);
+      // parts before the main pointer: a crash in between leaves a part newer than the main checkpoint says, which the
+      // analyzer refuses (it rebuilds that state), never a main checkpoint counting on a part that was not written
+      for (const p of parts) {
+        const id = partPointerId(p.name);
+        await this.parts().bulkWrite(p.chunks.map((c) => ({ replaceOne: { filter: { _id: c._id }, replacement: c, upsert: true } })), { ordered: false });
+        await this.pointer().replaceOne({ _id: id }, checkpointDoc(checkpoint.minute, p.chunks, this.now().toISOString(), id), { upsert: true });
+        await this.parts().deleteMany({ part: p.name, minute: { $ne: checkpoint.minute } });
+      }
       await this.chunks().bulkWrite(chunks.map((c) => ({ replaceOne: { filter: { _id: c._id }, replacement: c, upsert: true } })), { ordered: false });
       await this.pointer().replaceOne({ _id: 'analyzer' }, checkpointDoc(checkpoint.minute, chunks, this.now().toISOString()), { upsert: true });
       // only once the pointer has moved: the previous minute's chunks are no longer needed
@@ -97,6 +107,18 @@ export class MongoFaultStore implements FaultStore {
       if (!pointer) return null;
       const chunks = await this.chunks().find({ minute: pointer.minute, n: { $lt: pointer.chunks } }).toArray();
       return { minute: pointer.minute, state: decodeState(joinChunks(pointer, chunks)) };
+    });
+  }
+
+  async checkpointParts(): Promise<Record<string, { minute: number; state: unknown }>> {
+    return this.guard('checkpointParts', async () => {
+      const out: Record<string, { minute: number; state: unknown }> = {};
+      for (const pointer of await this.pointer().find({ _id: { $regex: /^part:/ } }).toArray()) {
+        const name = pointer._id.slice('part:'.length);
+        const chunks = await this.parts().find({ part: name, minute: pointer.minute, n: { $lt: pointer.chunks } }).toArray();
+        out[name] = { minute: pointer.minute, state: decodeState(joinChunks(pointer, chunks)) };
+      }
+      return out;
     });
   }
 

@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS checkpoint (
   updated_at TEXT NOT NULL
 );`;
 
+/** checkpoint parts are rows of the checkpoint table named `analyzer/<part>` */
+const PART_PREFIX = 'analyzer/';
+
 export interface SqliteFaultStoreOptions {
   /** a file path, or ':memory:' */
   file: string;
@@ -93,9 +96,13 @@ export class SqliteFaultStore implements FaultStore {
     const state = encodeState(checkpoint.state);
     const put = this.conn.prepare(`INSERT INTO checkpoint (name, minute, state, updated_at) VALUES ('analyzer', ?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET minute = excluded.minute, state = excluded.state, updated_at = excluded.updated_at`);
+    const putPart = this.conn.prepare(`INSERT INTO checkpoint (name, minute, state, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET minute = excluded.minute, state = excluded.state, updated_at = excluded.updated_at`);
+    const parts = Object.entries(checkpoint.parts ?? {}).map(([name, s]) => [PART_PREFIX + name, encodeState(s)] as const);
     this.conn.transaction(() => {
       this.writeAll(writes);
       put.run(checkpoint.minute, state, this.now().toISOString());
+      for (const [name, s] of parts) putPart.run(name, checkpoint.minute, s, this.now().toISOString());
     })();
   }
 
@@ -104,11 +111,17 @@ export class SqliteFaultStore implements FaultStore {
     return row ? { minute: row.minute, state: decodeState(row.state) } : null;
   }
 
+  async checkpointParts(): Promise<Record<string, { minute: number; state: unknown }>> {
+    const rows = this.conn.prepare('SELECT name, minute, state FROM checkpoint WHERE substr(name, 1, ?) = ?')
+      .all(PART_PREFIX.length, PART_PREFIX) as Array<{ name: string; minute: number; state: Buffer }>;
+    return Object.fromEntries(rows.map((r) => [r.name.slice(PART_PREFIX.length), { minute: r.minute, state: decodeState(r.state) }]));
+  }
+
   async list(q: FaultQuery): Promise<StoredEpisode[]> {
     const where = [q.status === 'open' ? 'open = 1' : '1 = 1', 'start_ms >= @since',
       // an episode stored before latency faults has no signal: it is loss
-      ...(q.signal ? ["COALESCE(json_extract(doc, '$.signal'), 'loss') = @signal"] : [])].join(' AND ');
-    const params = { since: q.since ? Date.parse(q.since) : -8.64e15, limit: q.limit ?? -1, ...(q.signal ? { signal: q.signal } : {}) };
+      ...(q.signals ? ["COALESCE(json_extract(doc, '$.signal'), 'loss') IN (SELECT value FROM json_each(@signals))"] : [])].join(' AND ');
+    const params = { since: q.since ? Date.parse(q.since) : -8.64e15, limit: q.limit ?? -1, ...(q.signals ? { signals: JSON.stringify(q.signals) } : {}) };
     const episodes = this.conn.prepare(`SELECT uid, doc, updated_at FROM episodes WHERE ${where}
       ORDER BY start_ms DESC, uid LIMIT @limit`).all(params) as EpisodeRowDb[];
     const events = this.conn.prepare(`SELECT id, uid, at_ms, kind, doc FROM events WHERE uid IN (
