@@ -42,8 +42,25 @@ const walk = (dir) => {
 };
 walk(join(root, 'test'));
 const only = process.argv.slice(2);
-const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...selected.sort()], {
-  cwd: root, stdio: 'inherit',
-});
-process.exit(r.status ?? 1);
+const selected = (only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files).sort();
+
+// Tests that use no process, namespace, fixed server or wall-clock timing of their own (pure functions, in-memory or
+// temp-file SQLite, an HTTP server on a port of its own): they run two at a time. Everything else (drills, the demo,
+// Chromium, InfluxDB, MariaDB, namespaces, agents, CLI children) runs one at a time after them, as before.
+const TOGETHER = [
+  'test/core/expected-records', 'test/core/inventory.test', 'test/core/records', 'test/analyzer/baseline', 'test/analyzer/cert-expiry', 'test/analyzer/correlation', 'test/analyzer/lane-checkpoint',
+  'test/analyzer/latency-alerts', 'test/analyzer/latency-readside', 'test/analyzer/latency.test', 'test/analyzer/record-scan',
+  'test/analyzer/replay', 'test/analyzer/rules', 'test/alerting/measured', 'test/alerting/outbox-store', 'test/alerting/policy',
+  'test/alerting/routing', 'test/agent/schedule', 'test/agent/spool', 'test/demo/story', 'test/gateway/tasks', 'test/ingest/limits',
+  'test/ingest/queue', 'test/ingest/recent-keys', 'test/ingest/results', 'test/ingest/validate', 'test/probes/diagnose',
+  'test/probes/diagnosis-store', 'test/probes/pathcapture', 'test/security/files', 'test/security/http-surface',
+  'test/security/read-open', 'test/stores/faults', 'test/stores/mongo-docs', 'test/stores/outbox-upgrade', 'test/web/http', 'test/web/outbox-message', 'test/web/units', 'test/web/whitelist-until',
+];
+const together = selected.filter((f) => TOGETHER.some((t) => f.startsWith(t)));
+const alone = selected.filter((f) => !together.includes(f));
+const run = (list, concurrency) => (list.length
+  ? spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], { cwd: root, stdio: 'inherit' }).status ?? 1
+  : 0);
+const first = run(together, 2);
+const second = run(alone, 1);
+process.exit(first || second);
