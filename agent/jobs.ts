@@ -169,13 +169,16 @@ export class JobRunner {
   }
 
   async #trace(job: SignedJob): Promise<JobResult | null> {
-    const tracer = this.#d.paths.traceroute;
+    // an ip:port target (a port in the job) asks for TCP SYN traceroute; a bare address for ICMP (v4 or v6)
+    const name = job.port !== undefined ? 'tcp-traceroute' : 'traceroute';
+    const tracer = this.#d.paths[name];
     if (!tracer) {
       this.#jobs.inc({ outcome: 'unavailable' });
-      this.#d.log.error({ job: job.id }, 'job not run: traceroute cannot run on this machine');
+      this.#d.log.error({ job: job.id }, `job not run: ${name} cannot run on this machine`);
       return null;
     }
-    const path = await tracer.trace(job.address, { maxTtl: job.maxTtl ?? 30, probesPerHop: job.count, timeoutMs: job.timeoutMs }, () => this.#pace());
+    const opts = { maxTtl: job.maxTtl ?? 30, probesPerHop: job.count, timeoutMs: job.timeoutMs, ...(job.port !== undefined ? { port: job.port } : {}) };
+    const path = await tracer.trace(job.address, opts, () => this.#pace());
     return { host: this.host, target: job.target, hops: path.hops, reached: path.reached };
   }
 

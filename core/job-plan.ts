@@ -19,8 +19,14 @@ const TCP = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/;
 export function parseTarget(method: JobMethod, target: string): Outcome<JobTarget> {
   const bad = (why: string): Outcome<JobTarget> => ({ ok: false, error: `target ${JSON.stringify(target)}: ${why}` });
   switch (method) {
-    case 'traceroute':
-      return isIPv4(target) ? { ok: true, value: { address: target } } : bad('traceroute needs an IPv4 address');
+    case 'traceroute': {
+      // a bare address: ICMP echo traceroute (IPv4 or IPv6); ip:port: TCP SYN traceroute to that port (IPv4)
+      if (isIP(target)) return { ok: true, value: { address: target } };
+      const m = TCP.exec(target);
+      const port = Number(m?.[3]);
+      if (!m?.[2] || !isIPv4(m[2]) || !(port >= 1 && port <= 65535)) return bad('traceroute needs an IP address, or IPv4:port for TCP SYN traceroute');
+      return { ok: true, value: { address: m[2], port } };
+    }
     case 'icmp':
       return isIP(target) ? { ok: true, value: { address: target } } : bad('icmp needs an IP address');
     case 'tcp': {

@@ -5,6 +5,7 @@ import { IcmpProbe } from './icmp.js';
 import type { ProbeMethod } from './method.js';
 import { TcpProbe } from './tcp.js';
 import { IcmpTraceroute, type PathProbe } from './traceroute.js';
+import { TcpTraceroute } from './traceroute-tcp.js';
 
 export const probeMethods: Record<Method, () => ProbeMethod> = {
   icmp: () => new IcmpProbe(),
@@ -15,6 +16,7 @@ export const probeMethods: Record<Method, () => ProbeMethod> = {
 /** Path methods (on-demand jobs): where the packets go rather than how long they take. */
 export const pathMethods: Record<PathProbe['name'], () => PathProbe> = {
   traceroute: () => new IcmpTraceroute(),
+  'tcp-traceroute': () => new TcpTraceroute(),
 };
 
 export { ProbeUnavailableError, type ProbeMethod, type ProbeTarget } from './method.js';

@@ -39,3 +39,38 @@ export function parseTraceReply(b: Buffer): TraceReply | null {
     from, id: b.readUInt16BE(icmp + 4), seq: b.readUInt16BE(icmp + 6), dst: ipv4(b, inner + 16),
   };
 }
+
+// ICMPv6 (RFC 4443): a raw ICMPv6 socket delivers the message without the IPv6 header, the sender as the source
+// address. Errors (time exceeded 3, unreachable 1) quote the request's IPv6 header (40 bytes) and then its ICMPv6
+// header; our requests carry no extension headers, so the echo request follows the quoted header at once.
+const ICMP6_DEST_UNREACHABLE = 1;
+const ICMP6_TIME_EXCEEDED = 3;
+const ECHO6_REQUEST = 128;
+const ECHO6_REPLY = 129;
+const NEXT_HEADER_ICMP6 = 58;
+
+/** An IPv6 address in its canonical text form (RFC 5952), so addresses from the kernel and from jobs compare equal. */
+export function canonicalIPv6(address: string): string {
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+}
+
+function ipv6At(b: Buffer, at: number): string {
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push(b.readUInt16BE(at + i).toString(16));
+  return canonicalIPv6(words.join(':'));
+}
+
+/** Parses an ICMPv6 message from `from` (as seen on a raw ICMPv6 socket); null for anything that is not an answer to an echo request. */
+export function parseTrace6Reply(b: Buffer, from: string): TraceReply | null {
+  if (b.length < 8) return null;
+  const type = b[0]!;
+  if (type === ECHO6_REPLY) return { kind: 'reply', from: canonicalIPv6(from), id: b.readUInt16BE(4), seq: b.readUInt16BE(6), dst: canonicalIPv6(from) };
+  if (type !== ICMP6_TIME_EXCEEDED && type !== ICMP6_DEST_UNREACHABLE) return null;
+  const inner = 8;
+  const echo = inner + 40;
+  if (b.length < echo + 8 || b[inner]! >> 4 !== 6 || b[inner + 6] !== NEXT_HEADER_ICMP6 || b[echo] !== ECHO6_REQUEST) return null;
+  return {
+    kind: type === ICMP6_TIME_EXCEEDED ? 'exceeded' : 'unreachable',
+    from: canonicalIPv6(from), id: b.readUInt16BE(echo + 4), seq: b.readUInt16BE(echo + 6), dst: ipv6At(b, inner + 24),
+  };
+}

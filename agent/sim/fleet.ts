@@ -109,7 +109,9 @@ export class SimFleet {
         token: this.#d.tokenOf(host),
         methods: simMethods({ model: this.model, host, clock: this.#clock, minuteOf: (ms) => this.minuteOf(ms), random }),
         // its own draws, so a job never shifts the probes' random sequence (a run stays repeatable)
-        paths: { traceroute: new SimTraceroute({ model: this.model, host, clock: this.#clock, minuteOf: (ms) => this.minuteOf(ms), random: seededRandom(mixHash(`${cfg.sim.seed}|${host}|trace`)) }) },
+        paths: Object.fromEntries((['traceroute', 'tcp-traceroute'] as const).map((name) => [name, new SimTraceroute({
+          model: this.model, host, clock: this.#clock, minuteOf: (ms) => this.minuteOf(ms), random: seededRandom(mixHash(`${cfg.sim.seed}|${host}|${name === 'traceroute' ? 'trace' : name}`)),
+        }, name)])),
         clock: this.#clock,
         timers: this.#d.timers ?? systemTimers,
         log: agentLog.child({ host }),

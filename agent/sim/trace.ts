@@ -69,8 +69,8 @@ export interface SimTraceDeps {
 const TRAILING_SILENT = 2;
 
 export class SimTraceroute implements PathProbe {
-  readonly name = 'traceroute' as const;
-  constructor(private readonly d: SimTraceDeps) {}
+  /** the same modelled path answers ICMP and TCP SYN traceroute jobs */
+  constructor(private readonly d: SimTraceDeps, readonly name: PathProbe['name'] = 'traceroute') {}
 
   async trace(address: string, opts: TraceOptions, pace?: () => Promise<void>): Promise<TracePath> {
     const { model, host, random } = this.d;

@@ -88,4 +88,15 @@ test('50 agents: a traceroute job gets modelled paths; during the sim outage pat
     assert.deepEqual(r.hops.slice(-2).map((h) => h.ip), [null, null]);
     assert.ok(r.hops.slice(0, -2).every((h) => h.ip !== null && h.lost === 0));
   }
+  // ip:port asks for TCP SYN traceroute: the simulated fleet answers it from the same modelled paths
+  const tcp = await postJob(s, 'admin', { target: `${broken.ip}:443`, method: 'traceroute', scope: { hosts: fleetHosts }, sources: 6 });
+  assert.equal(tcp.status, 202, JSON.stringify(tcp.body));
+  let tview = await getJson(s, `/api/v1/probes/${tcp.body.id}`, s.tokens.viewer);
+  for (const t0 = Date.now(); tview.body.status !== 'done' && Date.now() - t0 < 30_000;) {
+    await new Promise((r) => setTimeout(r, 200));
+    tview = await getJson(s, `/api/v1/probes/${tcp.body.id}`, s.tokens.viewer);
+  }
+  const tcpTraces = tview.body.results as TraceResult[];
+  assert.equal(tcpTraces.length, 6, JSON.stringify(tview.body));
+  assert.ok(tcpTraces.filter((r) => ispOf(r.host) !== 'ct').every((r) => r.reached && r.hops.at(-1)!.ip === broken.ip));
 });

@@ -57,7 +57,7 @@ export function probePages(deps: WebDeps, parts: ProbeParts, access: Access): Ro
     const uniq = (xs: string[]) => [...new Set(xs)].sort();
     const target = typeof req.query.target === 'string' ? req.query.target.slice(0, 200) : '';
     sendPage(res, page(ctx, 'Probes', html`
-<p class="muted">Probe a VIP (or an address inside <code>probes.allowCidrs</code>) from hosts of the fleet, now. Sources are spread over the data centers of the scope; an empty scope field means any.</p>
+<p class="muted">Probe a VIP (or an address inside <code>probes.allowCidrs</code>) from hosts of the fleet, now. Sources are spread over the data centers of the scope; an empty scope field means any. For traceroute, an address (IPv4 or IPv6) traces with ICMP echo, <code>ip:port</code> with TCP SYN to that port (where ICMP is filtered).</p>
 ${can ? html`<form id="probe-form" class="probe-form" data-csrf="${ctx.principal?.session?.csrf ?? ''}">
   <label>Target <input name="target" required placeholder="203.0.113.10, ip:port or http://ip/path" value="${target}" list="probe-vips"></label>
   <label>Method <select name="method">${JOB_METHODS.map((m) => html`<option value="${m}">${m}</option>`)}</select></label>
