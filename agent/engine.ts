@@ -1,5 +1,6 @@
 // The continuous probe engine: every target once per interval at its own phase, through the method registry,
 // counted per minute (the minute it was sent in); each complete minute is handed to onMinute as one batch.
+import { isIP } from 'node:net';
 import type { Logger } from '../core/log.js';
 import type { Method, ResultRecord, Target } from '../core/model.js';
 import { periodOf, type Clock, type Timers } from './clock.js';
@@ -29,7 +30,9 @@ export interface EngineDeps {
 }
 
 /** Where a task-list target's probes go: its address, port (tcp) or URL (http). */
-export const probeTargetOf = (t: Target): ProbeTarget => ({ address: t.vip, port: t.port, url: t.url, expectStatus: t.expectStatus, bodyPattern: t.bodyPattern });
+export const probeTargetOf = (t: Target): ProbeTarget => ({
+  address: t.vip, port: t.port, url: t.url, expectStatus: t.expectStatus, bodyPattern: t.bodyPattern, family: isIP(t.vip) as 0 | 4 | 6,
+});
 
 export class ProbeEngine {
   readonly #d: EngineDeps;
@@ -119,11 +122,21 @@ export class ProbeEngine {
     }
     const acc = this.#tally.count(periodOf(now, this.#d.minuteMs), this.#tallyKeys[index]!, target.vip, target.method);
     this.#inFlight++;
-    this.#d.methods[target.method]!.probe(this.#probeTargets[index]!, this.#d.timeoutMs).then((reply) => this.#settle(acc, reply), (e: Error) => {
+    const method = this.#d.methods[target.method]!;
+    const failed = (e: Error) => {
       this.#d.log.warn({ vip: target.vip, method: target.method, err: e.message }, 'probe failed to start');
       this.#settle(acc, null);
-    });
+    };
+    if (!method.launch) return void method.probe(this.#probeTargets[index]!, this.#d.timeoutMs).then((reply) => this.#settle(acc, reply), failed);
+    try {
+      method.launch(this.#probeTargets[index]!, this.#d.timeoutMs, acc, this.#settled);
+    } catch (e) {
+      failed(e as Error);
+    }
   }
+
+  /** launch()'s callback, one for every probe: the tally's accumulator is the probe's context */
+  readonly #settled = (acc: Acc, reply: ProbeReply): void => this.#settle(acc, reply);
 
   #settle(acc: Acc, reply: ProbeReply): void {
     this.#tally.settle(acc, reply);

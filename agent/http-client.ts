@@ -8,7 +8,7 @@ export interface JsonResponse { status: number; headers: Record<string, string |
 
 export interface GatewayClient {
   /** `signal` aborts the request (the agent's shutdown does not wait out a slow gateway) */
-  request(method: 'GET' | 'POST', path: string, opts?: { headers?: Record<string, string>; json?: unknown; signal?: AbortSignal }): Promise<JsonResponse>;
+  request(method: 'GET' | 'POST', path: string, opts?: { headers?: Record<string, string>; json?: unknown; /** JSON already serialized (sent instead of json) */ jsonText?: string; signal?: AbortSignal }): Promise<JsonResponse>;
 }
 
 /** Largest response body read (a task list of 100,000 targets is a few MB). */
@@ -19,7 +19,7 @@ export function gatewayClient(baseUrl: string, token: string, timeoutMs: number)
   const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
   return {
     request: (method, path, opts = {}) => new Promise((resolve, reject) => {
-      const payload = opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));
+      const payload = opts.jsonText !== undefined ? Buffer.from(opts.jsonText) : opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));
       const req = send(new URL(path, base), {
         method,
         agent: false,

@@ -81,7 +81,7 @@ export class Reporter {
       let retryAfter: string | undefined;
       let message = '';
       try {
-        const res = await this.#http.request('POST', '/api/v1/results', { json: batch.body, signal: this.#abort.signal });
+        const res = await this.#http.request('POST', '/api/v1/results', { jsonText: batch.text, signal: this.#abort.signal });
         status = res.status;
         retryAfter = res.headers['retry-after'] as string | undefined;
         message = errorOf(res.body);

@@ -18,7 +18,7 @@ export interface SpoolDeps {
   metrics: AgentMetrics;
 }
 
-export interface SpooledBatch { name: string; minute: number; body: ResultsBody }
+export interface SpooledBatch { name: string; minute: number; body: ResultsBody; /** the file's text: the JSON to send */ text: string }
 
 /** Sub-directories for files taken out of the queue, each kept to its newest few for an operator to read. */
 const ASIDE_KEEP = 100;
@@ -31,6 +31,12 @@ export class Spool {
   readonly #d: SpoolDeps;
   #names: string[] = [];
   #seq = 0;
+  /**
+   * The batch written last, with its text: when the file still reads the same, oldest() takes this body instead of
+   * parsing and checking the text again (it passed the schema before it was written). The file is read all the same,
+   * so a batch changed on disk is still checked (and set aside when corrupt).
+   */
+  #fresh: { name: string; text: string; body: ResultsBody } | null = null;
 
   constructor(deps: SpoolDeps) { this.#d = deps; }
 
@@ -52,8 +58,9 @@ export class Spool {
     const name = `${pad(minute, 15)}-${pad(this.#d.clock.now(), 15)}-${pad(this.#seq++ % 1_000_000, 6)}-n${body.results.length}.json`;
     const tmp = join(this.#d.dir, `.tmp-${name}`);
     const fh = await open(tmp, 'w', 0o600);
+    const text = JSON.stringify(body);
     try {
-      await fh.writeFile(JSON.stringify(body));
+      await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();
@@ -61,6 +68,7 @@ export class Spool {
     await rename(tmp, join(this.#d.dir, name));
     this.#names.push(name);
     this.#names.sort();
+    this.#fresh = { name, text, body };
     while (this.#names.length > this.#d.maxBatches) await this.#drop(this.#names[0]!, 'full');
     this.#d.metrics.spoolBatches.set(this.#names.length);
     return name;
@@ -82,12 +90,14 @@ export class Spool {
         await this.#setAside(name, 'corrupt', `cannot read: ${(e as Error).message}`);
         continue;
       }
+      const fresh = this.#fresh;
+      if (fresh && fresh.name === name && fresh.text === text) return { name, minute, body: fresh.body, text };
       const problem = check(text);
       if (typeof problem === 'string') {
         await this.#setAside(name, 'corrupt', problem);
         continue;
       }
-      return { name, minute, body: problem };
+      return { name, minute, body: problem, text };
     }
     return null;
   }
@@ -129,6 +139,7 @@ export class Spool {
   }
 
   #forget(name: string): void {
+    if (this.#fresh?.name === name) this.#fresh = null;
     const i = this.#names.indexOf(name);
     if (i >= 0) this.#names.splice(i, 1);
     this.#d.metrics.spoolBatches.set(this.#names.length);

@@ -26,6 +26,18 @@ const out = opt.out ?? join(root, 'dist');
  */
 const NODE_FLAGS = '--max-semi-space-size=1 --lite-mode --optimize-for-size';
 
+/**
+ * zod's namespace re-exports all of its ~50 message locales (`z.locales`), 300 KiB of the bundle that the agent
+ * never uses: its messages are zod's default, English. The locales index is replaced by one holding `en` alone.
+ */
+const onlyEnglishZod = {
+  name: 'only-english-zod',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => (/[/\\]zod[/\\]v4[/\\]/.test(args.importer) ? { path: join(args.resolveDir, '../locales/index.js'), namespace: 'zod-en' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(join(args.path, '../en.js'))};`, resolveDir: join(args.path, '..') }));
+  },
+};
+
 const stage = mkdtempSync(join(tmpdir(), 'vipwatch-agent-pkg-'));
 try {
   const lib = join(stage, 'usr/lib/vipwatch-agent');
@@ -45,6 +57,7 @@ try {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
+    plugins: [onlyEnglishZod],
     // CommonJS dependencies call require(): give every output module one
     banner: { js: "import { createRequire as __vipwatchRequire } from 'node:module'; const require = __vipwatchRequire(import.meta.url);" },
   });

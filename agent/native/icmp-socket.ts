@@ -1,4 +1,5 @@
-// Loads the agent's raw ICMP socket addon (icmp_socket.c, built by `npm run build`) and types it.
+// Loads the agent's native addon (icmp_socket.c: raw ICMP sockets; tcp_connect.c: TCP connect probes; built by
+// `npm run build`) and types it.
 // The .node file is looked up next to this module at the same relative place in the source tree and in dist/
 // (build/Release/, where node-gyp writes it and build/build.js copies it), and in the agent package beside the bundle
 // (build/package-agent.js puts it at lib/vipwatch-agent/icmp_socket.node; the code may sit in a chunks/ directory).
@@ -16,6 +17,19 @@ export interface IcmpSocket {
   setTtl(ttl: number): void;
   /** stops reading and closes the socket; later sends throw */
   close(): void;
+  /**
+   * Echo mode: from now on the addon matches echo replies itself (echo reply type, this identifier, the 8-byte nonce
+   * first in the payload, a sequence number sent with sendEcho and not yet answered, from the address it went to,
+   * for IPv4 a right checksum) and hands each wake-up's matches to onReplies(count): their sequence numbers and RTTs
+   * (ms, kernel receive stamp - send stamp) are in seqs / rtts [0, count). onPacket is no longer called.
+   */
+  echoMode(id: number, nonce: Buffer, onReplies: (count: number) => void): void;
+  /** send() in echo mode: seq (below seqSpace) names the probe; its stamp and address are kept in the addon */
+  sendEcho(packet: Buffer, address: string, seq: number): void;
+  /** set by echoMode */
+  readonly seqs?: Int32Array;
+  readonly rtts?: Float64Array;
+  readonly seqSpace?: number;
 }
 
 export interface IcmpSocketConstructor {
@@ -27,16 +41,43 @@ export interface IcmpSocketConstructor {
   new (family: 4 | 6, acceptTypes: readonly number[] | null, onPacket: OnPacket): IcmpSocket;
 }
 
+/** Called once per wake-up with how many probes finished: their ids and RTTs are in `ids` / `rtts` [0, count). */
+export type OnConnected = (count: number) => void;
+
+export interface TcpConnector {
+  /** per finished probe: its id, and its RTT in ms (time from just before connect() to established), -1 when it failed */
+  readonly ids: Int32Array;
+  readonly rtts: Float64Array;
+  /** Starts a non-blocking connect to an IP address; returns the probe's id, or -1 when it failed at once (refused, no route). */
+  connect(address: string, port: number): number;
+  /** Gives up on a probe in flight (its timeout): the socket is closed and no result comes. */
+  abort(id: number): void;
+  close(): void;
+}
+
+export interface TcpConnectorConstructor { new (onDone: OnConnected): TcpConnector }
+
 const NAME = 'icmp_socket.node';
 const candidates = [`./build/Release/${NAME}`, `./${NAME}`, `../${NAME}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
-function load(): IcmpSocketConstructor {
+interface Addon { IcmpSocket: IcmpSocketConstructor; TcpConnector: TcpConnectorConstructor }
+
+function load(): Addon {
   const file = candidates.find((f) => existsSync(f));
   if (!file) throw new Error(`the ICMP socket addon (${NAME}) is not built: run \`npm run build\` (looked at ${candidates.join(', ')})`);
-  return (createRequire(import.meta.url)(file) as { IcmpSocket: IcmpSocketConstructor }).IcmpSocket;
+  return createRequire(import.meta.url)(file) as Addon;
 }
 
 /** The addon's socket class, loaded when asked for (so code that never probes ICMP does not need it built); require caches it. */
 export function icmpSocketClass(): IcmpSocketConstructor {
-  return load();
+  return load().IcmpSocket;
+}
+
+/** The addon's TCP connect prober (tcp_connect.c); null when the addon is not built (the tcp probe then uses node:net). */
+export function tcpConnectorClass(): TcpConnectorConstructor | null {
+  try {
+    return load().TcpConnector ?? null;
+  } catch {
+    return null;
+  }
 }

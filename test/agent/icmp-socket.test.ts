@@ -2,12 +2,15 @@
 // realtime clock), the kernel type filter, setTtl (read back from the IP header of our own request, which loopback
 // delivers to a raw socket that accepts every type), IPv6, and its errors. Needs root (raw sockets) and a built addon
 // (`npm run build`). The RTT agreement with fping is tested in icmp-fping.test.ts and measured by `npm run bench:rtt`.
+// Also echo mode (the addon matching replies itself) and the TCP connector (tcp_connect.c) of the same addon.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ECHO6_REPLY, ECHO6_REQUEST, ECHO_REPLY, ECHO_REQUEST, echoMessage } from '../../agent/probes/icmp-packet.js';
-import { icmpSocketClass, type IcmpSocket } from '../../agent/native/icmp-socket.js';
+import { icmpSocketClass, tcpConnectorClass, type IcmpSocket } from '../../agent/native/icmp-socket.js';
+import { createServer } from 'node:net';
+import { freePort } from '../support/ports.js';
 import { skipUnless } from '../support/env.js';
 
 interface Got { type: number; ttl: number; id: number; bytes: number; source: string; at: bigint }
@@ -103,4 +106,61 @@ test('without CAP_NET_RAW the socket cannot be opened: EPERM', (t) => {
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, '-e', js], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'EPERM socket: Operation not permitted');
+});
+
+test('echo mode: only replies to our identifier, nonce, sequence number and address are matched, once, with an RTT', async (t) => {
+  if (skipUnless(t, { root: true })) return;
+  const IcmpSocket = icmpSocketClass();
+  const s = new IcmpSocket(4, [ECHO_REPLY], () => assert.fail('onPacket is not called in echo mode'));
+  t.after(() => s.close());
+  const id = 0x4a21;
+  const nonce = Buffer.from('0123456789abcdef', 'hex');
+  const got: [number, number][] = [];
+  s.echoMode(id, nonce, (n) => { for (let i = 0; i < n; i++) got.push([s.seqs![i]!, s.rtts![i]!]); });
+  const payload = Buffer.concat([nonce, Buffer.alloc(48)]);
+  s.sendEcho(echoMessage(ECHO_REQUEST, id, 5, payload), '127.0.0.1', 5);
+  s.sendEcho(echoMessage(ECHO_REQUEST, id, 6, payload), '127.0.0.1', 6);
+  // not ours: another nonce; a sequence number never sent (the kernel answers it all the same); another identifier
+  s.sendEcho(echoMessage(ECHO_REQUEST, id, 7, Buffer.alloc(56)), '127.0.0.1', 7);
+  s.send(echoMessage(ECHO_REQUEST, id, 8, payload), '127.0.0.1');
+  s.sendEcho(echoMessage(ECHO_REQUEST, id + 1, 9, payload), '127.0.0.1', 9);
+  // sent to 127.0.0.2 but recorded under seq 10 as gone to 127.0.0.1: the reply's source does not match
+  const other = echoMessage(ECHO_REQUEST, id, 10, payload);
+  s.sendEcho(other, '127.0.0.1', 11);
+  s.send(other, '127.0.0.2');
+  await until(() => got.length >= 2);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(got.map(([seq]) => seq).sort(), [5, 6]);
+  for (const [, rtt] of got) assert.ok(rtt >= 0 && rtt < 100, `a loopback RTT in ms: ${rtt}`);
+  assert.equal(s.seqSpace, 16384);
+  assert.throws(() => s.sendEcho(payload, '127.0.0.1', 16384), /below seqSpace/);
+  assert.throws(() => s.sendEcho(payload, 'nowhere', 1), /not an IPv4 address/);
+});
+
+test('TCP connector: a listening port connects with an RTT, a refused one fails, an aborted one never reports', async (t) => {
+  const Connector = tcpConnectorClass();
+  assert.ok(Connector, 'the addon has the TCP connector (npm run build)');
+  let accepted = 0;
+  const server = createServer((c) => { accepted++; c.on('error', () => {}); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => server.close(r)));
+  const port = (server.address() as { port: number }).port;
+  const done = new Map<number, number>();
+  const c = new Connector((n) => { for (let i = 0; i < n; i++) done.set(c.ids[i]!, c.rtts[i]!); });
+  t.after(() => c.close());
+  const ok = c.connect('127.0.0.1', port);
+  const ok6 = c.connect('::1', port); // nothing on ::1: refused (or no IPv6: lost at once, -1)
+  const refused = c.connect('127.0.0.1', await freePort());
+  await until(() => done.has(ok) && done.has(refused) && (ok6 < 0 || done.has(ok6)));
+  assert.ok(done.get(ok)! >= 0 && done.get(ok)! < 100, `connected, RTT ${done.get(ok)} ms`);
+  assert.equal(done.get(refused), -1, 'refused: failed');
+  if (ok6 >= 0) assert.equal(done.get(ok6), -1);
+  const aborted = c.connect('127.0.0.1', port);
+  c.abort(aborted);
+  done.clear();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(done.size, 0, 'an aborted probe reports nothing');
+  await until(() => accepted >= 1);
+  assert.throws(() => c.connect('nowhere', port), /not an IP address/);
+  assert.throws(() => c.connect('127.0.0.1', 0), /port 1\.\.65535/);
 });
