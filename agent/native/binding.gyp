@@ -1,4 +1,4 @@
-# The agent's raw ICMP socket addon (icmp_socket.c) and TCP connect prober (tcp_connect.c): plain Node-API C, built by `npm run build` (build/build.js runs
+# The agent's raw ICMP socket addon (icmp_socket.c) and TCP connect prober (tcp_connect.c; napi_util.h shared): plain Node-API C, built by `npm run build` (build/build.js runs
 # node-gyp here); the result is build/Release/icmp_socket.node.
 {
   'targets': [

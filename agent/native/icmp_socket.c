@@ -23,6 +23,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/icmp.h>
@@ -66,31 +68,6 @@ typedef struct {
   int32_t *bseq;
   double *brtt;
 } IcmpSocket;
-
-static napi_value throw_errno(napi_env env, const char *syscall, int err) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", syscall, strerror(err));
-  napi_throw_error(env, uv_err_name(-err), msg);
-  return NULL;
-}
-
-static napi_value throw_msg(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
-}
-
-#define CHECK(env, call)                                      \
-  do {                                                        \
-    if ((call) != napi_ok) {                                  \
-      const napi_extended_error_info *info_;                  \
-      napi_get_last_error_info((env), &info_);                \
-      bool pending_;                                          \
-      napi_is_exception_pending((env), &pending_);            \
-      if (!pending_)                                          \
-        napi_throw_error((env), NULL, info_->error_message ? info_->error_message : "icmp_socket: N-API call failed"); \
-      return NULL;                                            \
-    }                                                         \
-  } while (0)
 
 static void maybe_free(IcmpSocket *s) {
   if (s->handle_closed && s->finalized) { free(s->t0); free(s->dst); free(s); }
@@ -213,12 +190,9 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     napi_create_string_utf8(env, addr, NAPI_AUTO_LENGTH, &argv[2]);
     napi_create_bigint_int64(env, ns_of(&at), &argv[3]);
     argv[0] = buf;
-    napi_status st = napi_call_function(env, self, cb, 4, argv, NULL);
+    bool threw = call_js(env, self, cb, 4, argv);
     napi_close_handle_scope(env, inner);
-    if (st == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err); /* the callback threw: an uncaught exception, as from any event */
+    if (threw) {
       break;
     }
   }
@@ -226,11 +200,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     napi_value replies, argv1;
     napi_get_reference_value(env, s->on_replies, &replies);
     napi_create_int32(env, matched, &argv1);
-    if (napi_call_function(env, self, replies, 1, &argv1, NULL) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
+    call_js(env, self, replies, 1, &argv1);
   }
   napi_close_callback_scope(env, cscope);
   napi_close_handle_scope(env, scope);

@@ -18,6 +18,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -56,18 +58,6 @@ static int64_t mono_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static napi_value throw_errno(napi_env env, const char *syscall, int err) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", syscall, strerror(err));
-  napi_throw_error(env, uv_err_name(-err), msg);
-  return NULL;
-}
-
-static napi_value throw_msg(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
 }
 
 /* closes a probe's socket with a reset when it connected: no FIN exchange, no TIME_WAIT */
@@ -153,12 +143,7 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   napi_create_int32(env, n, &argv[0]);
   napi_callback_scope cscope;
   napi_open_callback_scope(env, self, c->actx, &cscope);
-  napi_status st = napi_call_function(env, self, cb, 1, argv, NULL);
-  if (st == napi_pending_exception) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
-  }
+  call_js(env, self, cb, 1, argv);
   napi_close_callback_scope(env, cscope);
   napi_close_handle_scope(env, scope);
 }
