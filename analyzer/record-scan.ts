@@ -30,36 +30,61 @@ const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * Byte strings seen before, in a direct-mapped table by hash: a file names the same few thousand hosts and VIPs
- * millions of times, and handing back the same string object (its hash already computed) makes the inventory lookups
- * cheap. A slot holds the last string that hashed to it, so memory stays bounded whatever the file holds.
+ * Byte strings seen before, in a two-way table by hash: a file names the same few thousand hosts and VIPs millions
+ * of times, and handing back the same string object (its hash already computed) makes the inventory lookups cheap.
+ * A name goes to one of a pair of slots (a new name takes the first, whose name moves to the second), so two names
+ * of one hash pair do not evict each other line after line as they did with one slot per hash; memory stays bounded
+ * whatever the file holds.
  */
 class Interner {
   private readonly bytes: Array<Buffer | undefined>;
   private readonly strs: string[];
   private readonly mask: number;
+  /**
+   * Per slot, a number the reader attaches to the slot's string (the inventory index of a host or VIP name), so a
+   * name seen before costs no Map lookup; UNSET until attached, and reset when the slot takes another string.
+   */
+  readonly ids: Int32Array;
+  /** the slot of the last get() */
+  slot = 0;
 
   constructor(bits: number) {
-    this.mask = (1 << bits) - 1;
+    this.mask = ((1 << bits) - 1) & ~1;
     this.bytes = new Array<Buffer | undefined>(1 << bits).fill(undefined);
     this.strs = new Array<string>(1 << bits).fill('');
+    this.ids = new Int32Array(1 << bits).fill(UNSET);
   }
 
   get(buf: Buffer, s: number, e: number, hash: number): string {
-    const slot = hash & this.mask;
-    const b = this.bytes[slot];
-    const len = e - s;
-    if (b !== undefined && b.length === len) {
-      let i = 0;
-      while (i < len && buf[s + i] === b[i]) i++;
-      if (i === len) return this.strs[slot]!;
-    }
+    // mix the bits (names differ mostly in their last characters), then the pair's first slot
+    hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+    const a = (hash ^ (hash >>> 13)) & this.mask;
+    if (this.holds(a, buf, s, e)) { this.slot = a; return this.strs[a]!; }
+    if (this.holds(a + 1, buf, s, e)) { this.slot = a + 1; return this.strs[a + 1]!; }
+    // a new name: the first slot's name moves to the second (the older one leaves)
+    this.bytes[a + 1] = this.bytes[a];
+    this.strs[a + 1] = this.strs[a]!;
+    this.ids[a + 1] = this.ids[a]!;
     const str = buf.toString('latin1', s, e);
-    this.bytes[slot] = Buffer.from(buf.subarray(s, e));
-    this.strs[slot] = str;
+    this.bytes[a] = Buffer.from(buf.subarray(s, e));
+    this.strs[a] = str;
+    this.ids[a] = UNSET;
+    this.slot = a;
     return str;
   }
+
+  private holds(slot: number, buf: Buffer, s: number, e: number): boolean {
+    const b = this.bytes[slot];
+    const len = e - s;
+    if (b === undefined || b.length !== len) return false;
+    let i = 0;
+    while (i < len && buf[s + i] === b[i]) i++;
+    return i === len;
+  }
 }
+
+/** an id not looked up yet (ids are >= 0, and -1 is "not in the inventory") */
+export const UNSET = -2;
 
 export class RecordScanner {
   ts: string | undefined;
@@ -72,7 +97,16 @@ export class RecordScanner {
   rttAvg: number | undefined;
   rttMax: number | undefined;
 
-  private readonly strings = new Interner(16);
+  // one interner per kind of name, so that reading the VIP never evicts the host's slot of the same line
+  private readonly strings = new Interner(10);
+  private readonly hosts = new Interner(14);
+  private readonly vips = new Interner(16);
+  /** the slots of this line's host and VIP names in hostIds and vipIds (valid when the line was scanned) */
+  hostSlot = 0;
+  vipSlot = 0;
+  /** per slot: the inventory index the reader attached to the host (VIP) name there, UNSET if none yet */
+  get hostIds(): Int32Array { return this.hosts.ids; }
+  get vipIds(): Int32Array { return this.vips.ids; }
 
   /**
    * Reads the record that starts at `start` and ends at the next newline before `limit`. Returns the newline's
@@ -139,11 +173,14 @@ export class RecordScanner {
       hash = (Math.imul(hash, 31) + c) | 0;
       p++;
     }
-    const v = this.strings.get(buf, s, p, hash);
-    if (key === TS) this.ts = v;
-    else if (key === HOST) this.host = v;
-    else if (key === VIP) this.vip = v;
-    else this.method = v;
+    if (key === HOST) {
+      this.host = this.hosts.get(buf, s, p, hash);
+      this.hostSlot = this.hosts.slot;
+    } else if (key === VIP) {
+      this.vip = this.vips.get(buf, s, p, hash);
+      this.vipSlot = this.vips.slot;
+    } else if (key === TS) this.ts = this.strings.get(buf, s, p, hash);
+    else this.method = this.strings.get(buf, s, p, hash);
     return p + 1;
   }
 

@@ -9,7 +9,7 @@ import { ValidationError, show, type Problem } from '../core/errors.js';
 import { isValidRecord, recordProblems, validFields } from '../core/records.js';
 import { BatchBuilder, type MinuteBatch } from './engine/batch.js';
 import type { Topology } from './engine/topology.js';
-import { RecordScanner } from './record-scan.js';
+import { RecordScanner, UNSET } from './record-scan.js';
 
 export interface LoadedResults {
   /** minute (ms) -> that minute's records */
@@ -31,26 +31,30 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
   let lineNo = 0;
   let lastTs = '';
   let current: BatchBuilder | undefined;
+  let fullest = 0;
 
   const bad = (field: string, message: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ file, entry: `line ${lineNo}`, field, message });
   };
-  const add = (host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined) => {
-    const h = topo.hostIndex.get(host);
-    const v = topo.vipIndex.get(vip);
-    if (h === undefined || v === undefined) {
+  const add = (host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined) =>
+    addIds(topo.hostIndex.get(host) ?? -1, topo.vipIndex.get(vip) ?? -1, host, vip, ts, sent, recv, rttAvg);
+  /** `h`, `v`: the inventory indexes of host and vip, -1 for a name the inventory does not know */
+  const addIds = (h: number, v: number, host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined) => {
+    if (h < 0 || v < 0) {
       badLines++;
-      if (h === undefined) bad('host', `unknown host (not in the inventory) (value ${show(host)})`);
-      if (v === undefined) bad('vip', `unknown VIP (not in the inventory) (value ${show(vip)})`);
+      if (h < 0) bad('host', `unknown host (not in the inventory) (value ${show(host)})`);
+      if (v < 0) bad('vip', `unknown VIP (not in the inventory) (value ${show(vip)})`);
       return;
     }
     if (ts !== lastTs) {
       const minute = Math.floor(Date.parse(ts) / minuteMs) * minuteMs;
       lastTs = ts;
       current = builders.get(minute);
-      if (!current) builders.set(minute, (current = new BatchBuilder(1 << 16)));
+      // sized as the fullest minute so far: minutes are alike, and growing copies the columns (and leaves garbage)
+      if (!current) builders.set(minute, (current = new BatchBuilder(Math.max(1 << 16, fullest))));
     }
     current!.push(h, v, (100 * (sent - recv)) / sent, recv > 0 ? rttAvg : NaN);
+    if (current!.length > fullest) fullest = current!.length;
     records++;
   };
   /** A line the scanner did not take: JSON.parse, the same check, and the schema's words when it fails. */
@@ -76,13 +80,19 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
   /** The lines of buf[0, filled): returns where the unfinished last line starts. */
   const lines = (buf: Buffer, filled: number): number => {
     const s = scanner;
+    const { hostIds, vipIds } = s;
     let pos = 0;
     while (pos < filled) {
       const nl = s.scanLine(buf, pos, filled);
       if (nl >= 0) {
         lineNo++;
         if (validFields(s.ts, s.host, s.vip, s.method, s.sent, s.recv, s.rttMin, s.rttAvg, s.rttMax)) {
-          add(s.host!, s.vip!, s.ts!, s.sent!, s.recv!, s.rttAvg);
+          // the inventory indexes, looked up once per name the scanner's interner holds
+          let h = hostIds[s.hostSlot]!;
+          if (h === UNSET) h = hostIds[s.hostSlot] = topo.hostIndex.get(s.host!) ?? -1;
+          let v = vipIds[s.vipSlot]!;
+          if (v === UNSET) v = vipIds[s.vipSlot] = topo.vipIndex.get(s.vip!) ?? -1;
+          addIds(h, v, s.host!, s.vip!, s.ts!, s.sent!, s.recv!, s.rttAvg);
         } else slow(buf.toString('utf8', pos, nl));
         pos = nl + 1;
         continue;

@@ -2,7 +2,7 @@
 // expire, a window never reaches further back than baselineMinutes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Baselines, slotLayout } from '../../analyzer/engine/baseline.js';
+import { Baselines, latencyCode, latencyCodeByLog, slotLayout } from '../../analyzer/engine/baseline.js';
 
 function exactMedian(xs: number[]): number {
   const a = [...xs].sort((p, q) => p - q);
@@ -73,4 +73,20 @@ test('a steady cell has its exact baseline; an emptied window has none', () => {
   for (let t = 40; t < 80; t++) b.rotate(t);
   assert.equal(b.total[1], 0);
   assert.ok(Number.isNaN(b.median(1)));
+});
+
+test('the bucket code by table is the code by logarithm: at every bucket edge, its neighbouring doubles, and random latencies', () => {
+  const f = new Float64Array(1);
+  const bits = new BigInt64Array(f.buffer);
+  const step = (x: number, d: bigint) => { f[0] = x; bits[0] = bits[0]! + d; return f[0]!; };
+  const xs: number[] = [-1, 0, 49.999, 50, 4095.9, 4096, 1e6, Infinity];
+  for (let c = 51; c <= 260; c++) {
+    const edge = 50 * 1.02 ** (c - 51);
+    for (let d = -3n; d <= 3n; d++) xs.push(step(edge, d));
+  }
+  const next = lcg(7);
+  const f32 = new Float32Array(1);
+  for (let i = 0; i < 200_000; i++) { f32[0] = next() * 5000; xs.push(f32[0]!, next() * 3000); }
+  for (const x of xs) assert.equal(latencyCode(x), latencyCodeByLog(x), `latency ${x}`);
+  assert.ok(Number.isNaN(latencyCode(NaN)) === Number.isNaN(latencyCodeByLog(NaN)));
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isValidRecord, recordSchema, validFields } from '../../core/records.js';
-import { RecordScanner, scannedObject } from '../../analyzer/record-scan.js';
+import { RecordScanner, scannedObject, UNSET } from '../../analyzer/record-scan.js';
 
 const KEYS = ['ts', 'host', 'vip', 'method', 'sent', 'recv', 'rttMin', 'rttAvg', 'rttMax'];
 const num = fc.oneof(
@@ -78,5 +78,44 @@ describe('replay line scanner', () => {
       '{"ts":"2026-11-23T14:05:00Z","host":"cdn-gz1-001","vip":"203.0.113.10","method":"icmp","sent":20,"recv":19,"rttMin":31.2,"rttAvg":33.0,"rttMax":40.1}',
       '{"ts":"2026-11-23T14:05:00Z","host":"cdn-gz1-001","vip":"203.0.113.10","method":"icmp","sent":20,"recv":0}',
     ]) assert.equal(check(text, scanner), 'scanned');
+  });
+
+  it('an inventory id attached to a name\'s slot is dropped when the slot takes another name', () => {
+    const line = (host: string, vip: string) => Buffer.from(`{"ts":"2026-11-23T14:05:00Z","host":"${host}","vip":"${vip}","sent":20,"recv":0}\n`);
+    // three host names of one slot pair: the third evicts the oldest
+    const probe = new RecordScanner();
+    const bySlot = new Map<number, string[]>();
+    let names: string[] | undefined;
+    for (let i = 0; !names; i++) {
+      const b = line(`host-${i}`, 'v');
+      probe.scanLine(b, 0, b.length);
+      const pair = probe.hostSlot >> 1;
+      const got = [...(bySlot.get(pair) ?? []), `host-${i}`];
+      bySlot.set(pair, got);
+      if (got.length === 3) names = got;
+      probe.scanLine(line(got[0]!, 'v'), 0, 1000); // keep the pair's first name the most recent
+    }
+    const s = new RecordScanner();
+    const scan = (b: Buffer) => assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
+    const [n0, n1, n2] = names;
+    scan(line(n0!, n1!)); // the VIP named like another host: kinds have their own slots
+    assert.equal(s.hostIds[s.hostSlot], UNSET);
+    s.hostIds[s.hostSlot] = 7;
+    s.vipIds[s.vipSlot] = 9;
+    scan(line(n1!, n1!));
+    assert.equal(s.hostIds[s.hostSlot], UNSET, 'another host name has no id yet');
+    s.hostIds[s.hostSlot] = 8;
+    scan(line(n0!, n1!));
+    assert.equal(s.hostIds[s.hostSlot], 7, 'both names of a slot pair keep their ids');
+    assert.equal(s.vipIds[s.vipSlot], 9, 'reading hosts never touches the VIP ids');
+    scan(line(n1!, n1!));
+    assert.equal(s.hostIds[s.hostSlot], 8);
+    scan(line(n2!, n1!)); // a third name of the pair: the least recent (n0) leaves
+    assert.equal(s.host, n2);
+    assert.equal(s.hostIds[s.hostSlot], UNSET);
+    scan(line(n1!, n1!));
+    assert.equal(s.hostIds[s.hostSlot], 8, 'the more recent name stays');
+    scan(line(n0!, n1!));
+    assert.equal(s.hostIds[s.hostSlot], UNSET, 'the evicted name comes back without its id');
   });
 });
