@@ -9,10 +9,20 @@
 //   the previous minute caused are not billed to the next).
 // Last line:
 //   ingest: <via> results/s via gateway, <direct> results/s direct to InfluxDB, ratio <via/direct>
+// The simulated agents post with node:http (as the real agent does, agent/http-client.ts; on a keep-alive agent here,
+// bodies encoded beforehand): they share this process and the 2 cores with the gateway and influxd, so the cheaper
+// their client, the less the figure measures them (fetch/undici cost about a tenth of this process's CPU).
+// Besides the total ratio it prints the median of the per-minute ratios (each gateway minute against the direct
+// minute after it: less swayed by other jobs' load changing during the run) and the ratio by CPU time (influxd's and
+// this process's CPU a record on each path; what the throughput ratio would be with the cores to ourselves).
 // Knobs: BENCH_MINUTES (timed minutes per path, 3), BENCH_AGENTS (concurrent posts, 48), BENCH_VIPS_PER_DC (100),
 // BENCH_DIRECT_PARALLEL (2); the gateway's settings through the environment as usual (VIPWATCH_INGEST__WRITERS=4);
-// BENCH_PROFILE=PATH writes V8 CPU profiles of the gateway process, one per timed gateway minute (PATH.1, PATH.2, ...).
+// BENCH_PROFILE=PATH writes V8 CPU profiles of the gateway process, one per timed gateway minute (PATH.1, PATH.2, ...);
+// BENCH_REPLAY=1 keeps the gateway's own InfluxDB requests of each timed minute and writes them again, as they were,
+// straight to a third database (2 at once) after the direct minute: what influxd's CPU a point is for the gateway's
+// requests when the gateway process is not running beside it.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +70,7 @@ function cpuMeter(influxd: Influxd): () => { user: number; sys: number } {
   };
 }
 
-interface Body { host: string; token: string; body: string; n: number }
+interface Body { host: string; token: string; body: Buffer; n: number }
 interface Minute { bodies: Body[]; records: ResultRecord[] }
 
 /** One body per host for each minute: a record per task-list target, realistic values, some losses and silences. */
@@ -80,9 +90,37 @@ function fleetMinutes(gw: Gateway, secret: string, count: number): Minute[] {
         return r;
       });
       minute.records.push(...results);
-      minute.bodies.push({ host, token: tokenFor(secret, host), body: JSON.stringify({ host, results }), n: results.length });
+      minute.bodies.push({ host, token: tokenFor(secret, host), body: Buffer.from(JSON.stringify({ host, results })), n: results.length });
     }
     return minute;
+  });
+}
+
+// BENCH_REPLAY: the gateway's requests to its database, kept while `capturing`
+const captured: string[] = [];
+let capturing = false;
+if (process.env.BENCH_REPLAY) {
+  const write = InfluxClient.prototype.write;
+  InfluxClient.prototype.write = function (this: InfluxClient, lines: string, rp: string) {
+    if (capturing && this.conn.database === 'vipwatch') captured.push(lines);
+    return write.call(this, lines, rp);
+  };
+}
+
+/** One POST as an agent makes it: status, Retry-After, body text. Rejects when the connection fails. */
+function post(agent: Agent, url: URL, b: Body): Promise<{ status: number; retryAfter: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST', agent,
+      headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json', 'content-length': String(b.body.length) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(b.body);
   });
 }
 
@@ -112,7 +150,8 @@ try {
   }, envOverrides(process.env)));
   const { gw, cfg, registry } = gateway;
   stopGateway = gateway.close;
-  const url = `${gateway.url}/api/v1/results`;
+  const url = new URL(`${gateway.url}/api/v1/results`);
+  const agents = new Agent({ keepAlive: true, maxSockets: AGENTS });
   while (!(await gw.series.ping())) await sleep(50);
 
   const minutes = fleetMinutes(gw, cfg.secret!, MINUTES + 1);
@@ -127,19 +166,18 @@ try {
     // as an agent does: keep the batch and retry after Retry-After (a loaded machine can stall influxd past its
     // write timeout while it creates the warm-up's series)
     for (let attempt = 0; attempt < 30; attempt++) {
-      let res: Response;
+      let res: Awaited<ReturnType<typeof post>>;
       try {
-        res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' }, body: b.body });
+        res = await post(agents, url, b);
       } catch {
         // a keep-alive connection the gateway closed while this agent waited out Retry-After: post again
         refused++;
         continue;
       }
-      const text = await res.text();
       if (res.status === 200) return;
-      if (res.status !== 503) throw new Error(`gateway answered ${res.status}: ${text.slice(0, 300)}`);
+      if (res.status !== 503) throw new Error(`gateway answered ${res.status}: ${res.text.slice(0, 300)}`);
       refused++;
-      await sleep(Math.min(5, Number(res.headers.get('retry-after') ?? 1)) * 1000);
+      await sleep(Math.min(5, Number(res.retryAfter ?? 1)) * 1000);
     }
     throw new Error(`batch of ${b.host} refused 30 times`);
   });
@@ -164,11 +202,11 @@ try {
   // a long timeout: on a loaded machine the closing count over every point can take more than the default 10 s
   const writer = new InfluxClient({ url: influxd.url, database: 'direct', timeoutMs: 120_000 });
   let directRetries = 0;
-  const writeAll = (batches: string[]) => pool(batches, DIRECT_PARALLEL, async (body) => {
+  const writeAll = (batches: string[], to = writer) => pool(batches, DIRECT_PARALLEL, async (body) => {
     // a loaded machine can stall influxd past the client's timeout: write again (idempotent), as the gateway would
     for (let attempt = 1; ; attempt++) {
       try {
-        return await writer.write(body, 'vipwatch');
+        return await to.write(body, 'vipwatch');
       } catch (e) {
         if (!(e instanceof StoreUnavailableError) || attempt === 5) throw e;
         directRetries++;
@@ -176,18 +214,33 @@ try {
     }
   });
 
-  // warm-up: both databases get the fleet's series
+  // BENCH_REPLAY: a third database, same layout, for the gateway's requests written again
+  const replay = process.env.BENCH_REPLAY ? new InfluxClient({ url: influxd.url, database: 'replay', timeoutMs: 120_000 }) : null;
+  if (replay) {
+    const store = new InfluxSeriesStore({ ...cfg.series.influx, url: influxd.url, database: 'replay', minuteSec: 60, log: createLogger(cfg.logLevel, 'bench') });
+    await store.init();
+    await store.close();
+  }
+  const replayed = { sec: 0, records: 0, requests: 0, influxCpu: 0, tail: 0 };
+
+  // warm-up: the databases get the fleet's series
+  capturing = true;
   await postAll(minutes[0]!.bodies);
+  capturing = false;
   await writeAll(directBatches[0]!);
+  if (replay) await writeAll(captured.splice(0), replay);
 
   const profiler = process.env.BENCH_PROFILE ? new Session() : null;
   if (profiler) {
     profiler.connect();
     await profiler.post('Profiler.enable');
   }
-  const via = { sec: 0, records: 0, influxCpu: 0, influxSys: 0, nodeCpu: 0 };
-  const dir2 = { sec: 0, records: 0, influxCpu: 0, influxSys: 0 };
+  const via = { sec: 0, records: 0, influxCpu: 0, influxSys: 0, nodeCpu: 0, tail: 0, tailSec: 0 };
+  const dir2 = { sec: 0, records: 0, influxCpu: 0, influxSys: 0, tail: 0, tailSec: 0 };
   const rounds: string[] = [];
+  const ratios: number[] = [];
+  /** Seconds influxd kept working after a minute's last answer: settle() ends with one idle half second. */
+  const settled = (t: number): number => Math.max(0, (performance.now() - t) / 1000 - 0.5);
   for (let m = 1; m <= MINUTES; m++) {
     await settle();
     if (profiler) await profiler.post('Profiler.start');
@@ -195,13 +248,21 @@ try {
     let sys = influxdSys();
     const n0 = process.cpuUsage();
     let t = performance.now();
+    capturing = true;
     await postAll(minutes[m]!.bodies);
+    capturing = false;
     const v = (performance.now() - t) / 1000;
     const used = process.cpuUsage(n0);
     via.nodeCpu += (used.user + used.system) / 1e6;
     via.influxCpu += influxdCpu() - c;
     via.influxSys += influxdSys() - sys;
     if (profiler) writeFileSync(`${process.env.BENCH_PROFILE}.${m}`, JSON.stringify((await profiler.post('Profiler.stop')).profile));
+    // what influxd still does for these points once all are acknowledged (cache snapshots, compactions)
+    c = influxdCpu();
+    t = performance.now();
+    await settle();
+    via.tail += influxdCpu() - c;
+    via.tailSec += settled(t);
     via.sec += v;
     via.records += minutes[m]!.records.length;
 
@@ -213,9 +274,30 @@ try {
     const d = (performance.now() - t) / 1000;
     dir2.influxCpu += influxdCpu() - c;
     dir2.influxSys += influxdSys() - sys;
+    c = influxdCpu();
+    t = performance.now();
+    await settle();
+    dir2.tail += influxdCpu() - c;
+    dir2.tailSec += settled(t);
     dir2.sec += d;
     dir2.records += minutes[m]!.records.length;
     rounds.push(`${Math.round(perMinute / v)}/${Math.round(perMinute / d)}`);
+    ratios.push(d / v);
+
+    if (replay) {
+      const requests = captured.splice(0);
+      await settle();
+      c = influxdCpu();
+      t = performance.now();
+      await writeAll(requests, replay);
+      replayed.sec += (performance.now() - t) / 1000;
+      replayed.influxCpu += influxdCpu() - c;
+      c = influxdCpu();
+      await settle();
+      replayed.tail += influxdCpu() - c;
+      replayed.records += minutes[m]!.records.length;
+      replayed.requests += requests.length;
+    }
   }
   profiler?.disconnect();
 
@@ -230,17 +312,33 @@ try {
     }
   };
   console.log(`via gateway: ${via.records} records in ${via.sec.toFixed(2)} s; ${refused} posts refused with 503 and retried; `
-    + `${writes} store writes of ${Math.round(written / Math.max(1, writes))} records on average; cpu: gateway+agents ${via.nodeCpu.toFixed(1)} s, `
-    + `influxd ${via.influxCpu.toFixed(1)} s (system ${via.influxSys.toFixed(1)} s, ${((via.influxCpu * 1e6) / via.records).toFixed(1)} µs a point); InfluxDB holds ${await count('vipwatch')} (with the warm-up)`);
+    + `${writes} store writes of ${Math.round(written / Math.max(1, writes))} records on average; cpu: gateway+agents ${via.nodeCpu.toFixed(1)} s (${((via.nodeCpu * 1e6) / via.records).toFixed(1)} µs a record), `
+    + `influxd ${via.influxCpu.toFixed(1)} s (system ${via.influxSys.toFixed(1)} s, ${((via.influxCpu * 1e6) / via.records).toFixed(1)} µs a point) and ${via.tail.toFixed(1)} s after the last answer (${(((via.influxCpu + via.tail) * 1e6) / via.records).toFixed(1)} µs a point in all); InfluxDB holds ${await count('vipwatch')} (with the warm-up)`);
   console.log(`direct: ${dir2.records} lines in batches of ${DIRECT_BATCH}, ${DIRECT_PARALLEL} at once, in ${dir2.sec.toFixed(2)} s (${directRetries} writes retried); `
-    + `cpu: influxd ${dir2.influxCpu.toFixed(1)} s (system ${dir2.influxSys.toFixed(1)} s, ${((dir2.influxCpu * 1e6) / dir2.records).toFixed(1)} µs a point); InfluxDB holds ${await count('direct')} (with the warm-up)`);
-  console.log(`per minute (via/direct results/s): ${rounds.join(', ')}`);
+    + `cpu: influxd ${dir2.influxCpu.toFixed(1)} s (system ${dir2.influxSys.toFixed(1)} s, ${((dir2.influxCpu * 1e6) / dir2.records).toFixed(1)} µs a point) and ${dir2.tail.toFixed(1)} s after the last answer (${(((dir2.influxCpu + dir2.tail) * 1e6) / dir2.records).toFixed(1)} µs a point in all); InfluxDB holds ${await count('direct')} (with the warm-up)`);
+  if (replay) {
+    console.log(`replay of the gateway's own requests: ${replayed.requests} requests, ${replayed.records} points in ${replayed.sec.toFixed(2)} s, `
+      + `cpu: influxd ${replayed.influxCpu.toFixed(1)} s (${((replayed.influxCpu * 1e6) / replayed.records).toFixed(1)} µs a point) and ${replayed.tail.toFixed(1)} s after (${(((replayed.influxCpu + replayed.tail) * 1e6) / replayed.records).toFixed(1)} µs a point in all); InfluxDB holds ${await count('replay')} (with the warm-up)`);
+    replay.close();
+  }
+  const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+  console.log(`per minute (via/direct results/s): ${rounds.join(', ')}; ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}, median ${median.toFixed(2)}`);
+  // The ratio the two paths would reach if these processes had the cores to themselves: CPU a record, all processes.
+  // (influxd's work after the last answer included: a faster minute leaves more of it outside its own timing)
+  const cpuVia = (via.influxCpu + via.tail + via.nodeCpu) / via.records;
+  const cpuDirect = (dir2.influxCpu + dir2.tail) / dir2.records;
+  const viaIdle = via.records / (via.sec + via.tailSec);
+  const directIdle = dir2.records / (dir2.sec + dir2.tailSec);
+  console.log(`until influxd is idle again: ${Math.round(viaIdle)} results/s via gateway (${via.tailSec.toFixed(1)} s after the last answers), `
+    + `${Math.round(directIdle)} direct (${dir2.tailSec.toFixed(1)} s after), ratio ${(viaIdle / directIdle).toFixed(2)}`);
+  console.log(`by CPU: ${(cpuVia * 1e6).toFixed(1)} µs a record via the gateway (influxd in all + gateway+agents), ${(cpuDirect * 1e6).toFixed(1)} µs direct (influxd in all), ratio ${(cpuDirect / cpuVia).toFixed(2)}`);
   writer.close();
+  agents.destroy();
   // What validation costs per record on these bodies: the shared zod schema vs the gateway's hand-written twin.
   const perRecord = (validate: BodyValidator) => {
     let ms = 0;
     for (const b of timedBodies) {
-      const raw: unknown = JSON.parse(b.body);
+      const raw: unknown = JSON.parse(b.body.toString());
       const t0 = performance.now();
       if (!validate(raw).ok) throw new Error(`bench body of ${b.host} refused`);
       ms += performance.now() - t0;

@@ -56,6 +56,27 @@ describe('probe line renderer', () => {
     }), { numRuns: 500, seed: 7 });
   });
 
+  it('writes request bodies that are the rendered lines joined, UTF-8, in equal parts of at most maxLines', () => {
+    const renderer = new ProbeLineRenderer();
+    fc.assert(fc.property(fc.array(record, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 50 }), (records, maxLines) => {
+      const lines = records.map(pointLine);
+      const bodies = renderer.bodies(records, maxLines).map((b) => b.toString('utf8'));
+      assert.deepEqual(bodies.join('\n'), lines.join('\n'));
+      const sizes = bodies.map((b) => b.split('\n').length);
+      assert.equal(sizes.reduce((x, y) => x + y, 0), records.length);
+      assert.ok(Math.max(...sizes) <= maxLines, `parts ${sizes.join(' ')} within ${maxLines}`);
+      assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `parts ${sizes.join(' ')} of equal size`);
+    }), { numRuns: 300, seed: 11 });
+  });
+
+  it('grows a body past its first guess of the size (long tags)', () => {
+    const long = 'x'.repeat(2000);
+    const r: StoredRecord = { ts: '2026-11-23T14:05:00Z', host: long, vip: 'v', method: 'icmp', sent: 20, recv: 0, dc: long, province: '广东', isp: 'ct', vipDc: 'x', business: 'search' };
+    const [body, ...rest] = new ProbeLineRenderer().bodies([r, { ...r, vip: 'w' }], 10);
+    assert.equal(rest.length, 0);
+    assert.equal(body!.toString('utf8'), [r, { ...r, vip: 'w' }].map(pointLine).join('\n'));
+  });
+
   it('follows inventory changes of a cached series and stays within its bound', () => {
     const renderer = new ProbeLineRenderer(2);
     const r: StoredRecord = { ts: '2026-11-23T14:05:00Z', host: 'h', vip: 'v', method: 'icmp', sent: 20, recv: 0, dc: 'd', province: 'p', isp: 'ct', vipDc: 'x', business: 'search' };

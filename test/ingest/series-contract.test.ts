@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createLogger } from '../../core/log.js';
 import { lossPct, type FaultEpisode } from '../../core/model.js';
-import { InfluxClient } from '../../core/store/influx/client.js';
+import { InfluxClient, InfluxRequestError } from '../../core/store/influx/client.js';
 import { InfluxSeriesStore } from '../../core/store/influx/series.js';
 import { ROLLUP_CQ, rollupSelect } from '../../core/store/influx/schema.js';
 import { StoreUnavailableError, type SeriesStore, type StoredRecord } from '../../core/store/series.js';
@@ -352,6 +352,32 @@ describe('series store contract: influx', { skip: influxMissing ?? false }, () =
       assert.equal(raw.find((p) => p.minute === T0 && p.isp === 'cu')!.lossPct, 100);
     } finally {
       await store.close();
+    }
+  });
+
+  it('tells a write the server refuses (400, its own words) from a server that cannot take it (404, timeout)', async () => {
+    const client = new InfluxClient({ url: influxd.url, database: layout.database });
+    const gone = new InfluxClient({ url: influxd.url, database: 'no_such_database' });
+    // a server that answers nothing in time: a socket that accepts and stays silent
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const slow = new InfluxClient({ url: `http://127.0.0.1:${(silent.address() as { port: number }).port}`, database: 'x', timeoutMs: 300 });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const bad = await client.write(`probe,host=h sent= ${now}`, layout.retentionPolicy).then(() => null, (e: unknown) => e);
+      assert.ok(bad instanceof InfluxRequestError && bad.status === 400, `400 as InfluxRequestError: ${String(bad)}`);
+      assert.match(bad.message, /^InfluxDB http:\/\/127\.0\.0\.1:\d+ write: 400 unable to parse/);
+      await assert.rejects(gone.write(Buffer.from('probe,host=h sent=1i 1'), 'autogen'), (e: unknown) => e instanceof StoreUnavailableError && / write: 404 database not found/.test(e.message));
+      await assert.rejects(slow.write('probe,host=h sent=1i 1', 'autogen'), (e: unknown) => e instanceof StoreUnavailableError && / write: timed out$/.test(e.message));
+      // and a good body, as a Buffer, is stored
+      await client.write(Buffer.from(`client_check,host=buffer-write sent=1i ${now}`), layout.retentionPolicy);
+      assert.equal((await client.rows(`SELECT "sent" FROM "contract"."vipwatch"."client_check"`)).length, 1);
+    } finally {
+      client.close();
+      gone.close();
+      slow.close();
+      silent.close();
     }
   });
 

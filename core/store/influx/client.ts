@@ -1,8 +1,10 @@
 // The InfluxDB 1.x HTTP API (/write line protocol, /query InfluxQL, /ping), which InfluxDB 1.x, 2.x (v1 compatibility)
 // and 3.x all serve. Requests go through @influxdata/influxdb-client's transport (keep-alive agent, timeouts, HttpError
-// with the server's message); its write API is not used because it posts to /api/v2/write, which 1.x lacks.
-import { Agent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+// with the server's message); its write API is not used because it posts to /api/v2/write, which 1.x lacks. Writes
+// themselves go out on node:http (the same keep-alive agent): the transport takes only a string body and encodes it
+// again, while the ingest path hands over bodies already encoded (lines.ts `bodies`).
+import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { HttpError, InfluxDB, RequestTimedOutError, type Transport } from '@influxdata/influxdb-client';
 import { StoreUnavailableError } from '../series.js';
 
@@ -41,9 +43,14 @@ export class InfluxClient {
   private readonly transport: Transport;
   private readonly agent: Agent;
   private readonly headers: Record<string, string>;
+  private readonly base: URL;
+  private readonly send: typeof httpRequest;
+  private readonly writeHeaders: Record<string, string>;
 
   constructor(readonly conn: InfluxConnection) {
     const https = conn.url.startsWith('https:');
+    this.base = new URL(conn.url);
+    this.send = https ? httpsRequest : httpRequest;
     this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 16 }) : new Agent({ keepAlive: true, maxSockets: 16 });
     this.transport = new InfluxDB({
       url: conn.url,
@@ -54,6 +61,8 @@ export class InfluxClient {
     this.headers = conn.username !== undefined
       ? { authorization: `Basic ${Buffer.from(`${conn.username}:${conn.password ?? ''}`).toString('base64')}` }
       : {};
+    // the transport adds the token itself; the write request below needs it too
+    this.writeHeaders = { 'content-type': 'text/plain; charset=utf-8', ...(conn.token ? { authorization: `Token ${conn.token}` } : {}), ...this.headers };
   }
 
   /**
@@ -72,14 +81,35 @@ export class InfluxClient {
     return new StoreUnavailableError(`InfluxDB ${this.conn.url} ${what}: ${code ?? (e as Error).message ?? String(e)}`, e);
   }
 
-  /** Posts line protocol (precision seconds) into the retention policy; resolves once the server confirmed. */
-  async write(lines: string, retentionPolicy: string): Promise<void> {
-    const path = `/write?db=${encodeURIComponent(this.conn.database)}&rp=${encodeURIComponent(retentionPolicy)}&precision=s`;
-    try {
-      await this.transport.request(path, lines, { method: 'POST', headers: { ...this.headers, 'content-type': 'text/plain; charset=utf-8' } });
-    } catch (e) {
-      throw this.failure('write', e);
-    }
+  /** Posts line protocol (precision seconds) into the retention policy; resolves once the server confirmed (204). */
+  write(lines: string | Buffer, retentionPolicy: string): Promise<void> {
+    const body = typeof lines === 'string' ? Buffer.from(lines) : lines;
+    const path = `${this.base.pathname.replace(/\/$/, '')}/write?db=${encodeURIComponent(this.conn.database)}&rp=${encodeURIComponent(retentionPolicy)}&precision=s`;
+    const what = 'write';
+    return new Promise((resolve, reject) => {
+      const req = this.send({
+        protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port, path, method: 'POST', agent: this.agent,
+        headers: { ...this.writeHeaders, 'content-length': String(body.length) },
+        timeout: this.conn.timeoutMs ?? 10_000,
+      }, (res) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => { if (status >= 300) chunks.push(c); });
+        res.on('error', (e) => reject(this.failure(what, e)));
+        res.on('end', () => {
+          if (status < 300) return resolve();
+          // as the transport's HttpError: the server's {"error": ...}, else its text, else X-Influxdb-Error
+          const text = Buffer.concat(chunks).toString('utf8').slice(0, 1000);
+          let detail = text || String(res.headers['x-influxdb-error'] ?? res.statusMessage ?? '');
+          try { detail = (JSON.parse(text) as { error?: string }).error ?? detail; } catch { /* not JSON: the text */ }
+          const msg = `InfluxDB ${this.conn.url} ${what}: ${status} ${detail}`.trim();
+          reject(status === 400 || status === 413 ? new InfluxRequestError(msg, status) : new StoreUnavailableError(msg));
+        });
+      });
+      req.on('timeout', () => req.destroy(new RequestTimedOutError()));
+      req.on('error', (e) => reject(this.failure(what, e)));
+      req.end(body);
+    });
   }
 
   /**

@@ -48,13 +48,10 @@ export class InfluxSeriesStore implements SeriesStore {
   }
 
   async write(records: StoredRecord[]): Promise<void> {
-    const lines = this.lines.render(records);
-    // Chunks of equal size (at most linesPerWrite), so no chunk is a small remainder: InfluxDB pays a fixed cost per
+    // Bodies of equal size (at most linesPerWrite), so no body is a small remainder: InfluxDB pays a fixed cost per
     // request (parsing, a WAL sync). They go out one after another: the ingest queue already runs writes side by side.
-    const chunks = Math.ceil(lines.length / this.linesPerWrite);
-    const size = Math.ceil(lines.length / chunks);
-    for (let i = 0; i < lines.length; i += size) {
-      await this.client.write(lines.slice(i, i + size).join('\n'), this.opts.retentionPolicy);
+    for (const body of this.lines.bodies(records, this.linesPerWrite)) {
+      await this.client.write(body, this.opts.retentionPolicy);
     }
   }
 
