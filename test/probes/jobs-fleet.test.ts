@@ -65,11 +65,16 @@ test('50 agents: a traceroute job gets modelled paths; during the sim outage pat
   await new Promise((r) => setTimeout(r, 1000));
   const made = await postJob(s, 'admin', { target: broken.ip, method: 'traceroute', scope: { hosts: fleetHosts }, sources: 12 });
   assert.equal(made.status, 202, JSON.stringify(made.body));
-  let view = await getJson(s, `/api/v1/probes/${made.body.id}`, s.tokens.viewer);
-  for (const t0 = Date.now(); view.body.status !== 'done' && Date.now() - t0 < 30_000;) {
-    await new Promise((r) => setTimeout(r, 200));
-    view = await getJson(s, `/api/v1/probes/${made.body.id}`, s.tokens.viewer);
-  }
+  /** the job's view once it is done (or after 30 s) */
+  const done = async (id: string) => {
+    let view = await getJson(s, `/api/v1/probes/${id}`, s.tokens.viewer);
+    for (const t0 = Date.now(); view.body.status !== 'done' && Date.now() - t0 < 30_000;) {
+      await new Promise((r) => setTimeout(r, 200));
+      view = await getJson(s, `/api/v1/probes/${id}`, s.tokens.viewer);
+    }
+    return view;
+  };
+  const view = await done(String(made.body.id));
   const traces = view.body.results as TraceResult[];
   assert.equal(traces.length, 12);
   const ispOf = (h: string) => inventory.datacenters.find((d) => d.id === inventory.hosts.find((x) => x.id === h)!.dc)!.isp;
@@ -91,11 +96,7 @@ test('50 agents: a traceroute job gets modelled paths; during the sim outage pat
   // ip:port asks for TCP SYN traceroute: the simulated fleet answers it from the same modelled paths
   const tcp = await postJob(s, 'admin', { target: `${broken.ip}:443`, method: 'traceroute', scope: { hosts: fleetHosts }, sources: 6 });
   assert.equal(tcp.status, 202, JSON.stringify(tcp.body));
-  let tview = await getJson(s, `/api/v1/probes/${tcp.body.id}`, s.tokens.viewer);
-  for (const t0 = Date.now(); tview.body.status !== 'done' && Date.now() - t0 < 30_000;) {
-    await new Promise((r) => setTimeout(r, 200));
-    tview = await getJson(s, `/api/v1/probes/${tcp.body.id}`, s.tokens.viewer);
-  }
+  const tview = await done(String(tcp.body.id));
   const tcpTraces = tview.body.results as TraceResult[];
   assert.equal(tcpTraces.length, 6, JSON.stringify(tview.body));
   assert.ok(tcpTraces.filter((r) => ispOf(r.host) !== 'ct').every((r) => r.reached && r.hops.at(-1)!.ip === broken.ip));
