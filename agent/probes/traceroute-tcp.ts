@@ -74,33 +74,47 @@ export function pickPortBlock(size: number, ephemeral: [number, number], used: R
 
 export class TcpTraceroute implements PathProbe {
   readonly name = 'tcp-traceroute' as const;
-  readonly #tcp: Socket;
-  readonly #icmp: Socket;
+  /** open only while a trace runs: raw sockets get a copy of every TCP segment and ICMP packet the host receives */
+  #sockets: { tcp: Socket; icmp: Socket } | null = null;
   /** `${sport}/${seq}` -> the SYN waiting for its answer */
   readonly #pending = new Map<string, Pending>();
   /** source ports of traces under way */
   readonly #ports = new Set<number>();
   #closed = false;
 
+  /** checks that raw sockets may be opened; they are opened per trace (#open) */
   constructor() {
-    this.#tcp = openRawSocket('tcp-traceroute', { protocol: Protocol.TCP });
+    openRawSocket('tcp-traceroute', { protocol: Protocol.TCP }).close();
+  }
+
+  #open(): { tcp: Socket; icmp: Socket } {
+    if (this.#sockets) return this.#sockets;
+    const tcp = openRawSocket('tcp-traceroute', { protocol: Protocol.TCP });
+    let icmp: Socket;
     try {
-      this.#icmp = openRawSocket('tcp-traceroute', { protocol: Protocol.ICMP });
+      icmp = openRawSocket('tcp-traceroute', { protocol: Protocol.ICMP });
     } catch (e) {
-      this.#tcp.close();
+      tcp.close();
       throw e;
     }
-    this.#tcp.on('message', (buf) => {
+    tcp.on('message', (buf) => {
       const a = parseTcpAnswer(buf);
       if (a) this.#answer(`${a.dport}/${a.seq}`, a.from, 'reply', (p) => p.dst === a.from);
     });
-    this.#icmp.on('message', (buf) => {
+    icmp.on('message', (buf) => {
       const q = parseTcpQuote(buf);
       if (q) this.#answer(`${q.sport}/${q.seq}`, q.from, q.kind, (p) => p.dst === q.dst);
     });
     const fail = () => { for (const k of [...this.#pending.keys()]) this.#finish(k, null); };
-    this.#tcp.on('error', fail);
-    this.#icmp.on('error', fail);
+    tcp.on('error', fail);
+    icmp.on('error', fail);
+    return (this.#sockets = { tcp, icmp });
+  }
+
+  #release(): void {
+    this.#sockets?.tcp.close();
+    this.#sockets?.icmp.close();
+    this.#sockets = null;
   }
 
   async trace(address: string, opts: TraceOptions, pace?: () => Promise<void>): Promise<TracePath> {
@@ -114,10 +128,12 @@ export class TcpTraceroute implements PathProbe {
     for (let p = base; p < base + opts.maxTtl; p++) this.#ports.add(p);
     const seq0 = randomBytes(4).readUInt32BE(0);
     try {
-      return await runRounds(address, opts, (ttl, round) => this.#send(src, address, port, base + ttl - 1, (seq0 + round) >>> 0, ttl, opts.timeoutMs),
+      const tcp = this.#open().tcp;
+      return await runRounds(address, opts, (ttl, round) => this.#send(tcp, src, address, port, base + ttl - 1, (seq0 + round) >>> 0, ttl, opts.timeoutMs),
         () => this.#closed, pace);
     } finally {
       for (let p = base; p < base + opts.maxTtl; p++) this.#ports.delete(p);
+      if (!this.#ports.size) this.#release();
     }
   }
 
@@ -125,11 +141,10 @@ export class TcpTraceroute implements PathProbe {
     if (this.#closed) return;
     this.#closed = true;
     for (const k of [...this.#pending.keys()]) this.#finish(k, null);
-    this.#tcp.close();
-    this.#icmp.close();
+    this.#release();
   }
 
-  #send(src: string, dst: string, dport: number, sport: number, seq: number, ttl: number, timeoutMs: number): Promise<Answer | null> {
+  #send(tcp: Socket, src: string, dst: string, dport: number, sport: number, seq: number, ttl: number, timeoutMs: number): Promise<Answer | null> {
     if (this.#closed) return Promise.resolve(null);
     const key = `${sport}/${seq}`;
     const segment = synSegment(src, dst, sport, dport, seq);
@@ -138,9 +153,9 @@ export class TcpTraceroute implements PathProbe {
       this.#pending.set(key, p);
       try {
         // one thread: nothing else sends on this socket between setting the TTL and the send
-        this.#tcp.setOption(SocketLevel.IPPROTO_IP, SocketOption.IP_TTL, ttl);
+        tcp.setOption(SocketLevel.IPPROTO_IP, SocketOption.IP_TTL, ttl);
         p.t0 = process.hrtime.bigint();
-        this.#tcp.wrap.send(segment, 0, segment.length, dst, NOOP);
+        tcp.wrap.send(segment, 0, segment.length, dst, NOOP);
       } catch {
         this.#finish(key, null);
       }

@@ -93,16 +93,19 @@ export function openRawSocket(method: string, opts: { protocol: number; addressF
 
 export class IcmpTraceroute implements PathProbe {
   readonly name = 'traceroute' as const;
-  readonly #socket: Socket;
+  #socket: Socket | null = null;
   #socket6: Socket | null = null;
   /** (id << 16 | seq) -> the request waiting for its answer */
   readonly #pending = new Map<number, Pending>();
   readonly #ids = new Set<number>();
   #closed = false;
 
+  /**
+   * A raw ICMP socket gets a copy of every ICMP packet the host receives (the agent's own echo replies included), so
+   * the sockets are open only while a trace runs; the constructor only checks that one may be opened.
+   */
   constructor() {
-    this.#socket = openRawSocket('traceroute', { protocol: Protocol.ICMP });
-    this.#listen(this.#socket, (buf) => parseTraceReply(buf));
+    openRawSocket('traceroute', { protocol: Protocol.ICMP }).close();
   }
 
   async trace(address: string, opts: TraceOptions, pace?: () => Promise<void>): Promise<TracePath> {
@@ -110,17 +113,34 @@ export class IcmpTraceroute implements PathProbe {
     if (!isIPv4(address) && !v6) throw new Error(`traceroute: ${JSON.stringify(address)} is not an IP address`);
     checkTraceOptions(opts);
     const target = v6 ? canonicalIPv6(address) : address;
-    const socket = v6 ? this.#v6() : this.#socket;
     const id = this.#newId();
     try {
+      const socket = v6 ? this.#v6() : this.#v4();
       return await runRounds(target, opts, (ttl, round) => this.#send(socket, v6, id, round * 64 + ttl, ttl, target, opts.timeoutMs),
         () => this.#closed, pace);
     } finally {
       this.#ids.delete(id);
+      if (!this.#ids.size) this.#release();
     }
   }
 
-  /** The ICMPv6 socket, opened at the first IPv6 trace. */
+  /** The ICMP socket, opened for the traces under way. */
+  #v4(): Socket {
+    if (!this.#socket) {
+      this.#socket = openRawSocket('traceroute', { protocol: Protocol.ICMP });
+      this.#listen(this.#socket, (buf) => parseTraceReply(buf));
+    }
+    return this.#socket;
+  }
+
+  /** No trace under way: the sockets go, so the host's ICMP traffic costs nothing between traces. */
+  #release(): void {
+    this.#socket?.close();
+    this.#socket6?.close();
+    this.#socket = this.#socket6 = null;
+  }
+
+  /** The ICMPv6 socket, opened for the IPv6 traces under way. */
   #v6(): Socket {
     if (!this.#socket6) {
       this.#socket6 = openRawSocket('traceroute (IPv6)', { protocol: Protocol.ICMPv6, addressFamily: AddressFamily.IPv6 });
@@ -138,8 +158,7 @@ export class IcmpTraceroute implements PathProbe {
     if (this.#closed) return;
     this.#closed = true;
     for (const k of [...this.#pending.keys()]) this.#finish(k, null);
-    this.#socket.close();
-    this.#socket6?.close();
+    this.#release();
   }
 
   #newId(): number {
