@@ -3,7 +3,7 @@
 // run time next to the compiled code, at the same relative places as in the source tree (web/assets, core/data,
 // sql/), so source and dist resolve them the same way. Incremental: only changed files are written again.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -28,7 +28,14 @@ for (const step of existsSync(join(addon, 'build/Makefile')) ? ['build'] : ['con
 }
 const node = 'agent/native/build/Release/icmp_socket.node';
 mkdirSync(dirname(join(root, 'dist', node)), { recursive: true });
-copyFileSync(join(root, node), join(root, 'dist', node));
+// A new file renamed over the old one, never the old one rewritten: agents running from dist/ have it mapped, and
+// rewriting its pages under them crashed them (SIGSEGV in the addon while a build ran beside the drills).
+const built = readFileSync(join(root, node));
+const target = join(root, 'dist', node);
+if (!existsSync(target) || !built.equals(readFileSync(target))) {
+  writeFileSync(`${target}.tmp`, built, { mode: 0o755 });
+  renameSync(`${target}.tmp`, target);
+}
 if (r.status !== 0) {
   console.error('build: tsc reported errors (above); dist/ was written but may be inconsistent');
   process.exit(r.status ?? 1);

@@ -77,7 +77,11 @@ test('icmp probe (vipwatch probe): loss and RTT agree with fping (0%, 40%, 100% 
     const fp = fping.get(addr)!;
     t.diagnostic(`${label}: per-probe median ours ${median(ours1.rtts).toFixed(3)} ms, fping ${median(fp.rtts).toFixed(3)} ms`);
     assert.equal(ours1.lost, 0);
-    assert.ok(Math.abs(median(ours1.rtts) - median(fp.rtts)) < 0.5, `${label}: median ${median(ours1.rtts)} ms vs fping's ${median(fp.rtts)} ms`);
+    // Our own overhead would show as ours above fping. Below it is the responder: the tools run one after the other,
+    // and the delayed address's timer in the user-space responder ran up to 0.8 ms later during fping's run than
+    // during ours in two CI runs (20.38 vs 21.1 ms); that the delay itself reads right is asserted below.
+    const slower = median(ours1.rtts) - median(fp.rtts);
+    assert.ok(label === 'slow' ? slower < 0.5 : Math.abs(slower) < 0.5, `${label}: median ${median(ours1.rtts)} ms vs fping's ${median(fp.rtts)} ms`);
   }
   const slow = records.get(A.slow)!;
   assert.ok(slow.rttMin! >= DELAY_MS && slow.rttMin! - DELAY_MS < 1, `delayed address: min ${slow.rttMin} ms, want ${DELAY_MS} ms within 1 ms`);
