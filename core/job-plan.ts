@@ -15,26 +15,29 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const TCP = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/;
 
+/** "IPv4:port" or "[IPv6]:port" (the brackets keep the address's colons apart from the port's); null otherwise. */
+function ipPort(target: string): { address: string; port: number } | null {
+  const m = TCP.exec(target);
+  const address = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  return address !== undefined && isIP(address) && port >= 1 && port <= 65535 ? { address, port } : null;
+}
+
 /** The address (and port or URL) a target string names for a method; only IP literals: the allow-list checks them. */
 export function parseTarget(method: JobMethod, target: string): Outcome<JobTarget> {
   const bad = (why: string): Outcome<JobTarget> => ({ ok: false, error: `target ${JSON.stringify(target)}: ${why}` });
   switch (method) {
     case 'traceroute': {
-      // a bare address: ICMP echo traceroute (IPv4 or IPv6); ip:port: TCP SYN traceroute to that port (IPv4)
+      // a bare address: ICMP echo traceroute; ip:port or [ipv6]:port: TCP SYN traceroute to that port (both families)
       if (isIP(target)) return { ok: true, value: { address: target } };
-      const m = TCP.exec(target);
-      const port = Number(m?.[3]);
-      if (!m?.[2] || !isIPv4(m[2]) || !(port >= 1 && port <= 65535)) return bad('traceroute needs an IP address, or IPv4:port for TCP SYN traceroute');
-      return { ok: true, value: { address: m[2], port } };
+      const hp = ipPort(target);
+      return hp ? { ok: true, value: hp } : bad('traceroute needs an IP address, or IPv4:port or [IPv6]:port for TCP SYN traceroute');
     }
     case 'icmp':
       return isIP(target) ? { ok: true, value: { address: target } } : bad('icmp needs an IP address');
     case 'tcp': {
-      const m = TCP.exec(target);
-      const address = m?.[1] ?? m?.[2];
-      const port = Number(m?.[3]);
-      if (!m || !isIP(address!) || !(port >= 1 && port <= 65535)) return bad('tcp needs ip:port (or [ipv6]:port)');
-      return { ok: true, value: { address: address!, port } };
+      const hp = ipPort(target);
+      return hp ? { ok: true, value: hp } : bad('tcp needs ip:port (or [ipv6]:port)');
     }
     case 'http': {
       let u: URL;

@@ -54,10 +54,19 @@ export function canonicalIPv6(address: string): string {
   return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }
 
-function ipv6At(b: Buffer, at: number): string {
+export function ipv6At(b: Buffer, at: number): string {
   const words: string[] = [];
   for (let i = 0; i < 16; i += 2) words.push(b.readUInt16BE(at + i).toString(16));
   return canonicalIPv6(words.join(':'));
+}
+
+/** Writes an IPv6 address's 16 bytes at `at` (the canonical form has no dotted quad: URL writes it in hex). */
+export function writeIPv6(b: Buffer, at: number, address: string): void {
+  const [head, tail] = canonicalIPv6(address).split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const words = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  words.forEach((w, i) => b.writeUInt16BE(parseInt(w, 16), at + 2 * i));
 }
 
 /** Parses an ICMPv6 message from `from` (as seen on a raw ICMPv6 socket); null for anything that is not an answer to an echo request. */

@@ -1,8 +1,9 @@
-// TCP SYN traceroute (IPv4), for targets whose ICMP echo is filtered: SYN segments with TTL 1..maxTtl to the
-// target's port over a raw IPPROTO_TCP socket (the kernel builds the IP header; we compute the TCP checksum, so we
-// need the source address the route uses: a UDP socket connected to the target tells it without sending anything).
-// Routers answer with ICMP time exceeded, quoting the SYN's ports and sequence number (read on a raw ICMP socket);
-// the target answers with a SYN-ACK (port open) or a RST (closed), read on the raw TCP socket: the path reached it.
+// TCP SYN traceroute (IPv4 and IPv6), for targets whose ICMP echo is filtered: SYN segments with TTL (hop limit)
+// 1..maxTtl to the target's port over a raw IPPROTO_TCP socket (the kernel builds the IP header; we compute the TCP
+// checksum, so we need the source address the route uses: a UDP socket connected to the target tells it without
+// sending anything). Routers answer with ICMP (ICMPv6) time exceeded, quoting the SYN's ports and sequence number
+// (read on a raw ICMP or ICMPv6 socket); the target answers with a SYN-ACK (port open) or a RST (closed), read on the
+// raw TCP socket: the path reached it. Each family has its own pair of sockets, opened at its first trace.
 // Safety: the handshake is never completed. Each TTL uses its own source port from a block outside the kernel's
 // ephemeral range that no local socket uses, so the kernel owns none of them and answers the SYN-ACK with a RST
 // (the target frees its half-open connection at once), and probes in flight do not share a 4-tuple (a second SYN on
@@ -10,19 +11,41 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket as createUdp } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
-import { Protocol, SocketLevel, SocketOption, type Socket } from 'raw-socket';
+import { isIPv4, isIPv6 } from 'node:net';
+import { AddressFamily, Protocol, SocketLevel, SocketOption, type Socket } from 'raw-socket';
 import { checkTraceOptions, openRawSocket, runRounds, type Answer, type PathProbe, type TraceOptions, type TracePath } from './traceroute.js';
-import { parseTcpAnswer, parseTcpQuote, synSegment } from './traceroute-tcp-packet.js';
+import { canonicalIPv6 } from './traceroute-packet.js';
+import { parseTcp6Answer, parseTcp6Quote, parseTcpAnswer, parseTcpQuote, synSegment, type TcpAnswer, type TcpQuote } from './traceroute-tcp-packet.js';
 
 interface Pending { t0: bigint; timer: NodeJS.Timeout; dst: string; done: (a: Answer | null) => void }
 
+interface Sockets { tcp: Socket; icmp: Socket }
+
 const NOOP = () => {};
+
+const IPPROTO_IPV6 = (SocketLevel as typeof SocketLevel & { IPPROTO_IPV6: number }).IPPROTO_IPV6;
+const IPV6_UNICAST_HOPS = (SocketOption as typeof SocketOption & { IPV6_UNICAST_HOPS: number }).IPV6_UNICAST_HOPS;
+
+/** What each family's raw sockets deliver, and how a hop count is set on its TCP socket. */
+const FAMILY = {
+  4: {
+    label: 'tcp-traceroute', addressFamily: AddressFamily.IPv4, icmp: Protocol.ICMP,
+    answer: (b: Buffer): TcpAnswer | null => parseTcpAnswer(b),
+    quote: (b: Buffer): TcpQuote | null => parseTcpQuote(b),
+    setTtl: (s: Socket, ttl: number) => s.setOption(SocketLevel.IPPROTO_IP, SocketOption.IP_TTL, ttl),
+  },
+  6: {
+    label: 'tcp-traceroute (IPv6)', addressFamily: AddressFamily.IPv6, icmp: Protocol.ICMPv6,
+    answer: (b: Buffer, from: string): TcpAnswer | null => parseTcp6Answer(b, from),
+    quote: (b: Buffer, from: string): TcpQuote | null => parseTcp6Quote(b, from),
+    setTtl: (s: Socket, ttl: number) => s.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl),
+  },
+} as const;
 
 /** The source address the kernel would use towards address:port (no packet is sent). */
 export function sourceAddressFor(address: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = createUdp('udp4');
+    const s = createUdp(isIPv6(address) ? 'udp6' : 'udp4');
     s.once('error', (e) => { s.close(); reject(e); });
     s.connect(port, address, () => {
       const src = s.address().address;
@@ -74,8 +97,8 @@ export function pickPortBlock(size: number, ephemeral: [number, number], used: R
 
 export class TcpTraceroute implements PathProbe {
   readonly name = 'tcp-traceroute' as const;
-  /** open only while a trace runs: raw sockets get a copy of every TCP segment and ICMP packet the host receives */
-  #sockets: { tcp: Socket; icmp: Socket } | null = null;
+  /** per family, open only while a trace runs: raw sockets get a copy of every TCP segment and ICMP packet the host receives */
+  readonly #sockets = new Map<4 | 6, Sockets>();
   /** `${sport}/${seq}` -> the SYN waiting for its answer */
   readonly #pending = new Map<string, Pending>();
   /** source ports of traces under way */
@@ -87,49 +110,59 @@ export class TcpTraceroute implements PathProbe {
     openRawSocket('tcp-traceroute', { protocol: Protocol.TCP }).close();
   }
 
-  #open(): { tcp: Socket; icmp: Socket } {
-    if (this.#sockets) return this.#sockets;
-    const tcp = openRawSocket('tcp-traceroute', { protocol: Protocol.TCP });
+  #open(family: 4 | 6): Sockets {
+    const open = this.#sockets.get(family);
+    if (open) return open;
+    const f = FAMILY[family];
+    const tcp = openRawSocket(f.label, { protocol: Protocol.TCP, addressFamily: f.addressFamily });
     let icmp: Socket;
     try {
-      icmp = openRawSocket('tcp-traceroute', { protocol: Protocol.ICMP });
+      icmp = openRawSocket(f.label, { protocol: f.icmp, addressFamily: f.addressFamily });
     } catch (e) {
       tcp.close();
       throw e;
     }
-    tcp.on('message', (buf) => {
-      const a = parseTcpAnswer(buf);
+    tcp.on('message', (buf, from) => {
+      const a = f.answer(buf, from);
       if (a) this.#answer(`${a.dport}/${a.seq}`, a.from, 'reply', (p) => p.dst === a.from);
     });
-    icmp.on('message', (buf) => {
-      const q = parseTcpQuote(buf);
+    icmp.on('message', (buf, from) => {
+      const q = f.quote(buf, from);
       if (q) this.#answer(`${q.sport}/${q.seq}`, q.from, q.kind, (p) => p.dst === q.dst);
     });
     const fail = () => { for (const k of [...this.#pending.keys()]) this.#finish(k, null); };
     tcp.on('error', fail);
     icmp.on('error', fail);
-    return (this.#sockets = { tcp, icmp });
+    const sockets = { tcp, icmp };
+    this.#sockets.set(family, sockets);
+    return sockets;
   }
 
   #release(): void {
-    this.#sockets?.tcp.close();
-    this.#sockets?.icmp.close();
-    this.#sockets = null;
+    for (const s of this.#sockets.values()) {
+      s.tcp.close();
+      s.icmp.close();
+    }
+    this.#sockets.clear();
   }
 
   async trace(address: string, opts: TraceOptions, pace?: () => Promise<void>): Promise<TracePath> {
-    if (!isIPv4(address)) throw new Error(`tcp-traceroute: ${JSON.stringify(address)} is not an IPv4 address`);
+    const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : 0;
+    if (!family) throw new Error(`tcp-traceroute: ${JSON.stringify(address)} is not an IP address`);
+    // IPv6 in canonical form: answers name their sender (and the quoted destination) that way
+    const target = family === 6 ? canonicalIPv6(address) : address;
     const port = opts.port;
     if (port === undefined || !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`tcp-traceroute: port ${port} is outside 1..65535`);
     checkTraceOptions(opts);
-    const src = await sourceAddressFor(address, port);
+    const src = await sourceAddressFor(target, port);
     const base = pickPortBlock(opts.maxTtl, ephemeralRange(), portsInUse(), this.#ports, Math.random());
     if (base === null) throw new Error('tcp-traceroute: no free block of source ports outside the ephemeral range');
     for (let p = base; p < base + opts.maxTtl; p++) this.#ports.add(p);
     const seq0 = randomBytes(4).readUInt32BE(0);
     try {
-      const tcp = this.#open().tcp;
-      return await runRounds(address, opts, (ttl, round) => this.#send(tcp, src, address, port, base + ttl - 1, (seq0 + round) >>> 0, ttl, opts.timeoutMs),
+      const tcp = this.#open(family).tcp;
+      const setTtl = FAMILY[family].setTtl;
+      return await runRounds(target, opts, (ttl, round) => this.#send(tcp, setTtl, src, target, port, base + ttl - 1, (seq0 + round) >>> 0, ttl, opts.timeoutMs),
         () => this.#closed, pace);
     } finally {
       for (let p = base; p < base + opts.maxTtl; p++) this.#ports.delete(p);
@@ -144,7 +177,7 @@ export class TcpTraceroute implements PathProbe {
     this.#release();
   }
 
-  #send(tcp: Socket, src: string, dst: string, dport: number, sport: number, seq: number, ttl: number, timeoutMs: number): Promise<Answer | null> {
+  #send(tcp: Socket, setTtl: (s: Socket, ttl: number) => void, src: string, dst: string, dport: number, sport: number, seq: number, ttl: number, timeoutMs: number): Promise<Answer | null> {
     if (this.#closed) return Promise.resolve(null);
     const key = `${sport}/${seq}`;
     const segment = synSegment(src, dst, sport, dport, seq);
@@ -153,7 +186,7 @@ export class TcpTraceroute implements PathProbe {
       this.#pending.set(key, p);
       try {
         // one thread: nothing else sends on this socket between setting the TTL and the send
-        tcp.setOption(SocketLevel.IPPROTO_IP, SocketOption.IP_TTL, ttl);
+        setTtl(tcp, ttl);
         p.t0 = process.hrtime.bigint();
         tcp.wrap.send(segment, 0, segment.length, dst, NOOP);
       } catch {

@@ -29,7 +29,7 @@ export interface TracePath { hops: TraceHop[]; reached: boolean }
 
 /** A path method: where the packets to a target go. One per name in the registry (agent/probes/index.ts). */
 export interface PathProbe {
-  /** 'traceroute': ICMP echo (IPv4 or IPv6); 'tcp-traceroute': TCP SYN to opts.port (IPv4) */
+  /** 'traceroute': ICMP echo (IPv4 or IPv6); 'tcp-traceroute': TCP SYN to opts.port (IPv4 or IPv6) */
   readonly name: 'traceroute' | 'tcp-traceroute';
   /** `pace` is awaited before each packet, so a caller can hold the host's probe rate. Rejects only on bad input (or no route). */
   trace(address: string, opts: TraceOptions, pace?: () => Promise<void>): Promise<TracePath>;

@@ -4,6 +4,8 @@ import { createLogger } from '../../core/log.js';
 import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
+import { sharedMongo } from '../../core/store/mongo/client.js';
+import { createAlertOutbox } from '../../analyzer/alerting/outbox/index.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
 import { createJobStore } from '../../core/store/job-backends.js';
 import { JobService } from '../../core/job-service.js';
@@ -20,14 +22,18 @@ export const analyzerCommand: Command = {
     const cfg = loadConfig(source, process.env, v.port !== undefined ? { port: Number(v.port) } : {});
     const log = createLogger(cfg.logLevel, 'analyzer');
     const registry = createRegistry();
-    const series = createSeriesStore(cfg, log), faults = createFaultStore(cfg, log), admin = createAdminStore(cfg, log);
+    // faults and outbox on MongoDB share one client: connected by the first init, closed by the last close
+    const mongo = sharedMongo(cfg);
+    const series = createSeriesStore(cfg, log), faults = createFaultStore(cfg, log, mongo), admin = createAdminStore(cfg, log);
     await Promise.all([series.init(), faults.init(), admin.init()]);
+    // the alerter inits and closes it (analyzer.stop())
+    const outbox = createAlertOutbox(cfg, log, mongo);
     // path capture makes traceroute jobs in the shared job store; the gateways hand them out
     const jobStore = createJobStore(cfg, log);
     await jobStore.init();
     const inventory = inventorySource(cfg, log);
     const jobs = new JobService({ store: jobStore, catalog: () => inventory.current.catalog, cfg: cfg.probes, now: Date.now, log });
-    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, jobs });
+    const analyzer = await startAnalyzer({ cfg, log, registry, inventory, series, faults, admin, outbox, jobs });
     inventory.start();
     const app = createHttpApp(log, registry, { series: () => series.ping(), faults: () => faults.ping(), admin: () => admin.ping() });
     finishApp(app, log);

@@ -10,6 +10,7 @@ import { createLogger } from '../../core/log.js';
 import { createRegistry } from '../../core/metrics.js';
 import { createAdminStore } from '../../core/store/admin-backends.js';
 import { createFaultStore } from '../../core/store/fault-backends.js';
+import { sharedMongo } from '../../core/store/mongo/client.js';
 import { createJobStore } from '../../core/store/job-backends.js';
 import { JobService } from '../../core/job-service.js';
 import { createSeriesStore } from '../../core/store/series-backends.js';
@@ -37,13 +38,15 @@ export const startCommand: Command = {
     const cfg = startConfig(loaded, { speed, url: loaded.port ? (loaded.web.url ?? urlOf(loaded.bind, loaded.port)) : null });
     const log = createLogger(cfg.logLevel, 'vipwatch');
     const registry = createRegistry();
-    const series = createSeriesStore(cfg, log), faults = createFaultStore(cfg, log), admin = createAdminStore(cfg, log);
+    // faults and outbox on MongoDB share one client: connected by the first init, closed by the last close
+    const mongo = sharedMongo(cfg);
+    const series = createSeriesStore(cfg, log), faults = createFaultStore(cfg, log, mongo), admin = createAdminStore(cfg, log);
     await Promise.all([series.init(), faults.init(), admin.init()]);
     // on-demand jobs live in the admin store's database (after its init: MySQL migrations)
     const jobs = createJobStore(cfg, log);
     await jobs.init();
     // one outbox store: the alerter writes it (and inits it), the outbox page reads it
-    const outbox = createAlertOutbox(cfg, log);
+    const outbox = createAlertOutbox(cfg, log, mongo);
     const checks = { faults: () => faults.ping(), admin: () => admin.ping() };
     const app = createHttpApp(log, registry, checks);
     // one inventory source for the gateway, the analyzer and the web UI: a change reaches all three alike

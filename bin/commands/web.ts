@@ -10,6 +10,7 @@ import { createSeriesStore } from '../../core/store/series-backends.js';
 import { createJobStore } from '../../core/store/job-backends.js';
 import { JobService } from '../../core/job-service.js';
 import { createOutboxStore } from '../../core/store/outbox-backends.js';
+import { sharedMongo } from '../../core/store/mongo/client.js';
 import { mountWeb } from '../../web/compose.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
@@ -22,9 +23,11 @@ export const webCommand: Command = {
     const cfg = loadConfig(v.config as string | undefined, process.env, v.port !== undefined ? { port: Number(v.port) } : {});
     const log = createLogger(cfg.logLevel, 'web');
     const registry = createRegistry();
-    const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log), series = createSeriesStore(cfg, log);
+    // faults and outbox on MongoDB share one client: connected by the first init, closed by the last close
+    const mongo = sharedMongo(cfg);
+    const admin = createAdminStore(cfg, log), faults = createFaultStore(cfg, log, mongo), series = createSeriesStore(cfg, log);
     // the alerter's outbox (written by `vipwatch analyzer`), for the outbox page
-    const outbox = createOutboxStore(cfg, log);
+    const outbox = createOutboxStore(cfg, log, mongo);
     await Promise.all([admin.init(), faults.init(), series.init(), outbox.init()]);
     const jobs = createJobStore(cfg, log);
     await jobs.init();

@@ -58,6 +58,9 @@ test('50 agents: an icmp job to 20 sources is done with 20 result records within
 
 test('50 agents: a traceroute job gets modelled paths; during the sim outage paths from ct stop before the VIP DC', async (t) => {
   const inventory = demoInventory({ dcsPerGroup: 1, hostsPerDc: 1, vipDcs: 2, vipsPerDc: 2 });
+  // an IPv6 VIP in the healthy DC, for the [IPv6]:port TCP SYN traceroute job
+  const healthy6 = { ...inventory.vips.at(-1)!, ip: 'fd00:19::1' };
+  inventory.vips.push(healthy6);
   const fleetHosts = inventory.hosts.slice(0, 50).map((h) => h.id);
   const broken = inventory.vips[0]!;
   const s = await startStack({ inventory, fleetHosts, config: { sim: { exclude: inventory.hosts.slice(50).map((h) => h.id), spikes: { everyMinutes: 0 }, lossPct: 0, incident: { dc: broken.dc, isps: ['ct'], startMinute: 0, minutes: 1000, lossPct: 100 } } } });
@@ -100,4 +103,14 @@ test('50 agents: a traceroute job gets modelled paths; during the sim outage pat
   const tcpTraces = tview.body.results as TraceResult[];
   assert.equal(tcpTraces.length, 6, JSON.stringify(tview.body));
   assert.ok(tcpTraces.filter((r) => ispOf(r.host) !== 'ct').every((r) => r.reached && r.hops.at(-1)!.ip === broken.ip));
+  // [IPv6]:port: TCP SYN traceroute to an IPv6 VIP, answered from the modelled path to its DC, which is up
+  const tcp6 = await postJob(s, 'admin', { target: `[${healthy6.ip}]:443`, method: 'traceroute', scope: { hosts: fleetHosts }, sources: 4 });
+  assert.equal(tcp6.status, 202, JSON.stringify(tcp6.body));
+  const t6view = await done(String(tcp6.body.id));
+  const t6 = t6view.body.results as TraceResult[];
+  assert.equal(t6.length, 4, JSON.stringify(t6view.body));
+  for (const r of t6) {
+    assert.equal(r.target, `[${healthy6.ip}]:443`);
+    assert.ok(r.reached && r.hops.length >= 4 && r.hops.at(-1)!.ip === healthy6.ip, JSON.stringify(r));
+  }
 });

@@ -1,5 +1,5 @@
 // How a traceroute job picks its mode, from the operator's target to the agent's path method: a bare IPv4 or IPv6
-// address runs ICMP traceroute, "ip:port" runs TCP SYN traceroute to that port (core/job-plan.ts parseTarget, then
+// address runs ICMP traceroute, "ip:port" (or "[ipv6]:port") runs TCP SYN traceroute to that port (core/job-plan.ts parseTarget, then
 // agent/jobs.ts). The agent runs against a scripted gateway with recording path methods.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -18,15 +18,23 @@ import { tokenFor } from '../../gateway/tokens.js';
 const HOST = 'cdn-test-001';
 const TOKEN = tokenFor('traceroute-jobs-secret-0123456789', HOST);
 
-test('parseTarget: traceroute takes IPv4, IPv6 and IPv4:port; not a name, not [IPv6]:port, not port 0', () => {
+test('parseTarget: traceroute takes IPv4, IPv6, IPv4:port and [IPv6]:port; not a name, not an unbracketed IPv6:port, not port 0', () => {
   assert.deepEqual(parseTarget('traceroute', '198.18.7.1'), { ok: true, value: { address: '198.18.7.1' } });
   assert.deepEqual(parseTarget('traceroute', 'fd00::7'), { ok: true, value: { address: 'fd00::7' } });
   assert.deepEqual(parseTarget('traceroute', '198.18.7.1:443'), { ok: true, value: { address: '198.18.7.1', port: 443 } });
-  for (const bad of ['example.com', '[fd00::7]:443', '198.18.7.1:0', '198.18.7.1:70000']) assert.equal(parseTarget('traceroute', bad).ok, false, bad);
+  assert.deepEqual(parseTarget('traceroute', '[fd00::7]:443'), { ok: true, value: { address: 'fd00::7', port: 443 } });
+  assert.deepEqual(parseTarget('traceroute', '[fd00:19::1]:65535'), { ok: true, value: { address: 'fd00:19::1', port: 65535 } });
+  // 'fd00::7:443' is itself an IPv6 address (ICMP mode); the other unbracketed forms and bad ports are refused
+  assert.deepEqual(parseTarget('traceroute', 'fd00::7:443'), { ok: true, value: { address: 'fd00::7:443' } });
+  for (const bad of ['example.com', '[example.com]:443', 'fd00::7]:443', '[fd00::7]', '[fd00::7]:0', '[fd00::7]:70000', '[fd00::zz]:443',
+    '198.18.7.1:0', '198.18.7.1:70000']) assert.equal(parseTarget('traceroute', bad).ok, false, bad);
+  // the tcp ping method reads ip:port the same way
+  assert.deepEqual(parseTarget('tcp', '[fd00::7]:443'), { ok: true, value: { address: 'fd00::7', port: 443 } });
+  assert.equal(parseTarget('tcp', 'fd00::7').ok, false);
 });
 
 test('agent: an ip:port traceroute job runs tcp-traceroute with the port; bare addresses run ICMP traceroute', async (t) => {
-  const targets = ['198.18.7.1', 'fd00::7', '198.18.7.1:443'];
+  const targets = ['198.18.7.1', 'fd00::7', '198.18.7.1:443', '[fd00::7]:8443'];
   const jobs = targets.map((target, i) => {
     const parsed = parseTarget('traceroute', target);
     assert.ok(parsed.ok);
@@ -74,11 +82,13 @@ test('agent: an ip:port traceroute job runs tcp-traceroute with the port; bare a
   await runner.stop();
 
   const byAddress = (a: string, port?: number) => calls.find((c) => c.address === a && c.opts.port === port);
-  assert.equal(calls.length, 3, JSON.stringify(calls));
+  assert.equal(calls.length, 4, JSON.stringify(calls));
   assert.equal(byAddress('198.18.7.1')?.method, 'traceroute');
   assert.equal(byAddress('fd00::7')?.method, 'traceroute');
   assert.equal(byAddress('198.18.7.1', 443)?.method, 'tcp-traceroute');
   assert.deepEqual(byAddress('198.18.7.1', 443)?.opts, { maxTtl: 5, probesPerHop: 2, timeoutMs: 500, port: 443 });
+  assert.equal(byAddress('fd00::7', 8443)?.method, 'tcp-traceroute');
+  assert.deepEqual(byAddress('fd00::7', 8443)?.opts, { maxTtl: 5, probesPerHop: 2, timeoutMs: 500, port: 8443 });
   // each result names the target as requested
   assert.deepEqual([...posted.values()].map((b) => b.result.target).sort(), [...targets].sort());
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checksum } from '../../agent/probes/icmp-packet.js';
 import { pickPortBlock } from '../../agent/probes/traceroute-tcp.js';
-import { parseTcpAnswer, parseTcpQuote, synSegment } from '../../agent/probes/traceroute-tcp-packet.js';
+import { parseTcp6Answer, parseTcp6Quote, parseTcpAnswer, parseTcpQuote, synSegment } from '../../agent/probes/traceroute-tcp-packet.js';
 import { canonicalIPv6, parseTrace6Reply } from '../../agent/probes/traceroute-packet.js';
 
 const ip4 = (a: string) => Buffer.from(a.split('.').map(Number));
@@ -60,6 +60,43 @@ test('ICMPv6: an echo reply and a time exceeded quoting an echo request are matc
   quote[8 + 6] = 6; // quoting a TCP segment: not ours
   assert.equal(parseTrace6Reply(quote, 'fd00:1:1::2'), null);
   assert.equal(canonicalIPv6('FD00:0000:0:0::0001'), 'fd00::1');
+});
+
+test('IPv6: a SYN checksums to zero with the 40-byte pseudo-header; the SYN-ACK, RST and a time exceeded quoting it are matched', () => {
+  // fd00:1:0::1 -> fd00:19::1, written out byte by byte (not with the code under test)
+  const src = Buffer.from('fd000001000000000000000000000001', 'hex');
+  const dst = Buffer.from('fd000019000000000000000000000001', 'hex');
+  const syn = synSegment('fd00:1:0::1', 'FD00:19::1', 61005, 443, 0xcafe0001);
+  const pseudo = Buffer.concat([src, dst, Buffer.from([0, 0, 0, syn.length, 0, 0, 0, 6]), syn]);
+  assert.equal(checksum(pseudo), 0);
+  assert.deepEqual([syn.readUInt16BE(0), syn.readUInt16BE(2), syn.readUInt32BE(4), syn[13]], [61005, 443, 0xcafe0001, 0x02]);
+  // the IPv4 pseudo-header would give another sum: the family counts
+  assert.notEqual(synSegment('fd00:1::2', 'fd00:19::1', 61005, 443, 0xcafe0001).readUInt16BE(16), syn.readUInt16BE(16));
+
+  // a raw IPv6 socket delivers the segment alone, the sender beside it
+  const answer = (flags: number, ack: number) => {
+    const tcp = Buffer.alloc(20);
+    tcp.writeUInt16BE(443, 0); tcp.writeUInt16BE(61005, 2); tcp.writeUInt32BE(ack, 8); tcp[12] = 0x50; tcp[13] = flags;
+    return parseTcp6Answer(tcp, 'fd00:19:0:0::1');
+  };
+  assert.deepEqual(answer(0x12, 0xcafe0002), { from: 'fd00:19::1', sport: 443, dport: 61005, seq: 0xcafe0001, kind: 'synack' });
+  assert.deepEqual(answer(0x14, 0xcafe0002), { from: 'fd00:19::1', sport: 443, dport: 61005, seq: 0xcafe0001, kind: 'rst' });
+  assert.equal(answer(0x02, 5), null);
+  assert.equal(parseTcp6Answer(Buffer.alloc(19), 'fd00:19::1'), null);
+
+  // ICMPv6 time exceeded (3): 8 bytes of header, the SYN's IPv6 header (next header 6), then the SYN's first bytes
+  const ip6 = Buffer.alloc(40);
+  ip6[0] = 0x60; ip6.writeUInt16BE(20, 4); ip6[6] = 6; ip6[7] = 1; src.copy(ip6, 8); dst.copy(ip6, 24);
+  const quote = Buffer.concat([Buffer.from([3, 0, 0, 0, 0, 0, 0, 0]), ip6, syn.subarray(0, 8)]);
+  assert.deepEqual(parseTcp6Quote(quote, 'fd00:1:1::2'), { kind: 'exceeded', from: 'fd00:1:1::2', sport: 61005, seq: 0xcafe0001, dst: 'fd00:19::1' });
+  quote[0] = 1;
+  assert.equal(parseTcp6Quote(quote, 'fd00:1:2::2')?.kind, 'unreachable');
+  quote[0] = 3;
+  assert.equal(parseTcp6Quote(quote.subarray(0, 55), 'fd00:1:1::2'), null); // less than the 8 TCP bytes
+  quote[0] = 129; // an echo reply is not about a SYN
+  assert.equal(parseTcp6Quote(quote, 'fd00:1:1::2'), null);
+  quote[0] = 3; quote[8 + 6] = 58; // quoting an ICMPv6 echo request: the ICMP mode's, not ours
+  assert.equal(parseTcp6Quote(quote, 'fd00:1:1::2'), null);
 });
 
 test('the source-port block lies outside the ephemeral range and avoids ports in use and blocks under way', () => {

@@ -165,14 +165,44 @@ test('charts, board views and the fault banner in Chromium', async (t) => {
     await page.waitForSelector('#fault-banner', { state: 'hidden', timeout: 10_000 });
   });
 
-  await t.test('narrow screens still show the board and a chart', async () => {
+  await t.test('narrow screens still show the board and a chart; the outbox fits a 390 px phone', async () => {
     const narrow = await (await browser.newContext({ viewport: { width: 420, height: 860 }, storageState: await page.context().storageState() })).newPage();
     await narrow.goto(`${w.url}/vips/${vips[0]!.ip}`);
     await narrow.waitForSelector('body[data-charts="1"]');
     const width = await narrow.evaluate(() => document.querySelector('figure.chart canvas')!.getBoundingClientRect().width);
     assert.ok(width <= 420, `chart fits: ${width}`);
     await narrow.screenshot({ path: `${SHOTS}vip-narrow.png` });
+
+    // the outbox on a 390 px phone: messages with the demo's long subjects and recipient lists fit without a sideways scroll
+    const at = Date.parse('2026-11-30T18:41:30Z');
+    const to = ['lead-video@example.com', 'oncall-video@example.com'];
+    const deliveries = ['open', 'diagnosis', 'recovery'].map((kind, i) => ({
+      id: `m${i}>eml`, messageId: `m${i}`, notifier: 'eml', group: `m${i}>eml`, order: String(i), deliverAt: at + i * MIN,
+      subject: `[vipwatch critical] ${kind.toUpperCase()}: DC fault idc-beijing-ct (isps ct,cu; provinces anhui,beijing,chongqing +28 more; 2 VIPs of video)`,
+      message: { id: `m${i}`, uid: `dc:idc-beijing-ct@${iso(at)}`, kind, severity: 'critical', at: at + i * MIN, to },
+    }));
+    await w.outbox.commit((await w.outbox.loadState()) ?? ({} as never), deliveries as never);
+    const overflow = (p: Page) => p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    await narrow.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/board', '/outbox']) {
+      await narrow.goto(`${w.url}${path}`);
+      const o = await overflow(narrow);
+      assert.ok(o.scroll <= o.client && o.client === 390, `${path} at 390 px: no sideways scroll (${JSON.stringify(o)})`);
+    }
+    const rows = await narrow.locator('table.outbox tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().right));
+    assert.equal(rows.length, 3);
+    assert.ok(rows.every((r) => r <= 390), `every message inside the screen: ${rows}`);
+    // the head is hidden: the recipients cell carries its own label
+    assert.equal(await narrow.locator('table.outbox thead').isVisible(), false);
+    assert.equal(await narrow.locator('table.outbox td.recipients').first().evaluate((td) => getComputedStyle(td, '::before').content), '"To "');
+    await narrow.screenshot({ path: `${SHOTS}outbox-narrow.png` });
     await narrow.context().close();
+    // at 1440 x 900 the outbox stays a table: one row per message, its head shown
+    await page.goto(`${w.url}/outbox`);
+    assert.equal(await page.locator('table.outbox thead').isVisible(), true);
+    assert.deepEqual(await page.locator('table.outbox tbody tr').evaluateAll((trs) => trs.map((tr) => getComputedStyle(tr).display)), ['table-row', 'table-row', 'table-row']);
+    const wide = await overflow(page);
+    assert.ok(wide.scroll <= wide.client, `outbox at 1440 px: ${JSON.stringify(wide)}`);
   });
 
   await t.test('an unknown page is an HTML 404 for browsers, JSON for the API; there is a favicon', async () => {

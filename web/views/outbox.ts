@@ -33,8 +33,8 @@ export function outboxTable(deliveries: Delivery[], now: number): Html {
   <td><time datetime="${iso(m.at)}">${fmtSeconds(m.at)}</time></td>
   <td><span class="tag kind-${m.kind}">${m.kind}</span> <span class="muted">${m.severity}</span></td>
   <td><a href="${messageHref(d)}">${d.subject || m.id}</a> <a class="muted" href="${faultHref(m)}">fault</a></td>
-  <td title="${m.to.join(', ')}">${list(m.to)}</td>
-  <td><code>${d.notifier}</code></td>
+  <td class="recipients" data-label="To" title="${m.to.join(', ')}">${list(m.to)}</td>
+  <td data-label="Channel"><code>${d.notifier}</code></td>
   <td>${statusCell(d, now)}</td>
 </tr>`;
   })}</tbody>

@@ -2,11 +2,12 @@
 // server as well as a replica set: commitMinute writes episodes and events as deterministic upserts, then the state
 // chunks, then the checkpoint pointer last. A crash anywhere in between leaves the previous checkpoint in force; the
 // analyzer replays that minute and the same upserts land on the same documents.
-import { MongoClient, MongoNetworkError, MongoServerSelectionError, type Db } from 'mongodb';
+import { MongoNetworkError, MongoServerSelectionError, type Db } from 'mongodb';
 import type { Logger } from '../../log.js';
 import type { AnalyzerCheckpoint, FaultQuery, FaultStore, StoredEpisode } from '../faults.js';
 import { checkWrites, decodeState, encodeState, type EpisodeWrite } from '../faults-common.js';
 import { StoreUnavailableError } from '../series.js';
+import { MongoConnection } from './client.js';
 import {
   COLLECTIONS, INDEXES, LIST_SORT, checkpointDoc, episodeFromDoc, episodeOps, joinChunks, listFilter, partChunks, partPointerId, stateChunks,
   type CheckpointDoc, type EpisodeDoc, type EventDoc, type PartChunkDoc, type StateChunkDoc,
@@ -16,31 +17,37 @@ import { diagnosisSchema, type Diagnosis } from '../../diagnosis.js';
 export interface MongoFaultStoreOptions {
   url: string;
   database: string;
+  /** a client shared with the outbox store (sharedMongo); else the store opens its own for `url` */
+  connection?: MongoConnection;
   log: Logger;
   now?: () => Date;
 }
 
 export class MongoFaultStore implements FaultStore {
-  private client: MongoClient | null = null;
+  readonly connection: MongoConnection;
   private db: Db | null = null;
   private readonly now: () => Date;
 
   constructor(private readonly opts: MongoFaultStoreOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.connection = opts.connection ?? MongoConnection.of(opts.url);
   }
 
   async init(): Promise<void> {
     if (this.db) return;
-    await this.guard('connect', async () => {
-      const client = new MongoClient(this.opts.url, { appName: 'vipwatch' });
-      await client.connect();
-      const db = client.db(this.opts.database);
-      for (const [name, specs] of Object.entries(INDEXES) as Array<[keyof typeof COLLECTIONS, typeof INDEXES.episodes]>) {
-        if (specs.length) await db.collection(COLLECTIONS[name]).createIndexes(specs);
-      }
-      this.client = client;
-      this.db = db;
-    });
+    const client = await this.guard('connect', () => this.connection.lease());
+    try {
+      await this.guard('connect', async () => {
+        const db = client.db(this.opts.database);
+        for (const [name, specs] of Object.entries(INDEXES) as Array<[keyof typeof COLLECTIONS, typeof INDEXES.episodes]>) {
+          if (specs.length) await db.collection(COLLECTIONS[name]).createIndexes(specs);
+        }
+        this.db = db;
+      });
+    } catch (e) {
+      await this.connection.release();
+      throw e;
+    }
     this.opts.log.debug({ database: this.opts.database }, 'fault store (mongo) ready');
   }
 
@@ -171,9 +178,10 @@ export class MongoFaultStore implements FaultStore {
     }
   }
 
+  /** Ends this store's lease: the client closes with the last store that uses it. */
   async close(): Promise<void> {
-    await this.client?.close();
-    this.client = null;
+    if (!this.db) return;
     this.db = null;
+    await this.connection.release();
   }
 }

@@ -1,8 +1,9 @@
 // The outbox on MongoDB (official driver). No multi-document transaction is needed: deliveries are written first with
 // deterministic ids ($setOnInsert), then the state; a crash between the two re-runs the minute, which writes the same
 // ids. The layout's version is kept in the state collection; a delivery stored before subjects were kept reads ''.
-import { MongoClient, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { Logger } from '../../log.js';
+import { MongoConnection } from './client.js';
 import { OUTBOX_SCHEMA_VERSION, type Delivery, type NewDelivery, type OutboxMessage, type OutboxStore } from '../outbox.js';
 
 type Doc<M extends OutboxMessage> = Omit<Delivery<M>, 'id'> & { _id: string };
@@ -13,13 +14,17 @@ export interface MongoOutboxStoreOptions {
   log: Logger;
   /** collection name prefix: `${prefix}outbox` and `${prefix}state` */
   prefix?: string;
+  /** a client shared with the fault store (sharedMongo); else the store opens its own for `url` */
+  connection?: MongoConnection;
 }
 
 export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unknown> implements OutboxStore<M, S> {
-  private client: MongoClient | null = null;
+  readonly connection: MongoConnection;
   private db: Db | null = null;
 
-  constructor(private readonly opts: MongoOutboxStoreOptions) {}
+  constructor(private readonly opts: MongoOutboxStoreOptions) {
+    this.connection = opts.connection ?? MongoConnection.of(opts.url);
+  }
 
   private collection<T extends object>(name: string): Collection<T> {
     if (!this.db) throw new Error(`outbox ${this.opts.database}: init() was not called`);
@@ -31,8 +36,19 @@ export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkno
 
   async init(): Promise<void> {
     if (this.db) return;
-    this.client = await MongoClient.connect(this.opts.url, { serverSelectionTimeoutMS: 5_000 });
-    this.db = this.client.db(this.opts.database);
+    this.db = (await this.connection.lease()).db(this.opts.database);
+    try {
+      await this.prepare();
+    } catch (e) {
+      this.db = null;
+      await this.connection.release();
+      throw e;
+    }
+    this.opts.log.debug({ database: this.opts.database, version: OUTBOX_SCHEMA_VERSION }, 'outbox store (mongo) ready');
+  }
+
+  /** The layout: refuses a newer one, creates the indexes, records the version. */
+  private async prepare(): Promise<void> {
     const stored = (await this.stateColl.findOne({ _id: 'schema' }))?.version ?? 1;
     if (stored > OUTBOX_SCHEMA_VERSION) throw new Error(`outbox ${this.opts.database}: layout version ${stored} is newer than this vipwatch knows (${OUTBOX_SCHEMA_VERSION})`);
     await this.outbox.createIndex({ status: 1, deliverAt: 1, nextAttemptAt: 1 });
@@ -40,7 +56,6 @@ export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkno
     await this.outbox.createIndex({ 'message.uid': 1 });
     await this.outbox.createIndex({ deliverAt: -1 });
     await this.stateColl.updateOne({ _id: 'schema' }, { $set: { version: OUTBOX_SCHEMA_VERSION } }, { upsert: true });
-    this.opts.log.debug({ database: this.opts.database, version: OUTBOX_SCHEMA_VERSION }, 'outbox store (mongo) ready');
   }
 
   private toDelivery = ({ _id, ...d }: Doc<M>): Delivery<M> => ({ id: _id, ...d, subject: d.subject ?? '' });
@@ -106,10 +121,11 @@ export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkno
     return this.outbox.countDocuments({ status: 'pending' } as never);
   }
 
+  /** Ends this store's lease: the client closes with the last store that uses it. */
   async close(): Promise<void> {
-    await this.client?.close();
-    this.client = null;
+    if (!this.db) return;
     this.db = null;
+    await this.connection.release();
   }
 
   /** for tests: drops this store's collections */
