@@ -2,8 +2,9 @@
 // `npm test`: installs what the tests need where it can (as root, from Debian's packages), builds dist/, then runs
 // every test/**/*.test.ts with node's test runner. Tests that still lack a tool skip and say why; under CI=true they fail.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -58,9 +59,24 @@ const TOGETHER = [
 ];
 const together = selected.filter((f) => TOGETHER.some((t) => f.startsWith(t)));
 const alone = selected.filter((f) => !together.includes(f));
-const run = (list, concurrency) => (list.length
-  ? spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], { cwd: root, stdio: 'inherit' }).status ?? 1
-  : 0);
+// Besides the usual report on stdout, every failure goes to a file as one JSON line; they are printed again at the
+// very end, so a log cut in the middle (CI keeps its head and tail) still says which test failed and why.
+const failuresFile = join(mkdtempSync(join(tmpdir(), 'vipwatch-test-')), 'failures.jsonl');
+const reporters = ['--test-reporter', process.stdout.isTTY ? 'spec' : 'tap', '--test-reporter-destination', 'stdout',
+  '--test-reporter', join(root, 'test/support/failure-summary.mjs'), '--test-reporter-destination', failuresFile];
+const failures = [];
+const run = (list, concurrency) => {
+  if (!list.length) return 0;
+  const status = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...list],
+    { cwd: root, stdio: 'inherit' }).status ?? 1;
+  if (existsSync(failuresFile)) failures.push(...readFileSync(failuresFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+  return status;
+};
 const first = run(together, 2);
 const second = run(alone, 1);
+if (failures.length) {
+  console.log(`\n# failed: ${failures.filter((f) => f.nesting === 0).length} top-level tests, ${failures.length} with their subtests`);
+  for (const f of failures) console.log(`# ${'  '.repeat(f.nesting)}${f.name} (${relative(root, f.file ?? '')}): ${f.error.replace(/\s+/g, ' ')}`);
+}
+rmSync(dirname(failuresFile), { recursive: true, force: true });
 process.exit(first || second);
