@@ -26,11 +26,34 @@ export interface PackedLane {
   slotMajor?: true;
 }
 
+/**
+ * The pending latencies of cells [c0, c1) cell by cell (window values each, by minute ring position): the checkpoint's
+ * form, as the state held them before it turned minute-major (state.ts), so checkpoints of either layout read alike.
+ */
+function pendingOf(s: EngineState, window: number, c0: number, c1: number): Float32Array {
+  const cells = s.cellSlow.length;
+  const out = new Float32Array((c1 - c0) * window);
+  for (let r = 0; r < window; r++) {
+    const row = s.pending.subarray(r * cells, (r + 1) * cells);
+    for (let c = c0, o = r; c < c1; c++, o += window) out[o] = row[c]!;
+  }
+  return out;
+}
+
+/** The inverse of pendingOf. */
+function setPending(s: EngineState, window: number, c0: number, c1: number, from: Float32Array): void {
+  const cells = s.cellSlow.length;
+  for (let r = 0; r < window; r++) {
+    const row = s.pending.subarray(r * cells, (r + 1) * cells);
+    for (let c = c0, o = r; c < c1; c++, o += window) row[c] = from[o]!;
+  }
+}
+
 export function packLane(s: EngineState, window: number, c0: number, c1: number): PackedLane {
   const b = s.baselines;
   return {
     cellSlow: pack(s.cellSlow.subarray(c0, c1)),
-    pending: pack(s.pending.subarray(c0 * window, c1 * window)),
+    pending: pack(pendingOf(s, window, c0, c1)),
     baselines: {
       slots: pack(b.slotsOf(c0, c1)), mergedBase: pack(b.mergedBase.subarray(c0, c1)),
       total: pack(b.total.subarray(c0, c1)), last: pack(b.last.subarray(c0, c1)),
@@ -44,10 +67,12 @@ export function unpackLane(p: Partial<PackedLane> | undefined, s: EngineState, w
   const b = s.baselines;
   const pb = p?.baselines;
   const slots = new Uint8Array(Baselines.slotBytes(b.minutes, c1 - c0));
-  const ok = !!pb && unpackInto(p.cellSlow, s.cellSlow.subarray(c0, c1)) && unpackInto(p.pending, s.pending.subarray(c0 * window, c1 * window))
+  const pending = new Float32Array((c1 - c0) * window);
+  const ok = !!pb && unpackInto(p.cellSlow, s.cellSlow.subarray(c0, c1)) && unpackInto(p.pending, pending)
     && unpackInto(pb.slots, slots) && unpackInto(pb.mergedBase, b.mergedBase.subarray(c0, c1))
     && unpackInto(pb.total, b.total.subarray(c0, c1)) && unpackInto(pb.last, b.last.subarray(c0, c1));
   if (!ok) return false;
+  setPending(s, window, c0, c1, pending);
   b.setSlots(c0, c1, slots, p.slotMajor === true);
   b.derive(c0, c1);
   return true;

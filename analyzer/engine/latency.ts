@@ -25,6 +25,8 @@ export function latencyPass(topo: Topology, rules: Rules, state: EngineState, g:
   const { groupIsp } = topo;
   const { latencyRatio: ratio, latencyMinDeltaMs: delta, baselineMinSamples: need } = rules;
   const leaving = minuteIndex - w;
+  // pending is minute-major (state.ts): this minute's row, read and rewritten front to back
+  const row = pending.subarray(ring * topo.vips.length * ng, (ring + 1) * topo.vips.length * ng);
   const xs = new Float64Array(64);
   out?.clear();
 
@@ -38,9 +40,8 @@ export function latencyPass(topo: Topology, rules: Rules, state: EngineState, g:
       out?.beginVip();
       for (let gi = 0; gi < ng; gi++, c++) {
         let slow = cellSlow[c]!;
-        const p = c * w + ring;
         // the minute leaving the smoothing window enters the baseline, unless the cell was slow in it
-        const old = pending[p]!;
+        const old = row[c]!;
         if (old === old && !((slow >>> oldestBit) & 1)) baselines.addInSlot(c, old, rest + cl < L ? first : second);
         if (++cl === L) cl = 0;
         slow = (slow << 1) & mask;
@@ -61,7 +62,7 @@ export function latencyPass(topo: Topology, rules: Rules, state: EngineState, g:
             if (k > 0) r = medianOf(buf, k);
           }
         }
-        pending[p] = r;
+        row[c] = r;
         latency[c] = r;
         if (r === r && !(cellBad[c]! & 1) && baselines.total[c]! >= need) {
           const b = baselines.median(c);

@@ -33,7 +33,10 @@ export interface EngineState {
   rawLatency: Record<FaultType, Uint16Array>;
   /** per cell: the latency of this minute (ms; NaN without replies) */
   latency: Float32Array;
-  /** per cell: the latencies of the smoothing window's minutes (ring by minute), waiting to enter the baseline */
+  /**
+   * the latencies of the smoothing window's minutes waiting to enter the baseline: a ring of `window` rows by minute,
+   * each row one value per cell (minute-major: a minute reads and rewrites one row, not a fifth of every cell's line)
+   */
   pending: Float32Array;
   baselines: Baselines;
   /** open episodes by fault id */

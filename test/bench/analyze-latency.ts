@@ -87,7 +87,7 @@ function fillDay(state: EngineState, baselineMinutes: number, window: number, fi
   const ng = topo.groups.length;
   // and the smoothing window's minutes before the file, waiting to enter the baseline: every minute of the run adds one
   for (let c = 0; c < b.cells; c++) {
-    for (let t = first + baselineMinutes; t < first + baselineMinutes + window; t++) state.pending[c * window + (t % window)] = usual(Math.floor(c / ng), c % ng, t);
+    for (let t = first + baselineMinutes; t < first + baselineMinutes + window; t++) state.pending[(t % window) * b.cells + c] = usual(Math.floor(c / ng), c % ng, t);
   }
   const done = new Map<number, number>();
   for (let c = 0; c < b.cells; c++) {
