@@ -123,16 +123,20 @@ export class ProbeEngine {
     const acc = this.#tally.count(periodOf(now, this.#d.minuteMs), this.#tallyKeys[index]!, target.vip, target.method);
     this.#inFlight++;
     const method = this.#d.methods[target.method]!;
-    const failed = (e: Error) => {
-      this.#d.log.warn({ vip: target.vip, method: target.method, err: e.message }, 'probe failed to start');
-      this.#settle(acc, null);
-    };
-    if (!method.launch) return void method.probe(this.#probeTargets[index]!, this.#d.timeoutMs).then((reply) => this.#settle(acc, reply), failed);
+    if (!method.launch) {
+      return void method.probe(this.#probeTargets[index]!, this.#d.timeoutMs).then((reply) => this.#settle(acc, reply), (e: Error) => this.#failed(target, acc, e));
+    }
     try {
       method.launch(this.#probeTargets[index]!, this.#d.timeoutMs, acc, this.#settled);
     } catch (e) {
-      failed(e as Error);
+      this.#failed(target, acc, e as Error);
     }
+  }
+
+  /** A probe that could not start counts as lost. (A method, not a closure made for every probe in case it fails.) */
+  #failed(target: Target, acc: Acc, e: Error): void {
+    this.#d.log.warn({ vip: target.vip, method: target.method, err: e.message }, 'probe failed to start');
+    this.#settle(acc, null);
   }
 
   /** launch()'s callback, one for every probe: the tally's accumulator is the probe's context */

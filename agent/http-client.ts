@@ -2,7 +2,8 @@
 // No keep-alive: one request a minute (or an hour) does not need it, and a kept socket only risks a reset from a
 // restarted gateway. (The http probe method, probes/http.ts, is on node:http too: the agent carries no HTTP library.)
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 
 export interface JsonResponse { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }
 
@@ -11,12 +12,16 @@ export interface GatewayClient {
   request(method: 'GET' | 'POST', path: string, opts?: { headers?: Record<string, string>; json?: unknown; /** JSON already serialized (sent instead of json) */ jsonText?: string; signal?: AbortSignal }): Promise<JsonResponse>;
 }
 
+const load = createRequire(import.meta.url);
+/** node:https, loaded on first use: it (and node:tls under it) is ~1.3 MB of RSS an agent on plain http never needs */
+export const https = (): typeof Https => load('node:https') as typeof Https;
+
 /** Largest response body read (a task list of 100,000 targets is a few MB). */
 const MAX_BODY = 64 << 20;
 
 export function gatewayClient(baseUrl: string, token: string, timeoutMs: number): GatewayClient {
   const base = new URL(baseUrl);
-  const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = base.protocol === 'https:' ? https().request : httpRequest;
   return {
     request: (method, path, opts = {}) => new Promise((resolve, reject) => {
       const payload = opts.jsonText !== undefined ? Buffer.from(opts.jsonText) : opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));

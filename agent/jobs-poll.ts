@@ -1,7 +1,7 @@
 // The agent's long poll for jobs (GET /api/v1/jobs?wait=S): one kept-alive connection per agent, so a poll every
 // ~25 s costs the gateway a request, not a TCP (or TLS) handshake as well. Abortable, for a prompt stop.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { https as loadHttps } from './http-client.js';
 
 const MAX_BODY = 4 << 20;
 
@@ -13,8 +13,8 @@ export class JobPollClient {
   constructor(baseUrl: string, private readonly token: string) {
     this.#base = new URL(baseUrl);
     const https = this.#base.protocol === 'https:';
-    this.#agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
-    this.#send = https ? (httpsRequest as typeof httpRequest) : httpRequest;
+    this.#agent = https ? new (loadHttps().Agent)({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    this.#send = https ? (loadHttps().request as typeof httpRequest) : httpRequest;
   }
 
   get(path: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: unknown }> {

@@ -38,6 +38,27 @@ const onlyEnglishZod = {
   },
 };
 
+/**
+ * prom-client's index requires all of its parts at load: the Pushgateway (node:https, zlib), the cluster aggregator
+ * and the default process metrics (node:v8, perf_hooks, @opentelemetry/api), ~5 MB of RSS in the agent that only
+ * `agent.metricsPort` ever uses (the default metrics) or nothing does (the rest). Its `exports.X = require(...)`
+ * lines become getters, so each part loads on first use; the exports and their values are the same.
+ */
+const lazyPromClient = {
+  name: 'lazy-prom-client',
+  setup(b) {
+    b.onLoad({ filter: /[/\\]prom-client[/\\]index\.js$/ }, (args) => {
+      let n = 0;
+      const contents = readFileSync(args.path, 'utf8').replace(/^exports\.(\w+) =\s*(require\('[^']+'\)(?:\.\w+)?);$/gm, (_, name, value) => {
+        n++;
+        return `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => ${value} });`;
+      });
+      if (n < 10 || /^exports\.\w+ =\s*require/m.test(contents)) throw new Error(`${args.path}: not the prom-client index lazy-prom-client knows (${n} exports rewritten)`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 const stage = mkdtempSync(join(tmpdir(), 'vipwatch-agent-pkg-'));
 try {
   const lib = join(stage, 'usr/lib/vipwatch-agent');
@@ -57,7 +78,7 @@ try {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    plugins: [onlyEnglishZod],
+    plugins: [onlyEnglishZod, lazyPromClient],
     // CommonJS dependencies call require(): give every output module one
     banner: { js: "import { createRequire as __vipwatchRequire } from 'node:module'; const require = __vipwatchRequire(import.meta.url);" },
   });

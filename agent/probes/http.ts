@@ -9,10 +9,11 @@
 // reported instead, and the analyzer warns before it runs out (analyzer/cert-expiry.ts).
 // node:http directly (not axios): its socket events give the phases, and the agent carries no HTTP library.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { msSince, type DetailedReply, type HttpObservation, type ProbeMethod, type ProbeTarget } from './method.js';
+import { https } from '../http-client.js';
 
 /** Bytes of body read at most (for the pattern and the total time); the rest is not fetched. */
 export const MAX_BODY = 256 * 1024;
@@ -105,7 +106,7 @@ export class HttpProbe implements ProbeMethod {
       const options: RequestOptions = prep.pin
         ? { ...prep.options, lookup: pinnedLookup(prep.pin.address, prep.pin.family, () => { dnsMs = msSince(t0); }) as RequestOptions['lookup'] }
         : prep.options;
-      const req = (prep.secure ? httpsRequest : httpRequest)(options);
+      const req = (prep.secure ? https().request : httpRequest)(options);
       this.#open.add(req);
       const end = (reply: number | null | DetailedReply) => {
         if (settled) return;

@@ -4,7 +4,11 @@
 // namespace, where the drills' veths live): ICMP answered by its kernel, ICMP lost (nftables drops every
 // echo request to 198.19.156.0/22: each probe waits out its timeout) and TCP (a listener in the namespace; the VIPs
 // with a port are probed over icmp and tcp). CPU (user + system) and peak RSS come from /proc for the agent's
-// process and any children it has; the first whole minute must reach the gateway with a record per target.
+// process and any children it has; the first whole minute must reach the gateway with a record per target. Beside
+// them, to judge a run on a shared machine: the scheduler's exact run time of the agent's main thread and of node's
+// helper threads, the time it waited for a CPU, its page faults, how busy the rest of the machine was (softirq
+// apart: on the veth the target namespace's packet work runs inside the agent's system calls), and the peak RSS
+// split into anonymous and file-backed (node's binary) memory.
 // Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_FLAGS replaces the launcher's node flags
 // (e.g. "--max-semi-space-size=1 --cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
 // AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures.
@@ -54,12 +58,40 @@ const cpuTicks = (pids: number[]): [number, number] => pids.reduce<[number, numb
   } catch { return [u, k]; }
 }, [0, 0]);
 
-const rssMb = (pids: number[]) => pids.reduce((s, p) => {
+/** [RSS, of it anonymous, of it file-backed (mostly node's own binary: shared with every node process)] in MB */
+const rssMb = (pids: number[]): [number, number, number] => pids.reduce<[number, number, number]>((s, p) => {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-    return s + (m ? Number(m[1]) / 1024 : 0);
+    const st = readFileSync(`/proc/${p}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? 0) / 1024;
+    return [s[0] + kb('VmRSS'), s[1] + kb('RssAnon'), s[2] + kb('RssFile')];
   } catch { return s; }
-}, 0);
+}, [0, 0, 0]);
+
+/**
+ * Steadier than the tick counts: per thread of the agent's process, the scheduler's exact run time and the time it
+ * waited for a CPU (/proc/PID/task/TID/schedstat, ns); the main thread apart from node's helper threads (GC, libuv).
+ * And the machine: every CPU's busy ticks (/proc/stat), so a run can say how busy the others kept the 2 cores.
+ */
+function schedNs(pid: number): { main: number; helpers: number; waited: number; minflt: number } {
+  const out = { main: 0, helpers: 0, waited: 0, minflt: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        if (Number(tid) === pid) out.main += run!; else out.helpers += run!;
+        out.waited += wait!;
+      } catch { /* thread exited */ }
+    }
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    out.minflt = Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch { /* exited */ }
+  return out;
+}
+/** [busy, softirq] ticks of all CPUs */
+const machineTicks = (): [number, number] => {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  return [user! + nice! + system! + irq! + softirq! + steal!, softirq!];
+};
 
 /** n addresses from base (a.b.c.0), skipping .0 and .255 */
 const addrs = (base: [number, number, number], n: number): string[] => Array.from({ length: n }, (_, i) => {
@@ -113,10 +145,13 @@ try {
   if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode})`);
   const t0 = process.hrtime.bigint();
   const c0 = cpuTicks(tree(agent.pid!));
-  let peak = 0;
+  const s0 = schedNs(agent.pid!);
+  const m0 = machineTicks();
+  let peak: [number, number, number] = [0, 0, 0];
   for (let s = 0; s < MEASURE_SEC; s++) {
     await sleep(1000);
-    peak = Math.max(peak, rssMb(tree(agent.pid!)));
+    const now = rssMb(tree(agent.pid!));
+    if (now[0] > peak[0]) peak = now;
   }
   if (metricsPort) {
     // where the memory goes, as the agent's own process metrics say
@@ -125,6 +160,8 @@ try {
   }
   const pids = tree(agent.pid!);
   const c1 = cpuTicks(pids);
+  const s1 = schedNs(agent.pid!);
+  const m1 = machineTicks();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const pct = (ticks: number) => (ticks / TICKS / wall) * 100;
   const [userPct, sysPct] = [pct(c1[0] - c0[0]), pct(c1[1] - c0[1])];
@@ -158,7 +195,11 @@ try {
     throw new Error('the mix is not what was set up (answered icmp and tcp must answer, the dropped addresses must not)');
   }
   console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
-  console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak.toFixed(1)} MB RSS`);
+  const nsPct = (x: number) => `${((x / 1e9 / wall) * 100).toFixed(2)}%`;
+  const agentTicks = c1[0] - c0[0] + c1[1] - c0[1];
+  console.log(`agent by the scheduler's clock (schedstat): main thread ${nsPct(s1.main - s0.main)}, helper threads ${nsPct(s1.helpers - s0.helpers)} of one core; waited for a CPU ${nsPct(s1.waited - s0.waited)} of the time; ${((s1.minflt - s0.minflt) / wall).toFixed(0)} page faults/s`);
+  console.log(`machine (2 cores) over the window: the rest (this bench with its gateway included) busy ${pct(m1[0] - m0[0] - agentTicks).toFixed(1)}% of one core, softirq ${pct(m1[1] - m0[1]).toFixed(2)}%; peak RSS ${peak[1].toFixed(1)} MB anonymous + ${peak[2].toFixed(1)} MB file-backed`);
+  console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
 } finally {
   if (agent && agent.exitCode === null && agent.signalCode === null) {
     const exited = new Promise((r) => agent!.once('exit', r));

@@ -33,7 +33,7 @@ const rowsOf = (page: string, kind: string): string[] =>
   [...page.matchAll(/<tr data-delivery="[^"]*" data-kind="([a-z]+)" data-status="([a-z]+)">([\s\S]*?)<\/tr>/g)]
     .filter((m) => m[1] === kind).map((m) => m[3]!);
 
-test('vipwatch start: the scripted DC outage is detected, alerted and closed; spikes open no fault; the latency act is seen', { timeout: 175_000 }, async (t) => {
+test('vipwatch start: the scripted DC outage is detected, alerted and closed; spikes open no fault; the latency act is seen', { timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vipwatch-demo-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

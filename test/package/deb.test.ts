@@ -95,8 +95,9 @@ test('the agent .deb installs into a fresh root, runs as its unit says, stores r
   const gw = await testGateway([{ ip: '127.0.0.1', port }, { ip: '127.0.0.2' }], { minuteSec: MINUTE_SEC });
   t.after(() => gw.close());
 
-  // the operator's part: gateway and token in agent.env, a setting changed in the conffile
-  root.sh(`printf 'VIPWATCH_AGENT_GATEWAY=%s\\nVIPWATCH_AGENT_TOKEN=%s\\nVIPWATCH_AGENT__TIMEOUT_MS=500\\n' '${gw.url}' '${gw.token}' > /etc/vipwatch-agent/agent.env
+  // the operator's part: gateway and token in agent.env, a setting changed in the conffile; /metrics on
+  const metricsPort = await freePort();
+  root.sh(`printf 'VIPWATCH_AGENT_GATEWAY=%s\\nVIPWATCH_AGENT_TOKEN=%s\\nVIPWATCH_AGENT__TIMEOUT_MS=500\\nVIPWATCH_AGENT__METRICS_PORT=${metricsPort}\\n' '${gw.url}' '${gw.token}' > /etc/vipwatch-agent/agent.env
     printf '\\nminuteSec: ${MINUTE_SEC}   # set by the operator\\n' >> /etc/vipwatch-agent/config.yaml`);
 
   const agents = new Set<ReturnType<ScratchRoot['startUnit']>>();
@@ -133,6 +134,12 @@ test('the agent .deb installs into a fresh root, runs as its unit says, stores r
   const argv = readFileSync(`/proc/${run1.a.pid}/cmdline`, 'utf8').split('\0');
   assert.ok(argv[0]!.endsWith('node') && argv.some((a) => a.endsWith('/lib/vipwatch-agent/vipwatch-agent.mjs')), argv.join(' '));
   assert.ok(!argv.some((a) => /tsx|--import|--loader|--experimental/.test(a)), `node runs the bundle, no loader: ${argv.join(' ')}`);
+  // the bundle loads prom-client's parts on first use (build/package-agent.js, lazy-prom-client): the agent's own
+  // metrics and, with metricsPort set, the default process metrics are served
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  assert.match(metrics, /^vipwatch_agent_targets 3$/m, metrics.slice(0, 2000));
+  assert.match(metrics, /^vipwatch_process_resident_memory_bytes \d+/m, metrics.slice(0, 2000));
+  assert.match(metrics, /^vipwatch_nodejs_heap_size_used_bytes \d+/m);
 
   // the gateway goes away: minutes are spooled; then the agent is stopped and upgraded
   await gw.stop();
