@@ -22,7 +22,7 @@ const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
 const isDigit = (c: number): boolean => c >= ZERO && c <= 0x39;
 
 // field numbers; the first four are strings
-const TS = 0, HOST = 1, VIP = 2, METHOD = 3, SENT = 4, RECV = 5, RTT_MIN = 6, RTT_AVG = 7;
+const TS = 0, HOST = 1, VIP = 2, METHOD = 3, SENT = 4, RECV = 5, RTT_MIN = 6, RTT_AVG = 7, RTT_MAX = 8;
 const KEYS = ['ts', 'host', 'vip', 'method', 'sent', 'recv', 'rttMin', 'rttAvg', 'rttMax'] as const;
 const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
 
@@ -30,58 +30,87 @@ const KEY_BYTES = KEYS.map((k) => Buffer.from(k, 'latin1'));
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * Byte strings seen before, in a two-way table by hash: a file names the same few thousand hosts and VIPs millions
+ * Byte strings seen before, in a WAYS-way table by hash: a file names the same few thousand hosts and VIPs millions
  * of times, and handing back the same string object (its hash already computed) makes the inventory lookups cheap.
- * A name goes to one of a pair of slots (a new name takes the first, whose name moves to the second), so two names
- * of one hash pair do not evict each other line after line as they did with one slot per hash; memory stays bounded
- * whatever the file holds.
+ * A name goes to one of a set of WAYS slots (a new name takes the first, the others move down one and the last
+ * leaves), so a few names of one hash set do not evict each other line after line (with pairs of slots, 4% of the
+ * bench's lines still met a VIP evicted since its last line); memory stays bounded whatever the file holds.
+ * A slot is one 64-byte cache line of a flat table: its name's hash, length and id, then its bytes, so a lookup
+ * mostly reads one line of memory (a Buffer per slot, with lengths and ids in arrays of their own, missed the cache
+ * several times a name on a 10,000-VIP file). A name longer than a slot holds (or empty) is not kept: it gets a new
+ * string and the spare slot past the table, whose id is dropped on every use.
  */
 class Interner {
-  private readonly bytes: Array<Buffer | undefined>;
+  /** the slots as integers: [hash, length (0 = empty), id, unused, the name's bytes...] */
+  readonly table: Int32Array;
+  private readonly bytes: Uint8Array;
   private readonly strs: string[];
   private readonly mask: number;
-  /**
-   * Per slot, a number the reader attaches to the slot's string (the inventory index of a host or VIP name), so a
-   * name seen before costs no Map lookup; UNSET until attached, and reset when the slot takes another string.
-   */
-  readonly ids: Int32Array;
-  /** the slot of the last get() */
+  /** the slot past the table, for names too long to keep */
+  private readonly spare: number;
+  /** the table index of the last get()'s slot's id (see ID) */
   slot = 0;
 
   constructor(bits: number) {
-    this.mask = ((1 << bits) - 1) & ~1;
-    this.bytes = new Array<Buffer | undefined>(1 << bits).fill(undefined);
-    this.strs = new Array<string>(1 << bits).fill('');
-    this.ids = new Int32Array(1 << bits).fill(UNSET);
+    const n = 1 << bits;
+    this.mask = (n - 1) & ~(WAYS - 1);
+    this.spare = n;
+    this.table = new Int32Array((n + 1) * SLOT_INTS);
+    this.bytes = new Uint8Array(this.table.buffer);
+    for (let i = ID; i < this.table.length; i += SLOT_INTS) this.table[i] = UNSET;
+    this.strs = new Array<string>(n).fill('');
   }
 
   get(buf: Buffer, s: number, e: number, hash: number): string {
-    // mix the bits (names differ mostly in their last characters), then the pair's first slot
+    const len = e - s;
+    if (len > NAME_BYTES || len === 0) {
+      this.slot = this.spare * SLOT_INTS + ID;
+      this.table[this.slot] = UNSET;
+      return buf.toString('latin1', s, e);
+    }
+    // mix the bits (names differ mostly in their last characters), then the set's first slot
     hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
-    const a = (hash ^ (hash >>> 13)) & this.mask;
-    if (this.holds(a, buf, s, e)) { this.slot = a; return this.strs[a]!; }
-    if (this.holds(a + 1, buf, s, e)) { this.slot = a + 1; return this.strs[a + 1]!; }
-    // a new name: the first slot's name moves to the second (the older one leaves)
-    this.bytes[a + 1] = this.bytes[a];
-    this.strs[a + 1] = this.strs[a]!;
-    this.ids[a + 1] = this.ids[a]!;
+    hash ^= hash >>> 13;
+    const a = hash & this.mask;
+    for (let w = 0; w < WAYS; w++) {
+      if (this.holds(a + w, buf, s, len, hash)) { this.slot = (a + w) * SLOT_INTS + ID; return this.strs[a + w]!; }
+    }
+    // a new name: the set's names (hash, length, id, bytes) move down one slot and the last one leaves
+    const t = this.table;
+    const o = a * SLOT_INTS;
+    t.copyWithin(o + SLOT_INTS, o, o + (WAYS - 1) * SLOT_INTS);
+    for (let w = WAYS - 1; w > 0; w--) this.strs[a + w] = this.strs[a + w - 1]!;
     const str = buf.toString('latin1', s, e);
-    this.bytes[a] = Buffer.from(buf.subarray(s, e));
+    const b = this.bytes;
+    const ob = o * 4 + HEAD_BYTES;
+    for (let i = 0; i < len; i++) b[ob + i] = buf[s + i]!;
+    t[o] = hash;
+    t[o + 1] = len;
+    t[o + ID] = UNSET;
     this.strs[a] = str;
-    this.ids[a] = UNSET;
-    this.slot = a;
+    this.slot = o + ID;
     return str;
   }
 
-  private holds(slot: number, buf: Buffer, s: number, e: number): boolean {
-    const b = this.bytes[slot];
-    const len = e - s;
-    if (b === undefined || b.length !== len) return false;
+  private holds(slot: number, buf: Buffer, s: number, len: number, hash: number): boolean {
+    const o = slot * SLOT_INTS;
+    if (this.table[o] !== hash || this.table[o + 1] !== len) return false;
+    const b = this.bytes;
+    const ob = o * 4 + HEAD_BYTES;
     let i = 0;
-    while (i < len && buf[s + i] === b[i]) i++;
+    while (i < len && buf[s + i] === b[ob + i]) i++;
     return i === len;
   }
 }
+
+/** slots per Interner set */
+export const WAYS = 4;
+/** integers per Interner slot (64 bytes); the id is the third, the name's bytes follow the first four */
+export const SLOT_INTS = 16;
+const ID = 2;
+const HEAD_BYTES = 16;
+/** bytes a name may have to be kept by an Interner (hosts and IPs are far shorter; the contract allows 253) */
+const NAME_BYTES = SLOT_INTS * 4 - HEAD_BYTES;
 
 /** an id not looked up yet (ids are >= 0, and -1 is "not in the inventory") */
 export const UNSET = -2;
@@ -101,12 +130,19 @@ export class RecordScanner {
   private readonly strings = new Interner(10);
   private readonly hosts = new Interner(14);
   private readonly vips = new Interner(16);
-  /** the slots of this line's host and VIP names in hostIds and vipIds (valid when the line was scanned) */
+  /** the last ts kept (its bytes, up to NAME_BYTES, and string); at first the empty string */
+  private readonly lastTsBytes = new Uint8Array(NAME_BYTES);
+  private lastTsLen = 0;
+  private lastTs = '';
+  /** where in hostIds and vipIds this line's host and VIP names keep their ids (valid when the line was scanned) */
   hostSlot = 0;
   vipSlot = 0;
-  /** per slot: the inventory index the reader attached to the host (VIP) name there, UNSET if none yet */
-  get hostIds(): Int32Array { return this.hosts.ids; }
-  get vipIds(): Int32Array { return this.vips.ids; }
+  /**
+   * Per name the interner holds, the inventory index the reader attached to it (at hostIds[hostSlot]), so a name
+   * seen before costs no Map lookup: UNSET until attached, and reset when its slot takes another name.
+   */
+  get hostIds(): Int32Array { return this.hosts.table; }
+  get vipIds(): Int32Array { return this.vips.table; }
 
   /**
    * Reads the record that starts at `start` and ends at the next newline before `limit`. Returns the newline's
@@ -126,17 +162,10 @@ export class RecordScanner {
     for (;;) {
       // the key
       if (p >= limit || buf[p] !== Q) return -1;
-      const ks = ++p;
-      while (p < limit && buf[p] !== Q) {
-        const c = buf[p];
-        if (c === BS || c === NL) return -1;
-        p++;
-      }
-      if (p >= limit) return -1;
-      const key = keyOf(buf, ks, p);
+      const key = keyAt(buf, ++p, limit);
       if (key < 0 || (seen & (1 << key)) !== 0) return -1;
       seen |= 1 << key;
-      p++;
+      p += KEY_BYTES[key]!.length + 1;
       while (p < limit && isWs(buf[p]!)) p++;
       if (p >= limit || buf[p] !== COLON) return -1;
       p++;
@@ -179,9 +208,27 @@ export class RecordScanner {
     } else if (key === VIP) {
       this.vip = this.vips.get(buf, s, p, hash);
       this.vipSlot = this.vips.slot;
-    } else if (key === TS) this.ts = this.strings.get(buf, s, p, hash);
-    else this.method = this.strings.get(buf, s, p, hash);
+    } else if (key === TS) this.ts = this.tsAt(buf, s, p, hash);
+    else this.method = methodAt(buf, s, p) ?? this.strings.get(buf, s, p, hash);
     return p + 1;
+  }
+
+  /** The ts on bytes [s, e): the last line's when the bytes are the same (a file's lines come a minute at a time). */
+  private tsAt(buf: Buffer, s: number, e: number, hash: number): string {
+    const len = e - s;
+    const last = this.lastTsBytes;
+    if (len === this.lastTsLen) {
+      let i = 0;
+      while (i < len && buf[s + i] === last[i]) i++;
+      if (i === len) return this.lastTs;
+    }
+    const ts = this.strings.get(buf, s, e, hash);
+    if (len <= NAME_BYTES) {
+      for (let i = 0; i < len; i++) last[i] = buf[s + i]!;
+      this.lastTsLen = len;
+      this.lastTs = ts;
+    }
+    return ts;
   }
 
   /**
@@ -225,18 +272,43 @@ export class RecordScanner {
   }
 }
 
-/** The field number of the key on bytes [s, e), or -1 for any other key. */
-function keyOf(buf: Buffer, s: number, e: number): number {
-  const len = e - s;
+/**
+ * The field number of the key whose text starts at `s` (after its opening quote), or -1 for any other key: the one
+ * core key its first letters can be, then its bytes and the closing quote before `limit`. Matching the known bytes
+ * saves a first pass looking for the quote (a key with an escape or a newline is no core key's bytes: -1 too).
+ */
+function keyAt(buf: Buffer, s: number, limit: number): number {
+  const c = buf[s];
   let k: number;
-  if (len === 2) k = TS;
-  else if (len === 3) k = VIP;
-  else if (len === 4) k = buf[s] === 0x68 ? HOST : buf[s] === 0x73 ? SENT : RECV; // h s
-  else if (len === 6) k = buf[s] === 0x6d ? METHOD : buf[s + 3] === 0x41 ? RTT_AVG : buf[s + 4] === 0x69 ? RTT_MIN : RTT_MIN + 2; // m A i
+  if (c === 0x74) k = TS; // t
+  else if (c === 0x68) k = HOST; // h
+  else if (c === 0x76) k = VIP; // v
+  else if (c === 0x6d) k = METHOD; // m
+  else if (c === 0x73) k = SENT; // s
+  else if (c === 0x72) k = buf[s + 1] === 0x65 ? RECV : buf[s + 3] === 0x41 ? RTT_AVG : buf[s + 4] === 0x69 ? RTT_MIN : RTT_MAX; // r: e A i
   else return -1;
   const kb = KEY_BYTES[k]!;
+  const len = kb.length;
+  if (s + len >= limit) return -1;
   for (let i = 0; i < len; i++) if (buf[s + i] !== kb[i]) return -1;
-  return k;
+  return buf[s + len] === Q ? k : -1;
+}
+
+/** the methods the contract knows, as their bytes: one is matched without the interner */
+const METHODS = ['icmp', 'tcp', 'http'] as const;
+const METHOD_BYTES = METHODS.map((m) => Buffer.from(m, 'latin1'));
+
+/** The known method on bytes [s, e), or undefined. */
+function methodAt(buf: Buffer, s: number, e: number): string | undefined {
+  const len = e - s;
+  for (let m = 0; m < METHODS.length; m++) {
+    const mb = METHOD_BYTES[m]!;
+    if (mb.length !== len) continue;
+    let i = 0;
+    while (i < len && buf[s + i] === mb[i]) i++;
+    if (i === len) return METHODS[m];
+  }
+  return undefined;
 }
 
 /** The scanned fields as JSON.parse would give the object (for tests). */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isValidRecord, recordSchema, validFields } from '../../core/records.js';
-import { RecordScanner, scannedObject, UNSET } from '../../analyzer/record-scan.js';
+import { RecordScanner, scannedObject, SLOT_INTS, UNSET, WAYS } from '../../analyzer/record-scan.js';
 
 const KEYS = ['ts', 'host', 'vip', 'method', 'sent', 'recv', 'rttMin', 'rttAvg', 'rttMax'];
 const num = fc.oneof(
@@ -82,22 +82,21 @@ describe('replay line scanner', () => {
 
   it('an inventory id attached to a name\'s slot is dropped when the slot takes another name', () => {
     const line = (host: string, vip: string) => Buffer.from(`{"ts":"2026-11-23T14:05:00Z","host":"${host}","vip":"${vip}","sent":20,"recv":0}\n`);
-    // three host names of one slot pair: the third evicts the oldest
+    // WAYS + 1 host names of one slot set: the last evicts the first
     const probe = new RecordScanner();
-    const bySlot = new Map<number, string[]>();
+    const bySet = new Map<number, string[]>();
     let names: string[] | undefined;
     for (let i = 0; !names; i++) {
       const b = line(`host-${i}`, 'v');
       probe.scanLine(b, 0, b.length);
-      const pair = probe.hostSlot >> 1;
-      const got = [...(bySlot.get(pair) ?? []), `host-${i}`];
-      bySlot.set(pair, got);
-      if (got.length === 3) names = got;
-      probe.scanLine(line(got[0]!, 'v'), 0, 1000); // keep the pair's first name the most recent
+      const set = Math.floor(probe.hostSlot / (WAYS * SLOT_INTS)); // the slot set holding the name
+      const got = [...(bySet.get(set) ?? []), `host-${i}`];
+      bySet.set(set, got);
+      if (got.length === WAYS + 1) names = got;
     }
     const s = new RecordScanner();
     const scan = (b: Buffer) => assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
-    const [n0, n1, n2] = names;
+    const [n0, n1] = names;
     scan(line(n0!, n1!)); // the VIP named like another host: kinds have their own slots
     assert.equal(s.hostIds[s.hostSlot], UNSET);
     s.hostIds[s.hostSlot] = 7;
@@ -106,16 +105,48 @@ describe('replay line scanner', () => {
     assert.equal(s.hostIds[s.hostSlot], UNSET, 'another host name has no id yet');
     s.hostIds[s.hostSlot] = 8;
     scan(line(n0!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], 7, 'both names of a slot pair keep their ids');
+    assert.equal(s.hostIds[s.hostSlot], 7, 'both names of a slot set keep their ids');
     assert.equal(s.vipIds[s.vipSlot], 9, 'reading hosts never touches the VIP ids');
+    for (const n of names.slice(2, WAYS)) {
+      scan(line(n, n1!));
+      assert.equal(s.hostIds[s.hostSlot], UNSET);
+    }
+    scan(line(n0!, n1!));
+    assert.equal(s.hostIds[s.hostSlot], 7, 'a full set keeps every name\'s id');
     scan(line(n1!, n1!));
     assert.equal(s.hostIds[s.hostSlot], 8);
-    scan(line(n2!, n1!)); // a third name of the pair: the least recent (n0) leaves
-    assert.equal(s.host, n2);
+    scan(line(names[WAYS]!, n1!)); // one name more than the set holds: the oldest (n0) leaves
+    assert.equal(s.host, names[WAYS]);
     assert.equal(s.hostIds[s.hostSlot], UNSET);
     scan(line(n1!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], 8, 'the more recent name stays');
+    assert.equal(s.hostIds[s.hostSlot], 8, 'the more recent names stay');
     scan(line(n0!, n1!));
     assert.equal(s.hostIds[s.hostSlot], UNSET, 'the evicted name comes back without its id');
+  });
+
+  it('names and a ts longer than a slot holds are read whole, and their ids are never kept', () => {
+    const s = new RecordScanner();
+    const long = (c: string, n: number) => c.repeat(n);
+    for (const [host, vip, ts, method] of [
+      [long('h', 49), long('v', 48), '2026-11-23T14:05:00Z', 'icmp'], // one byte over / exactly a slot's bytes
+      [long('h', 253), long('v', 300), `2026-11-23T14:05:00${'0'.repeat(60)}Z`, long('m', 70)],
+      [long('h', 253), long('v', 300), `2026-11-23T14:05:00${'0'.repeat(60)}Z`, 'tcp'], // the same long ts again
+    ] as const) {
+      const text = `{"ts":"${ts}","host":"${host}","vip":"${vip}","method":"${method}","sent":20,"recv":0}`;
+      assert.equal(check(text, s), 'scanned');
+      assert.equal(s.ts, ts);
+      assert.equal(s.method, method);
+      assert.equal(s.hostIds[s.hostSlot], UNSET, 'a long host has no id kept');
+      s.hostIds[s.hostSlot] = 5;
+      if (vip.length > 48) assert.equal(s.vipIds[s.vipSlot], UNSET);
+    }
+    // the 48-byte VIP is kept, the 49-byte host is not
+    const b = Buffer.from(`{"ts":"2026-11-23T14:05:00Z","host":"${long('h', 49)}","vip":"${long('v', 48)}","sent":20,"recv":0}\n`);
+    assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
+    assert.equal(s.hostIds[s.hostSlot], UNSET);
+    s.vipIds[s.vipSlot] = 3;
+    assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
+    assert.equal(s.vipIds[s.vipSlot], 3);
+    assert.equal(s.hostIds[s.hostSlot], UNSET);
   });
 });
