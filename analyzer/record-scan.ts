@@ -5,6 +5,7 @@
 // nesting, literals, a key twice, bad JSON) makes scanLine() return -1 and the caller takes JSON.parse. When it
 // returns the line's end the fields are exactly what JSON.parse would give; test/analyzer/record-scan.test.ts holds it
 // to that.
+import { METHODS } from '../core/records.js';
 
 const Q = 0x22; // "
 const BS = 0x5c; // backslash
@@ -95,11 +96,7 @@ class Interner {
   private holds(slot: number, buf: Buffer, s: number, len: number, hash: number): boolean {
     const o = slot * SLOT_INTS;
     if (this.table[o] !== hash || this.table[o + 1] !== len) return false;
-    const b = this.bytes;
-    const ob = o * 4 + HEAD_BYTES;
-    let i = 0;
-    while (i < len && buf[s + i] === b[ob + i]) i++;
-    return i === len;
+    return sameBytes(buf, s, this.bytes, o * 4 + HEAD_BYTES, len);
   }
 }
 
@@ -217,11 +214,7 @@ export class RecordScanner {
   private tsAt(buf: Buffer, s: number, e: number, hash: number): string {
     const len = e - s;
     const last = this.lastTsBytes;
-    if (len === this.lastTsLen) {
-      let i = 0;
-      while (i < len && buf[s + i] === last[i]) i++;
-      if (i === len) return this.lastTs;
-    }
+    if (len === this.lastTsLen && sameBytes(buf, s, last, 0, len)) return this.lastTs;
     const ts = this.strings.get(buf, s, e, hash);
     if (len <= NAME_BYTES) {
       for (let i = 0; i < len; i++) last[i] = buf[s + i]!;
@@ -294,21 +287,23 @@ function keyAt(buf: Buffer, s: number, limit: number): number {
   return buf[s + len] === Q ? k : -1;
 }
 
-/** the methods the contract knows, as their bytes: one is matched without the interner */
-const METHODS = ['icmp', 'tcp', 'http'] as const;
+/** the methods the contract knows (core/records.ts), as their bytes: one is matched without the interner */
 const METHOD_BYTES = METHODS.map((m) => Buffer.from(m, 'latin1'));
 
 /** The known method on bytes [s, e), or undefined. */
 function methodAt(buf: Buffer, s: number, e: number): string | undefined {
   const len = e - s;
   for (let m = 0; m < METHODS.length; m++) {
-    const mb = METHOD_BYTES[m]!;
-    if (mb.length !== len) continue;
-    let i = 0;
-    while (i < len && buf[s + i] === mb[i]) i++;
-    if (i === len) return METHODS[m];
+    if (METHOD_BYTES[m]!.length === len && sameBytes(buf, s, METHOD_BYTES[m]!, 0, len)) return METHODS[m];
   }
   return undefined;
+}
+
+/** Whether a[as, as + len) holds the bytes of b[bs, bs + len). */
+function sameBytes(a: Uint8Array, as: number, b: Uint8Array, bs: number, len: number): boolean {
+  let i = 0;
+  while (i < len && a[as + i] === b[bs + i]) i++;
+  return i === len;
 }
 
 /** The scanned fields as JSON.parse would give the object (for tests). */

@@ -2,7 +2,7 @@
 // equal), so a process that holds both shares one client between them: one connection pool and one set of
 // monitoring connections instead of two. The first store's init() connects it, the last store's close() closes it.
 // Constructing a client does not connect, so composing the stores needs no server.
-import { MongoClient, type MongoClientOptions } from 'mongodb';
+import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
 import type { Config } from '../../config.js';
 
 /** Options for every vipwatch client; a serverSelectionTimeoutMS written in the URL is kept (the object would win). */
@@ -30,6 +30,18 @@ export class MongoConnection {
     } catch (e) {
       // a later lease tries again
       this.#connecting = null;
+      await this.release();
+      throw e;
+    }
+  }
+
+  /** A store's init(): a lease, then `prepare` on its database (indexes, layout); a failure gives the lease back. */
+  async open(database: string, prepare: (db: Db) => Promise<void>): Promise<Db> {
+    const db = (await this.lease()).db(database);
+    try {
+      await prepare(db);
+      return db;
+    } catch (e) {
       await this.release();
       throw e;
     }

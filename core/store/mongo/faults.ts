@@ -35,19 +35,11 @@ export class MongoFaultStore implements FaultStore {
 
   async init(): Promise<void> {
     if (this.db) return;
-    const client = await this.guard('connect', () => this.connection.lease());
-    try {
-      await this.guard('connect', async () => {
-        const db = client.db(this.opts.database);
-        for (const [name, specs] of Object.entries(INDEXES) as Array<[keyof typeof COLLECTIONS, typeof INDEXES.episodes]>) {
-          if (specs.length) await db.collection(COLLECTIONS[name]).createIndexes(specs);
-        }
-        this.db = db;
-      });
-    } catch (e) {
-      await this.connection.release();
-      throw e;
-    }
+    this.db = await this.guard('connect', () => this.connection.open(this.opts.database, async (db) => {
+      for (const [name, specs] of Object.entries(INDEXES) as Array<[keyof typeof COLLECTIONS, typeof INDEXES.episodes]>) {
+        if (specs.length) await db.collection(COLLECTIONS[name]).createIndexes(specs);
+      }
+    }));
     this.opts.log.debug({ database: this.opts.database }, 'fault store (mongo) ready');
   }
 

@@ -7,6 +7,7 @@ import { MongoConnection } from './client.js';
 import { OUTBOX_SCHEMA_VERSION, type Delivery, type NewDelivery, type OutboxMessage, type OutboxStore } from '../outbox.js';
 
 type Doc<M extends OutboxMessage> = Omit<Delivery<M>, 'id'> & { _id: string };
+type StateDoc<S> = { _id: string; state?: S; version?: number };
 
 export interface MongoOutboxStoreOptions {
   url: string;
@@ -26,36 +27,31 @@ export class MongoOutboxStore<M extends OutboxMessage = OutboxMessage, S = unkno
     this.connection = opts.connection ?? MongoConnection.of(opts.url);
   }
 
-  private collection<T extends object>(name: string): Collection<T> {
-    if (!this.db) throw new Error(`outbox ${this.opts.database}: init() was not called`);
-    return this.db.collection<T>(`${this.opts.prefix ?? 'alert_'}${name}`);
+  private collection<T extends object>(name: string, db = this.db): Collection<T> {
+    if (!db) throw new Error(`outbox ${this.opts.database}: init() was not called`);
+    return db.collection<T>(`${this.opts.prefix ?? 'alert_'}${name}`);
   }
 
   private get outbox(): Collection<Doc<M>> { return this.collection<Doc<M>>('outbox'); }
-  private get stateColl(): Collection<{ _id: string; state?: S; version?: number }> { return this.collection('state'); }
+  private get stateColl(): Collection<StateDoc<S>> { return this.collection('state'); }
 
   async init(): Promise<void> {
     if (this.db) return;
-    this.db = (await this.connection.lease()).db(this.opts.database);
-    try {
-      await this.prepare();
-    } catch (e) {
-      this.db = null;
-      await this.connection.release();
-      throw e;
-    }
+    this.db = await this.connection.open(this.opts.database, (db) => this.prepare(db));
     this.opts.log.debug({ database: this.opts.database, version: OUTBOX_SCHEMA_VERSION }, 'outbox store (mongo) ready');
   }
 
   /** The layout: refuses a newer one, creates the indexes, records the version. */
-  private async prepare(): Promise<void> {
-    const stored = (await this.stateColl.findOne({ _id: 'schema' }))?.version ?? 1;
+  private async prepare(db: Db): Promise<void> {
+    const outbox = this.collection<Doc<M>>('outbox', db);
+    const state = this.collection<StateDoc<S>>('state', db);
+    const stored = (await state.findOne({ _id: 'schema' }))?.version ?? 1;
     if (stored > OUTBOX_SCHEMA_VERSION) throw new Error(`outbox ${this.opts.database}: layout version ${stored} is newer than this vipwatch knows (${OUTBOX_SCHEMA_VERSION})`);
-    await this.outbox.createIndex({ status: 1, deliverAt: 1, nextAttemptAt: 1 });
+    await outbox.createIndex({ status: 1, deliverAt: 1, nextAttemptAt: 1 });
     // version 3: a fault's messages by its episode uid, the newest first (the documents already hold both fields)
-    await this.outbox.createIndex({ 'message.uid': 1 });
-    await this.outbox.createIndex({ deliverAt: -1 });
-    await this.stateColl.updateOne({ _id: 'schema' }, { $set: { version: OUTBOX_SCHEMA_VERSION } }, { upsert: true });
+    await outbox.createIndex({ 'message.uid': 1 });
+    await outbox.createIndex({ deliverAt: -1 });
+    await state.updateOne({ _id: 'schema' }, { $set: { version: OUTBOX_SCHEMA_VERSION } }, { upsert: true });
   }
 
   private toDelivery = ({ _id, ...d }: Doc<M>): Delivery<M> => ({ id: _id, ...d, subject: d.subject ?? '' });
