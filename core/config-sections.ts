@@ -39,7 +39,7 @@ export const rulesSchema = z.object({
 export type Rules = z.infer<typeof rulesSchema>;
 
 /** "90s", "30m", "1h", "2d": durations in the alerting section. */
-const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as 90s, 30m, 1h, 2d');
+export const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as 90s, 30m, 1h, 2d');
 export const timeZone = z.string().refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } },
   'expected an IANA time zone such as Asia/Shanghai or UTC');
 const severity = z.enum(['critical', 'informational']);

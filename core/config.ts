@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ValidationError, show, type Problem } from './errors.js';
 import { isSecretKey, redactConfigValue, redactUrl } from './redact.js';
 import { parseDuration } from './duration.js';
-import { alertingSchema, rulesSchema, timeZone, url } from './config-sections.js';
+import { alertingSchema, duration, rulesSchema, timeZone, url } from './config-sections.js';
 
 export { alertingSchema, rulesSchema, type AlertingConfig, type Rules } from './config-sections.js';
 
@@ -30,6 +30,11 @@ export const configSchema = z.object({
   }).default({ redundancy: 1, probesPerMinute: 10 }),
   series: z.object({
     backend: z.enum(['sqlite', 'influx']).default('sqlite'),
+    /** The embedded store keeps raw minutes, the per-minute group rollup and fault events for `retention`, the hourly rollup for `rollupRetention` (as the influx retention policies). */
+    sqlite: z.object({
+      retention: duration.default('30d'),
+      rollupRetention: duration.default('400d'),
+    }).prefault({}),
     influx: z.object({
       url: url.default('http://127.0.0.1:8086'),
       database: z.string().default('vipwatch'),
@@ -323,6 +328,13 @@ export function agreementProblems(cfg: Config): Array<{ field: string; message: 
   }
   if (cfg.agent.maxBatchRecords > cfg.ingest.maxRecordsPerPost) {
     out.push({ field: 'agent.maxBatchRecords', message: `must not exceed ingest.maxRecordsPerPost (${cfg.ingest.maxRecordsPerPost}): the gateway would refuse the agents' batches (value ${cfg.agent.maxBatchRecords})` });
+  }
+  const sq = cfg.series.sqlite;
+  if (parseDuration(sq.retention) <= cfg.ingest.maxAgeSec * 1000) {
+    out.push({ field: 'series.sqlite.retention', message: `must be longer than ingest.maxAgeSec (${cfg.ingest.maxAgeSec}s): records the gateway accepts would be deleted at once (value "${sq.retention}")` });
+  }
+  if (parseDuration(sq.rollupRetention) < parseDuration(sq.retention)) {
+    out.push({ field: 'series.sqlite.rollupRetention', message: `must not be shorter than series.sqlite.retention (${sq.retention}): the hourly rollup would go before the minutes it sums (value "${sq.rollupRetention}")` });
   }
   const a = cfg.alerting;
   if (parseDuration(a.reminderInterval) < cfg.minuteSec * 1000) {

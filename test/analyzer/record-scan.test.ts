@@ -124,6 +124,31 @@ describe('replay line scanner', () => {
     assert.equal(s.hostIds[s.hostSlot], UNSET, 'the evicted name comes back without its id');
   });
 
+  it('names read again and again keep their ids; a name never passes for its prefix or a longer one; evicted names read right', () => {
+    const s = new RecordScanner();
+    const read = (host: string, vip: string) => {
+      const b = Buffer.from(`{"ts":"2026-11-23T14:05:00Z","host":"${host}","vip":"${vip}","sent":20,"recv":0}\n`);
+      assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
+      return [s.host, s.vip, s.hostIds[s.hostSlot], s.vipIds[s.vipSlot]];
+    };
+    // a cycle learned once, then read again and again; each name keeps its id whichever way it was found
+    const vips = ['198.19.0.1', '198.19.0.10', '198.19.0.100', '198.19.0.1', '198.19.0.2', '198.19.0.10'];
+    for (const [i, v] of vips.entries()) { read('h', v); if (s.vipIds[s.vipSlot] === UNSET) s.vipIds[s.vipSlot] = i; }
+    const ids = new Map(vips.map((v) => { read('h', v); return [v, s.vipIds[s.vipSlot]]; }));
+    for (let round = 0; round < 3; round++) {
+      for (const v of vips) assert.deepEqual(read('h', v), ['h', v, UNSET, ids.get(v)], `round ${round}, ${v}`);
+    }
+    // a name seen before is a prefix of this one, or this one of it: never taken for it
+    for (const [a, b] of [['198.19.0.1', '198.19.0.1x'], ['198.19.0.1x', '198.19.0.1'], ['198.19.0.1', '198.19.0.2']] as const) {
+      read('h', a); read('h', b); read('h', a);
+      assert.equal(read('h', b)[1], b);
+      assert.equal(read('h', `${b}9`)[1], `${b}9`, 'a longer name after a shorter one');
+    }
+    // links to names that left their slot set: the names read are still the names in the file
+    const many = Array.from({ length: 5000 }, (_, i) => `host-${i}`);
+    for (const round of [0, 1]) for (const h of many) assert.equal(read(h, '198.19.0.1')[0], h, `round ${round}`);
+  });
+
   it('names and a ts longer than a slot holds are read whole, and their ids are never kept', () => {
     const s = new RecordScanner();
     const long = (c: string, n: number) => c.repeat(n);

@@ -34,7 +34,7 @@ test('path drill: r2 -> r3 cut; the diagnosis names r2 for the ct paths, the cm 
   assert.match(diag.text, /^paths from ct stop after 198\.18\.20\.2 \(hop 2\); paths from cm reach the VIP/);
   const inside = diag.paths.filter((p) => p.side === 'inside');
   const outside = diag.paths.filter((p) => p.side === 'outside');
-  assert.ok(inside.length >= 3 && inside.every((p) => p.isp === 'ct' && !p.reached));
+  assert.ok(inside.length >= 3 && inside.every((p) => p.isp === 'ct' && !p.reached), `3 ct paths that stop: ${JSON.stringify(diag.paths)}`);
   for (const p of inside) assert.deepEqual(p.hops.slice(0, 2).map((h) => h.ip), [`198.18.${d.sources.find((x) => x.host === p.host)!.net}.1`, R2]);
   assert.ok(outside.length >= 2 && outside.every((p) => p.isp === 'cm' && p.reached));
   for (const p of outside) assert.deepEqual(p.hops.slice(1).map((h) => h.ip), [R3_FROM_R4, p.target], JSON.stringify(p.hops));

@@ -6,6 +6,7 @@ import { openSqlite } from './open.js';
 import type { Logger } from '../../log.js';
 import { lossPct, type Method } from '../../model.js';
 import { byMinuteGroup, byMinuteId, checkBucketQuery, faultAnnotation, HTTP_FIELDS, httpFromRow, isoTs, sumLoss } from '../series-common.js';
+import { Retention, type RetentionMs } from './retention.js';
 import { bucketsFrom, Rollups } from './rollup.js';
 import {
   StoreUnavailableError, type BucketPoint, type BucketQuery, type FaultEvent, type GroupAggregate, type HttpCheck, type SeriesFilter, type SeriesStore, type StoredFaultEvent,
@@ -74,11 +75,23 @@ export interface SqliteSeriesStoreOptions {
   /** a file path, or ':memory:' */
   file: string;
   log: Logger;
+  /** how long rows are kept (ms): raw minutes, group rollup and fault events; the hourly rollup. Absent: forever
+   * (what tests holding fixed old minutes want; `vipwatch` always passes the configured series.sqlite retention) */
+  keep?: RetentionMs;
+  /** the clock retention counts from (tests pass their own) */
+  now?: () => number;
+  /** rows a table gives up per prune at most (about: whole minutes go together) */
+  pruneStepRows?: number;
 }
+
+/** How often a writer looks for expired rows while none are left over (ms). */
+export const PRUNE_EVERY_MS = 10 * 60_000;
 
 export class SqliteSeriesStore implements SeriesStore {
   private db: Database.Database | null = null;
   private rollup: Rollups | null = null;
+  private retention: Retention | null = null;
+  private nextPrune = 0;
 
   constructor(private readonly opts: SqliteSeriesStoreOptions) {}
 
@@ -89,6 +102,7 @@ export class SqliteSeriesStore implements SeriesStore {
     this.guard(() => addHttpColumns(this.db!));
     this.guard(() => this.db!.transaction(() => Rollups.create(this.db!))());
     this.rollup = new Rollups(this.db);
+    if (this.opts.keep) this.retention = new Retention(this.db, this.opts.keep, this.opts.pruneStepRows ?? 50_000);
     this.opts.log.debug({ file: this.opts.file }, 'series store (sqlite) ready');
   }
 
@@ -136,6 +150,25 @@ export class SqliteSeriesStore implements SeriesStore {
       })());
     } finally {
       rollup.reset();
+    }
+    this.prune();
+  }
+
+  /**
+   * Expired rows out, by the writer (readers never delete): every PRUNE_EVERY_MS, or after each write while a backlog
+   * is left. The batch is already stored: a failure here is logged and tried again at the next write.
+   */
+  private prune(): void {
+    const retention = this.retention;
+    const now = (this.opts.now ?? Date.now)();
+    if (!retention || now < this.nextPrune) return;
+    try {
+      const r = this.conn.transaction(() => retention.prune(now))();
+      this.nextPrune = r.more ? now : now + PRUNE_EVERY_MS;
+      if (r.deleted) this.opts.log.info({ deleted: r.deleted, more: r.more }, 'series store (sqlite): rows past their retention deleted');
+    } catch (e) {
+      this.nextPrune = now;
+      this.opts.log.warn({ err: (e as Error).message }, 'series store (sqlite): deleting rows past their retention failed; trying again at the next write');
     }
   }
 
