@@ -51,7 +51,7 @@ export async function startAnalyzer(p: AnalyzerParts): Promise<RunningAnalyzer> 
   const catalog = () => p.inventory.current.catalog;
   const engineFor = (c: Catalog) => new Engine(c, { rules: cfg.analyzer.rules, minuteMs: cfg.minuteSec * 1000 });
   const engine = engineFor(catalog());
-  await p.admin.upsertBusinesses(catalog().inventory.businesses);
+  await p.admin.replaceBusinesses(catalog().inventory.businesses);
   const alerter = await createAlerter({ config: cfg, catalog: catalog(), log, registry: p.registry, businesses: await p.admin.businesses(), now: p.now, store: p.outbox });
   const jobs = p.jobs;
   const capture = jobs && cfg.analyzer.pathCapture.enabled ? new PathCapture({
@@ -71,7 +71,7 @@ export async function startAnalyzer(p: AnalyzerParts): Promise<RunningAnalyzer> 
   // a changed inventory: the engine at the next minute, the owners and routing for the messages after it
   const unsubscribe = p.inventory.subscribe((snap) => {
     live.useCatalog(snap.catalog);
-    p.admin.upsertBusinesses(snap.inventory.businesses)
+    p.admin.replaceBusinesses(snap.inventory.businesses)
       .then(async () => alerter.setContext(policyContext(cfg, snap.catalog, await p.admin.businesses())))
       .catch((e: unknown) => log.error({ err: (e as Error).message }, 'business owners of the changed inventory not stored; alert routing keeps the previous ones'));
   });

@@ -55,7 +55,8 @@ export interface AdminStore {
   /** newest first */
   audit(opts?: { entryId?: number; limit?: number }): Promise<AuditRecord[]>;
   // business owners (synchronised from the inventory; alert routing reads them)
-  upsertBusinesses(list: Business[]): Promise<void>;
+  /** makes the stored businesses exactly `list`: new ones added, changed ones updated, the rest (no longer in the inventory) deleted */
+  replaceBusinesses(list: Business[]): Promise<void>;
   businesses(): Promise<Business[]>;
   // users, sessions, API tokens (for the web UI)
   /** inserts, or updates role and passwordHash of an existing name (createdAt kept); names are case-sensitive */

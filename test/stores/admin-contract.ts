@@ -122,17 +122,16 @@ export function adminStoreContract(open: (t: TestContext) => Promise<AdminHarnes
     }
   });
 
-  withStore('business owners: upsert inserts and updates, listed by name', async ({ store }) => {
-    await store.upsertBusinesses([
-      { name: 'search', dept: '1001', owners: ['oncall-search@example.com'] },
-      { name: 'maps', owners: ['maps@example.com', 'maps-lead@example.com'] },
-    ]);
-    await store.upsertBusinesses([{ name: 'search', dept: '1002', owners: ['search-new@example.com'] }]);
-    await store.upsertBusinesses([]);
-    assert.deepEqual(await store.businesses(), [
-      { name: 'maps', owners: ['maps@example.com', 'maps-lead@example.com'] },
-      { name: 'search', dept: '1002', owners: ['search-new@example.com'] },
-    ]);
+  withStore('business owners: replace adds, updates and deletes what the inventory no longer has; listed by name', async ({ store }) => {
+    const maps = { name: 'maps', owners: ['maps@example.com', 'maps-lead@example.com'] };
+    await store.replaceBusinesses([{ name: 'search', dept: '1001', owners: ['oncall-search@example.com'] }, maps]);
+    assert.deepEqual((await store.businesses()).map((b) => b.name), ['maps', 'search']);
+    await store.replaceBusinesses([{ name: 'search', dept: '1002', owners: ['search-new@example.com'] }, maps, { name: 'video', owners: ['v@example.com'] }]);
+    assert.deepEqual(await store.businesses(), [maps, { name: 'search', dept: '1002', owners: ['search-new@example.com'] }, { name: 'video', owners: ['v@example.com'] }]);
+    await store.replaceBusinesses([{ name: 'video', owners: ['v2@example.com'] }]);
+    assert.deepEqual(await store.businesses(), [{ name: 'video', owners: ['v2@example.com'] }], 'maps and search left the inventory');
+    await store.replaceBusinesses([]);
+    assert.deepEqual(await store.businesses(), []);
   });
 
   withStore('users: put inserts or updates role and hash (keeping createdAt); a bad role is refused', async ({ store }) => {

@@ -179,12 +179,16 @@ export class MysqlAdminStore implements AdminStore {
     return rows.map(auditOf);
   }
 
-  async upsertBusinesses(list: Business[]): Promise<void> {
-    if (!list.length) return;
+  async replaceBusinesses(list: Business[]): Promise<void> {
     await this.tx(async (c) => {
+      if (!list.length) {
+        await c.query('DELETE FROM businesses');
+        return;
+      }
       await c.query(`INSERT INTO businesses (name, dept, owners_json) VALUES ?
         ON DUPLICATE KEY UPDATE dept = VALUES(dept), owners_json = VALUES(owners_json)`,
       [list.map((b) => [b.name, b.dept ?? null, JSON.stringify(b.owners)])]);
+      await c.query('DELETE FROM businesses WHERE name NOT IN (?)', [list.map((b) => b.name)]);
     });
   }
 

@@ -156,10 +156,14 @@ export class SqliteAdminStore implements AdminStore {
     return rows.map(auditOf);
   }
 
-  async upsertBusinesses(list: Business[]): Promise<void> {
+  async replaceBusinesses(list: Business[]): Promise<void> {
     const put = this.conn.prepare(`INSERT INTO businesses (name, dept, owners_json) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET dept = excluded.dept, owners_json = excluded.owners_json`);
-    this.conn.transaction(() => { for (const b of list) put.run(b.name, b.dept ?? null, JSON.stringify(b.owners)); })();
+    const drop = this.conn.prepare('DELETE FROM businesses WHERE name NOT IN (SELECT value FROM json_each(?))');
+    this.conn.transaction(() => {
+      for (const b of list) put.run(b.name, b.dept ?? null, JSON.stringify(b.owners));
+      drop.run(JSON.stringify(list.map((b) => b.name)));
+    })();
   }
 
   async businesses(): Promise<Business[]> {
