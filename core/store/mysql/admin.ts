@@ -181,14 +181,13 @@ export class MysqlAdminStore implements AdminStore {
 
   async replaceBusinesses(list: Business[]): Promise<void> {
     await this.tx(async (c) => {
-      if (!list.length) {
-        await c.query('DELETE FROM businesses');
-        return;
+      if (list.length) {
+        await c.query(`INSERT INTO businesses (name, dept, owners_json) VALUES ?
+          ON DUPLICATE KEY UPDATE dept = VALUES(dept), owners_json = VALUES(owners_json)`,
+        [list.map((b) => [b.name, b.dept ?? null, JSON.stringify(b.owners)])]);
       }
-      await c.query(`INSERT INTO businesses (name, dept, owners_json) VALUES ?
-        ON DUPLICATE KEY UPDATE dept = VALUES(dept), owners_json = VALUES(owners_json)`,
-      [list.map((b) => [b.name, b.dept ?? null, JSON.stringify(b.owners)])]);
-      await c.query('DELETE FROM businesses WHERE name NOT IN (?)', [list.map((b) => b.name)]);
+      // `NOT IN ()` is not SQL: with no business left, all go
+      await c.query(list.length ? 'DELETE FROM businesses WHERE name NOT IN (?)' : 'DELETE FROM businesses', [list.map((b) => b.name)]);
     });
   }
 

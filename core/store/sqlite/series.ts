@@ -90,6 +90,7 @@ export const PRUNE_EVERY_MS = 10 * 60_000;
 export class SqliteSeriesStore implements SeriesStore {
   private db: Database.Database | null = null;
   private rollup: Rollups | null = null;
+  /** made at the first prune: only a writer needs its statements (web and analyzer processes only read) */
   private retention: Retention | null = null;
   private nextPrune = 0;
 
@@ -102,7 +103,6 @@ export class SqliteSeriesStore implements SeriesStore {
     this.guard(() => addHttpColumns(this.db!));
     this.guard(() => this.db!.transaction(() => Rollups.create(this.db!))());
     this.rollup = new Rollups(this.db);
-    if (this.opts.keep) this.retention = new Retention(this.db, this.opts.keep, this.opts.pruneStepRows ?? 50_000);
     this.opts.log.debug({ file: this.opts.file }, 'series store (sqlite) ready');
   }
 
@@ -159,10 +159,11 @@ export class SqliteSeriesStore implements SeriesStore {
    * is left. The batch is already stored: a failure here is logged and tried again at the next write.
    */
   private prune(): void {
-    const retention = this.retention;
+    const keep = this.opts.keep;
     const now = (this.opts.now ?? Date.now)();
-    if (!retention || now < this.nextPrune) return;
+    if (!keep || now < this.nextPrune) return;
     try {
+      const retention = (this.retention ??= new Retention(this.conn, keep, this.opts.pruneStepRows ?? 50_000));
       const r = this.conn.transaction(() => retention.prune(now))();
       this.nextPrune = r.more ? now : now + PRUNE_EVERY_MS;
       if (r.deleted) this.opts.log.info({ deleted: r.deleted, more: r.more }, 'series store (sqlite): rows past their retention deleted');
