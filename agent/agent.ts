@@ -7,7 +7,7 @@ import type { AgentConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import type { Method } from '../core/model.js';
 import type { Clock, Timers } from './clock.js';
-import { ProbeEngine, type MinuteBatch } from './engine.js';
+import { ProbeEngine, type MinuteBatch, type Offload, type OffloadOptions } from './engine.js';
 import { JobRunner } from './jobs.js';
 import { agentMetrics, type AgentMetrics } from './metrics.js';
 import { probesPerMinute } from './pacing.js';
@@ -51,6 +51,11 @@ export interface AgentDeps {
   registry: Registry;
   scheduler?: Scheduler;
   random?: () => number;
+  /**
+   * Makes the offload that probes ICMP and TCP targets outside the engine (NativeEngine.open: the addon's schedule,
+   * null when it is not built). Only with the system clock: the addon keeps real time.
+   */
+  offload?: (o: OffloadOptions) => Offload | null;
 }
 
 export const agentDir = (cfg: AgentConfig): string => cfg.agent.dir ?? join(cfg.dataDir, 'agent');
@@ -83,10 +88,11 @@ export class Agent {
       gatewayUrl: deps.gatewayUrl, token: deps.token, spool: this.spool, clock, timers, log, metrics: this.metrics,
       maxBatchRecords: a.maxBatchRecords, postTimeoutMs: a.postTimeoutMs, maxBackoffMs: cfg.minuteSec * 1000,
     });
-    this.engine = new ProbeEngine({
-      methods: deps.methods, clock, timers, log, metrics: this.metrics, minuteMs: cfg.minuteSec * 1000,
-      timeoutMs: a.timeoutMs, maxProbesPerSec: a.maxProbesPerSec, tickMs: a.tickMs, onMinute: (b) => this.#onMinute(b),
-    });
+    const timing = { minuteMs: cfg.minuteSec * 1000, timeoutMs: a.timeoutMs, maxProbesPerSec: a.maxProbesPerSec, tickMs: a.tickMs };
+    const onMinute = (b: MinuteBatch) => this.#onMinute(b);
+    const offload = deps.offload?.({ log, metrics: this.metrics, onMinute, ...timing }) ?? undefined;
+    if (deps.offload) log.info({ schedule: offload ? 'native' : 'js' }, offload ? 'ICMP and TCP probed by the addon\'s schedule' : 'the addon is not built: every target probed in JavaScript');
+    this.engine = new ProbeEngine({ methods: deps.methods, clock, timers, log, metrics: this.metrics, onMinute, offload, ...timing });
     this.jobs = new JobRunner({
       gatewayUrl: deps.gatewayUrl, token: deps.token, methods: deps.methods, paths: deps.paths ?? {}, clock, timers, log, registry: deps.registry,
       maxJobs: a.maxJobs, probesPerSec: a.jobProbesPerSec, waitSec: a.jobWaitSec, postTimeoutMs: a.postTimeoutMs, random: deps.random,

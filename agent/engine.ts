@@ -1,5 +1,7 @@
 // The continuous probe engine: every target once per interval at its own phase, through the method registry,
 // counted per minute (the minute it was sent in); each complete minute is handed to onMinute as one batch.
+// The targets an offload takes (the addon's schedule: ICMP and TCP to IP addresses, native-engine.ts) are probed
+// there by the same rules; the rest (http, and everything when there is no offload, as under a test's fake clock) here.
 import { isIP } from 'node:net';
 import type { Logger } from '../core/log.js';
 import type { Method, ResultRecord, Target } from '../core/model.js';
@@ -10,6 +12,28 @@ import type { ProbeMethod, ProbeReply, ProbeTarget } from './probes/method.js';
 import { Tally, type Acc } from './tally.js';
 
 export interface MinuteBatch { host: string; start: number; records: ResultRecord[] }
+
+/** What an offload is made with (by the agent, from its own parts). */
+export interface OffloadOptions {
+  log: Logger;
+  metrics: AgentMetrics;
+  minuteMs: number;
+  timeoutMs: number;
+  tickMs: number;
+  maxProbesPerSec: number;
+  onMinute(batch: MinuteBatch): void;
+}
+
+/** Probes some of the targets elsewhere (native-engine.ts), handing its minutes to onMinute itself. */
+export interface Offload {
+  handles(t: Target): boolean;
+  /** the targets it handles; intervalMs: minute / probes per minute */
+  setTargets(host: string, targets: Target[], intervalMs: number): void;
+  readonly targetCount: number;
+  start(): void;
+  /** ends it: waits for the probes in flight and hands over every minute (the last one partial) */
+  stop(): Promise<void>;
+}
 
 export interface EngineDeps {
   /** the methods that can run here (ICMP is absent without CAP_NET_RAW) */
@@ -27,6 +51,8 @@ export interface EngineDeps {
    * of an agent's CPU (bench, 1,000 targets: 20 ms -> 2.6%, 50 ms -> 1.9-2.1%, 100 ms -> 2.0% of a core, one run each).
    */
   tickMs: number;
+  /** probes the targets it handles instead of this engine */
+  offload?: Offload;
 }
 
 /** Where a task-list target's probes go: its address, port (tcp) or URL (http). */
@@ -59,7 +85,10 @@ export class ProbeEngine {
 
   /** Replaces what is probed (an empty list stops probing); minutes already under way keep their counts. */
   setTargets(host: string, targets: Target[], perMinute: number): void {
-    const usable = targets.filter((t) => this.#d.methods[t.method]);
+    const all = targets.filter((t) => this.#d.methods[t.method]);
+    const offload = this.#d.offload;
+    offload?.setTargets(host, all.filter((t) => offload.handles(t)), this.#d.minuteMs / perMinute);
+    const usable = offload ? all.filter((t) => !offload.handles(t)) : all;
     this.#host = host;
     this.#targets = usable;
     this.#probeTargets = usable.map(probeTargetOf);
@@ -67,13 +96,14 @@ export class ProbeEngine {
     const keys = usable.map((t) => `${host} ${t.method} ${t.vip} ${t.port ?? ''} ${t.url ?? ''}`);
     this.#plan = usable.length ? new PhasePlan(keys, this.#d.minuteMs / perMinute, host) : null;
     this.#cursor = this.#d.clock.now();
-    this.#d.metrics.targets.set(usable.length);
+    this.#d.metrics.targets.set(all.length);
     if (this.#running) this.#schedule();
   }
 
-  get targetCount(): number { return this.#targets.length; }
+  get targetCount(): number { return this.#targets.length + (this.#d.offload?.targetCount ?? 0); }
 
   start(): void {
+    this.#d.offload?.start();
     this.#running = true;
     this.#cursor = this.#d.clock.now();
     this.#schedule();
@@ -84,7 +114,9 @@ export class ProbeEngine {
     this.#running = false;
     if (this.#timer !== null) this.#d.timers.clearTimeout(this.#timer);
     this.#timer = null;
+    const offloaded = this.#d.offload?.stop();
     if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#idle = resolve; });
+    await offloaded;
     this.#idle = null;
     for (const b of this.#tally.takeComplete(this.#d.clock.now(), this.#d.minuteMs, this.#host, true)) this.#d.onMinute({ host: this.#host, ...b });
   }

@@ -43,6 +43,11 @@ export class PhasePlan {
 
   get size(): number { return this.#order.length; }
 
+  /** The table as the addon's schedule takes it: target indexes in phase order, and their phases. */
+  table(): { order: Int32Array; phases: Float64Array } {
+    return { order: Int32Array.from(this.#order), phases: Float64Array.from(this.#phases) };
+  }
+
   /** Every slot with from <= at < to, in time order. */
   *between(from: number, to: number): Generator<Slot> {
     const n = this.#phases.length;

@@ -116,10 +116,15 @@ function httpFields(h: HttpAcc): Partial<ResultRecord> {
 // Date per record took 31 ms per 2,500 records in the launcher's lite mode (bytecode only), this ~1 ms.
 function toRecord(ts: string, host: string, a: Acc): ResultRecord {
   if (a.http) return httpRecord(ts, host, a, a.http);
-  if (a.recv === 0) return { ts, host, vip: a.vip, method: a.method, sent: a.sent, recv: 0 };
-  const min = us(a.min);
-  const max = us(a.max);
-  return { ts, host, vip: a.vip, method: a.method, sent: a.sent, recv: a.recv, rttMin: min, rttAvg: meanRtt(a, min, max), rttMax: max };
+  return sumsRecord(ts, host, a.vip, a.method, a.sent, a.recv, a.min, a.max, a.sum);
+}
+
+/** An ICMP or TCP minute's record from its sums (RTTs in ms): the JS tally's and the addon's schedule's alike. */
+export function sumsRecord(ts: string, host: string, vip: string, method: Method, sent: number, recv: number, min: number, max: number, sum: number): ResultRecord {
+  if (recv === 0) return { ts, host, vip, method, sent, recv: 0 };
+  const lo = us(min);
+  const hi = us(max);
+  return { ts, host, vip, method, sent, recv, rttMin: lo, rttAvg: meanRtt(sum, recv, lo, hi), rttMax: hi };
 }
 
 function httpRecord(ts: string, host: string, a: Acc, h: HttpAcc): ResultRecord {
@@ -127,8 +132,8 @@ function httpRecord(ts: string, host: string, a: Acc, h: HttpAcc): ResultRecord 
   if (a.recv === 0) return r;
   const min = us(a.min);
   const max = us(a.max);
-  return { ...r, rttMin: min, rttAvg: meanRtt(a, min, max), rttMax: max };
+  return { ...r, rttMin: min, rttAvg: meanRtt(a.sum, a.recv, min, max), rttMax: max };
 }
 
 /** rounding each figure separately must not break min <= avg <= max */
-const meanRtt = (a: Acc, min: number, max: number): number => Math.min(max, Math.max(min, us(a.sum / a.recv)));
+const meanRtt = (sum: number, recv: number, min: number, max: number): number => Math.min(max, Math.max(min, us(sum / recv)));

@@ -91,6 +91,11 @@ export const configSchema = z.object({
     maxProbesPerSec: z.number().int().min(1).default(500),
     /** Shortest wait between two engine wake-ups: fewer wake-ups cost less CPU; probes due within one leave together. */
     tickMs: z.number().int().min(1).max(1000).default(50),
+    /**
+     * Where ICMP and TCP targets are probed: "native", in the addon's schedule (no JavaScript per probe; the agent
+     * falls back to "js" when the addon is not built), or "js", in the engine with the http targets.
+     */
+    schedule: z.enum(['native', 'js']).default('native'),
     /** Task list cache and spool live here; unset means <dataDir>/agent. */
     dir: z.string().optional(),
     spool: z.object({

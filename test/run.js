@@ -66,7 +66,7 @@ const together = selected.filter((f) => TOGETHER.some((t) => f.startsWith(t)));
 // agents in one process: it needs the cores) and the path drills (their traceroutes must come back within the
 // diagnosis' wait). Run in the lanes, those two failed.
 const SENSITIVE = [
-  'test/agent/icmp-fping', 'test/agent/ipv6', 'test/agent/icmp-socket', 'test/agent/probes.test', 'test/agent/pacing',
+  'test/agent/icmp-fping', 'test/agent/ipv6', 'test/agent/icmp-socket', 'test/agent/native-schedule', 'test/agent/probes.test', 'test/agent/pacing',
   'test/agent/probe-summary', 'test/agent/http-l7', 'test/probes/traceroute.test', 'test/probes/traceroute-modes',
 ];
 const DRILLS = ['test/drills/system', 'test/drills/whitelist', 'test/drills/fuzz'];

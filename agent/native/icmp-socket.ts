@@ -1,5 +1,5 @@
-// Loads the agent's native addon (icmp_socket.c: raw ICMP sockets; tcp_connect.c: TCP connect probes; built by
-// `npm run build`) and types it.
+// Loads the agent's native addon (icmp_socket.c: raw ICMP sockets; tcp_connect.c: TCP connect probes; schedule.c: the
+// continuous ICMP/TCP probing; built by `npm run build`) and types it.
 // The .node file is looked up next to this module at the same relative place in the source tree and in dist/
 // (build/Release/, where node-gyp writes it and build/build.js copies it), and in the agent package beside the bundle
 // (build/package-agent.js puts it at lib/vipwatch-agent/icmp_socket.node; the code may sit in a chunks/ directory).
@@ -57,10 +57,38 @@ export interface TcpConnector {
 
 export interface TcpConnectorConstructor { new (onDone: OnConnected): TcpConnector }
 
+/**
+ * onMinute of a ProbeSchedule: a finished minute (start, ms), its cells in `out` [0, 6 * count) as (target id, sent,
+ * recv, min, max, sum; RTTs in ms), how many probes the rate cap held back and how many could not start (with the
+ * last such error) since the minute before. start -1: stop() is over, every minute was handed over.
+ */
+export type OnScheduleMinute = (start: number, count: number, skipped: number, failed: number, error: string | null) => void;
+
+export interface ProbeSchedule {
+  readonly out: Float64Array;
+  /** null, or why that raw ICMP socket could not be opened (no CAP_NET_RAW, no IPv6 in the kernel) */
+  readonly icmp4Error: string | null;
+  readonly icmp6Error: string | null;
+  /**
+   * The targets: per target its id (stable across lists: counts are kept by id), kind (0 icmp, 1 tcp), IP address and
+   * port (tcp); order and phases: target indexes sorted by phase and their phases, ms into the interval (PhasePlan).
+   */
+  setTargets(ids: Int32Array, kinds: Uint8Array, addresses: string[], ports: Int32Array, order: Int32Array, phases: Float64Array, intervalMs: number): void;
+  start(): void;
+  /** sends no more; onMinute(-1, ...) once nothing is in flight */
+  stop(): void;
+  inFlight(): number;
+  close(): void;
+}
+
+export interface ProbeScheduleConstructor {
+  new (onMinute: OnScheduleMinute, minuteMs: number, timeoutMs: number, tickMs: number, maxPerSec: number): ProbeSchedule;
+}
+
 const NAME = 'icmp_socket.node';
 const candidates = [`./build/Release/${NAME}`, `./${NAME}`, `../${NAME}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
-interface Addon { IcmpSocket: IcmpSocketConstructor; TcpConnector: TcpConnectorConstructor }
+interface Addon { IcmpSocket: IcmpSocketConstructor; TcpConnector: TcpConnectorConstructor; ProbeSchedule: ProbeScheduleConstructor }
 
 function load(): Addon {
   const file = candidates.find((f) => existsSync(f));
@@ -77,6 +105,15 @@ export function icmpSocketClass(): IcmpSocketConstructor {
 export function tcpConnectorClass(): TcpConnectorConstructor | null {
   try {
     return load().TcpConnector ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The addon's continuous ICMP/TCP schedule (schedule.c); null when the addon is not built (the engine then probes in JS). */
+export function probeScheduleClass(): ProbeScheduleConstructor | null {
+  try {
+    return load().ProbeSchedule ?? null;
   } catch {
     return null;
   }

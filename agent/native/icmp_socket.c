@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "napi_util.h"
+#include "probe_util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,7 +44,6 @@
 #define DRAIN_MAX 64
 /* echo mode: sequence numbers are below this (the tables of send stamps and addresses are indexed by them) */
 #define SEQ_SPACE 16384
-#define NONCE_BYTES 8
 
 typedef struct {
   uv_poll_t poll;
@@ -102,31 +102,11 @@ static void finalize(napi_env env, void *data, void *hint) {
   maybe_free(s);
 }
 
-static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec; }
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-/* RFC 1071 over b[0, len): 0 for a message whose checksum is right */
-static uint16_t inet_checksum(const uint8_t *b, size_t len) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < len; i += 2) sum += get16(b + i);
-  if (len & 1) sum += (uint32_t)b[len - 1] << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)~sum;
-}
-
 /* echo mode: is this datagram the reply to a probe we await? Then its sequence number and RTT go into the batch. */
 static int match_echo(IcmpSocket *s, size_t n, const struct sockaddr_storage *from, int64_t t1, int *matched) {
-  const uint8_t *b = s->rdata;
-  size_t at = s->family == 4 ? (size_t)(b[0] & 0x0f) * 4 : 0; /* IPv4 raw sockets deliver the IP header */
-  if (n < at + 8 + NONCE_BYTES || b[at] != (s->family == 4 ? 0 : 129) || get16(b + at + 4) != s->echo_id) return 0;
-  uint16_t seq = get16(b + at + 6);
-  if (seq >= SEQ_SPACE || s->t0[seq] == 0 || memcmp(b + at + 8, s->nonce, NONCE_BYTES) != 0) return 0;
-  const void *src = s->family == 4 ? (const void *)&((const struct sockaddr_in *)from)->sin_addr : (const void *)&((const struct sockaddr_in6 *)from)->sin6_addr;
+  int seq = echo_reply_seq(s->family, s->rdata, n, from, s->echo_id, s->nonce);
   size_t alen = s->family == 4 ? 4 : 16;
-  if (from->ss_family != (s->family == 4 ? AF_INET : AF_INET6) || memcmp(src, s->dst + (size_t)seq * alen, alen) != 0) return 0;
-  /* the kernel checks ICMPv6 checksums; an IPv4 raw socket hands over whatever came */
-  if (s->family == 4 && inet_checksum(b + at, n - at) != 0) return 0;
+  if (seq < 0 || seq >= SEQ_SPACE || s->t0[seq] == 0 || memcmp(addr_bytes(s->family, from), s->dst + (size_t)seq * alen, alen) != 0) return 0;
   int64_t d = t1 - s->t0[seq];
   s->t0[seq] = 0; /* one reply per probe: a duplicate is not counted */
   s->bseq[*matched] = seq;
@@ -153,31 +133,12 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   int matched = 0;
   for (int k = 0; k < DRAIN_MAX && s->open; k++) {
     struct sockaddr_storage from;
-    struct iovec iov = { s->rdata, RBUF_BYTES };
-    union { char buf[CMSG_SPACE(sizeof(struct timespec)) * 2]; struct cmsghdr align; } ctl;
-    struct msghdr m = { 0 };
-    m.msg_name = &from;
-    m.msg_namelen = sizeof from;
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = ctl.buf;
-    m.msg_controllen = sizeof ctl.buf;
-    ssize_t n = recvmsg(s->fd, &m, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break; /* EAGAIN: drained; anything else (a queued ICMP error) is consumed by this read and not ours to act on */
-    }
-    struct timespec at = { 0, 0 };
-    int stamped = 0;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-        memcpy(&at, CMSG_DATA(c), sizeof at);
-        stamped = 1;
-      }
-    }
-    if (!stamped) clock_gettime(CLOCK_REALTIME, &at); /* never seen on Linux with SO_TIMESTAMPNS; the next best */
+    int64_t at_ns;
+    ssize_t n = recv_stamped(s->fd, s->rdata, RBUF_BYTES, &from, &at_ns);
+    /* EAGAIN: drained; anything else (a queued ICMP error) is consumed by this read and not ours to act on */
+    if (n < 0) break;
     if (s->echo) {
-      match_echo(s, (size_t)(n > RBUF_BYTES ? RBUF_BYTES : n), &from, ns_of(&at), &matched);
+      match_echo(s, (size_t)(n > RBUF_BYTES ? RBUF_BYTES : n), &from, at_ns, &matched);
       continue;
     }
     char addr[INET6_ADDRSTRLEN] = "";
@@ -188,7 +149,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     napi_value argv[4];
     napi_create_uint32(env, (uint32_t)(n > RBUF_BYTES ? RBUF_BYTES : n), &argv[1]);
     napi_create_string_utf8(env, addr, NAPI_AUTO_LENGTH, &argv[2]);
-    napi_create_bigint_int64(env, ns_of(&at), &argv[3]);
+    napi_create_bigint_int64(env, at_ns, &argv[3]);
     argv[0] = buf;
     bool threw = call_js(env, self, cb, 4, argv);
     napi_close_handle_scope(env, inner);
@@ -387,6 +348,7 @@ static napi_value js_echo_mode(napi_env env, napi_callback_info info) {
   s->bseq = p_seq;
   s->brtt = p_rtt;
   s->echo_id = (uint16_t)id;
+  attach_echo_filter(s->fd, s->family, s->echo_id); /* fewer wake-ups; the match below checks the identifier anyway */
   memcpy(s->nonce, nonce, NONCE_BYTES);
   s->echo = 1;
   return NULL;
@@ -452,6 +414,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 
 napi_status tcp_connect_init(napi_env env, napi_value exports); /* tcp_connect.c */
+napi_status schedule_init(napi_env env, napi_value exports);    /* schedule.c */
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
@@ -465,6 +428,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(env, napi_define_class(env, "IcmpSocket", NAPI_AUTO_LENGTH, js_new, NULL, 5, methods, &cls));
   CHECK(env, napi_set_named_property(env, exports, "IcmpSocket", cls));
   CHECK(env, tcp_connect_init(env, exports));
+  CHECK(env, schedule_init(env, exports));
   return exports;
 }
 

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "napi_util.h"
+#include "probe_util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,22 +55,6 @@ typedef struct {
   napi_async_context actx;
 } Connector;
 
-static int64_t mono_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-/* closes a probe's socket with a reset when it connected: no FIN exchange, no TIME_WAIT */
-static void drop(Connector *c, int fd, int reset) {
-  (void)c; /* close() takes the fd out of the epoll set: it is never dup'ed */
-  if (reset) {
-    struct linger l = { 1, 0 };
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  }
-  close(fd);
-}
-
 static void maybe_free(Connector *c) {
   if (c->handle_closed && c->finalized) { free(c->t0); free(c); }
 }
@@ -84,7 +69,7 @@ static void close_connector(Connector *c) {
   if (!c->open) return;
   c->open = 0;
   /* every probe still in flight: its socket goes with the epoll set's owner */
-  for (int fd = 0; fd < c->t0_len; fd++) if (c->t0[fd] != 0) { drop(c, fd, 0); c->t0[fd] = 0; }
+  for (int fd = 0; fd < c->t0_len; fd++) if (c->t0[fd] != 0) { tcp_drop(fd, 0); c->t0[fd] = 0; }
   uv_poll_stop(&c->poll);
   uv_close((uv_handle_t *)&c->poll, on_handle_closed);
   close(c->ep);
@@ -103,19 +88,6 @@ static void finalize(napi_env env, void *data, void *hint) {
   maybe_free(c);
 }
 
-/*
- * The connect's RTT: the kernel's own measure of SYN -> SYN/ACK (TCP_INFO's tcpi_rtt, µs: after the handshake's one
- * sample the smoothed RTT is that sample), so the event loop's lateness in reading the socket does not count, as
- * the ICMP probe's kernel stamps; when the SYN was sent again (no clean sample) the wall time to established.
- */
-static double handshake_ms(int fd, int64_t wall_ns) {
-  struct tcp_info ti;
-  socklen_t len = sizeof ti;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && len >= offsetof(struct tcp_info, tcpi_total_retrans) + sizeof ti.tcpi_total_retrans && ti.tcpi_total_retrans == 0 && ti.tcpi_rtt > 0)
-    return ti.tcpi_rtt / 1000.0;
-  return (double)wall_ns / 1e6;
-}
-
 static void on_ready(uv_poll_t *h, int status, int events) {
   (void)status; (void)events;
   Connector *c = (Connector *)h->data;
@@ -124,7 +96,7 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   int n;
   do n = epoll_wait(c->ep, ev, BATCH, 0); while (n < 0 && errno == EINTR);
   if (n <= 0) return;
-  int64_t now = mono_ns();
+  int64_t now = clock_ns(CLOCK_MONOTONIC);
   for (int i = 0; i < n; i++) {
     int fd = ev[i].data.fd, err = 0;
     socklen_t len = sizeof err;
@@ -132,7 +104,7 @@ static void on_ready(uv_poll_t *h, int status, int events) {
     c->ids[i] = fd;
     c->rtts[i] = err == 0 ? handshake_ms(fd, now - c->t0[fd]) : -1;
     c->t0[fd] = 0;
-    drop(c, fd, err == 0);
+    tcp_drop(fd, err == 0);
   }
   napi_env env = c->env;
   napi_handle_scope scope;
@@ -245,12 +217,12 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
     c->t0 = t0;
     c->t0_len = len;
   }
-  int64_t t0 = mono_ns();
+  int64_t t0 = clock_ns(CLOCK_MONOTONIC);
   if (connect(fd, (struct sockaddr *)&to, tolen) < 0 && errno != EINPROGRESS) {
     /* refused at once, no route...: a lost probe, said with -1 */
     int e = errno;
     close(fd);
-    if (e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH || e == ECONNRESET || e == EADDRNOTAVAIL || e == EAGAIN) {
+    if (connect_lost(e)) {
       napi_value lost;
       napi_create_int32(env, -1, &lost);
       return lost;
@@ -276,7 +248,7 @@ static napi_value js_abort(napi_env env, napi_callback_info info) {
   if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_msg(env, "TcpConnector.abort(id): id must be a number");
   if (fd >= 0 && fd < c->t0_len && c->t0[fd] != 0) {
     c->t0[fd] = 0;
-    drop(c, fd, 0);
+    tcp_drop(fd, 0);
   }
   return NULL;
 }

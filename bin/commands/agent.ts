@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Agent } from '../../agent/agent.js';
 import { systemClock, systemTimers } from '../../agent/clock.js';
 import { availableMethods, availablePaths, closeMethods } from '../../agent/methods.js';
+import { NativeEngine } from '../../agent/native-engine.js';
 import { serveMetrics } from '../../agent/metrics.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
@@ -32,7 +33,10 @@ export const agentCommand: Command = {
     if (cfg.agent.metricsPort !== undefined) collectDefaultMetrics({ register: registry, prefix: 'vipwatch_', eventLoopMonitoringPrecision: 500 });
     const available = availableMethods(log);
     const paths = availablePaths(log);
-    const agent = new Agent({ cfg, gatewayUrl: gateway.replace(/\/+$/, ''), token, methods: available.methods, paths, clock: systemClock, timers: systemTimers, log, registry });
+    const agent = new Agent({
+      cfg, gatewayUrl: gateway.replace(/\/+$/, ''), token, methods: available.methods, paths, clock: systemClock, timers: systemTimers, log, registry,
+      offload: cfg.agent.schedule === 'native' ? NativeEngine.open : undefined,
+    });
     const server = cfg.agent.metricsPort === undefined ? null : await serveMetrics(registry, cfg.agent.metricsPort, '127.0.0.1');
     if (server) log.info({ url: `http://127.0.0.1:${server.port}/metrics` }, 'agent metrics');
     await agent.start();

@@ -11,7 +11,8 @@
 // split into anonymous and file-backed (node's binary) memory.
 // Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_FLAGS replaces the launcher's node flags
 // (e.g. "--max-semi-space-size=1 --cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
-// AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures.
+// AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures. AGENT_SCHEDULE=js probes ICMP and TCP in
+// JavaScript (agent.schedule) for a before/after.
 // Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,7 +134,9 @@ try {
   gw = await testGateway(vips);
   const config = join(dir, 'agent.yaml');
   const metricsPort = process.env.AGENT_METRICS_PORT;
-  writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'state'))}\n${metricsPort ? `  metricsPort: ${metricsPort}\n` : ''}`);
+  // AGENT_SCHEDULE=js: ICMP and TCP probed in JavaScript as before the addon's schedule (agent.schedule), to compare
+  const schedule = process.env.AGENT_SCHEDULE;
+  writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'state'))}\n${metricsPort ? `  metricsPort: ${metricsPort}\n` : ''}${schedule ? `  schedule: ${schedule}\n` : ''}`);
   // as the unit runs it (MALLOC_ARENA_MAX=2, the launcher and its node flags), as root instead of CAP_NET_RAW
   const flags = process.env.AGENT_NODE_FLAGS;
   agent = spawn(launcher, ['--gateway', gw.url, '--token', gw.token, '--config', config], {

@@ -1,13 +1,15 @@
 // Child of test/bench/rtt.ts, run inside the bench's agent namespace: probes ADDR COUNT times, PERIOD ms apart, with the
 // agent's ICMP method and prints every RTT as fping -C does ("ADDR : 0.061 - 0.058 ..."). With LOAD > 0 the same
-// probe instance (one socket, one event loop) also carries the agent's probe engine over LOAD targets at the agent's
-// default rate and tick, each minute's batch checked by the shared schema and serialised as the agent does before
-// spooling; probing of ADDR starts once every load target has been probed at least once.
+// event loop also carries the agent's probe engine over LOAD targets at the agent's default rate and tick, probed as
+// the agent probes them (agent.schedule native: the addon's schedule, with its own sockets), each minute's batch
+// checked by the shared schema and serialised as the agent does before spooling; probing of ADDR starts once every
+// load target has been probed at least once.
 // Args: ADDR COUNT PERIOD_MS LOAD (the load targets are read from stdin, one per line, when LOAD > 0).
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { systemClock, systemTimers } from '../../agent/clock.js';
-import { ProbeEngine } from '../../agent/engine.js';
+import { ProbeEngine, type MinuteBatch } from '../../agent/engine.js';
+import { NativeEngine } from '../../agent/native-engine.js';
 import { agentMetrics } from '../../agent/metrics.js';
 import { createSocket, Protocol } from 'raw-socket';
 import { EchoTemplate } from '../../agent/probes/icmp-packet.js';
@@ -45,12 +47,13 @@ let engine: ProbeEngine | null = null;
 let minutes = 0;
 if (Number(load) > 0) {
   const targets = readFileSync(0, 'utf8').trim().split('\n').map((vip) => ({ vip, method: 'icmp' as const }));
-  engine = new ProbeEngine({
-    methods: { icmp: probe }, clock: systemClock, timers: systemTimers, log: createLogger('warn', 'bench'),
-    metrics: agentMetrics(new Registry()), minuteMs: 60_000, timeoutMs: defaults.timeoutMs,
-    maxProbesPerSec: defaults.maxProbesPerSec, tickMs: defaults.tickMs,
-    onMinute: (b) => { minutes++; JSON.stringify(resultsBodySchema.parse({ host: b.host, results: b.records })); },
-  });
+  const log = createLogger('warn', 'bench');
+  const metrics = agentMetrics(new Registry());
+  const timing = { minuteMs: 60_000, timeoutMs: defaults.timeoutMs, maxProbesPerSec: defaults.maxProbesPerSec, tickMs: defaults.tickMs };
+  const onMinute = (b: MinuteBatch) => { minutes++; JSON.stringify(resultsBodySchema.parse({ host: b.host, results: b.records })); };
+  const offload = NativeEngine.open({ log, metrics, onMinute, ...timing });
+  if (!offload) throw new Error('the addon is not built (npm run build): the agent would probe in JavaScript');
+  engine = new ProbeEngine({ methods: { icmp: probe }, clock: systemClock, timers: systemTimers, log, metrics, onMinute, offload, ...timing });
   engine.setTargets('bench-host', targets, defaults.probesPerMinute);
   engine.start();
   await sleep(60_000 / defaults.probesPerMinute + 500);

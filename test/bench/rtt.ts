@@ -2,7 +2,8 @@
 // agent probes 2,500 targets. Two private namespaces joined by a veth pair; the VIP side answers with the kernel's
 // own echo replies (no user process in the path), for the measured address and for the whole 198.19.0.0/20.
 // Each case runs test/bench/rtt-probe.ts (the agent's IcmpProbe; with load, also the agent's ProbeEngine over 2,250
-// answered + 250 silent targets at the default rate and tick, on the same socket and event loop) and
+// answered + 250 silent targets at the default rate and tick, as the agent probes them: in the addon's schedule, on
+// the same event loop) and
 // `fping -C COUNT -p PERIOD` on the measured address concurrently, both at nice -10, and compares per-probe medians.
 // Each case also prints how long the addon's sendto() alone takes on this path (the floor of a user-space stamp).
 // Needs root (namespaces, raw sockets) and fping. Env: COUNT (400), PERIOD_MS (25).

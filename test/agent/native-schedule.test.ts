@@ -1,0 +1,129 @@
+// The addon's continuous schedule (agent/native/schedule.c through agent/native-engine.ts), as the agent runs it, in
+// a private namespace pair: ICMP and ICMPv6 answered, lost in a fixed pattern by nftables (exactly 2 of every 5) and
+// dropped; TCP to a listener and to a closed port. Expected counts come from the plan (every target once per
+// interval, so perMinute probes in each whole minute) and from the VIP namespace's own kernel counters (echo
+// requests it received), not from the schedule. stop() hands over the last, partial minute. A probe counts in the
+// minute it was sent in, as in the JS engine: one due just before a minute's end may leave in the next tick (up to
+// tickMs later), so a whole minute holds perMinute +- 1 probes of a target; the totals are exact.
+import assert from 'node:assert/strict';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { ResultRecord } from '../../core/model.js';
+import { missing } from '../support/env.js';
+import { NetLab, type Netns } from '../support/netns.js';
+
+const engineModule = fileURLToPath(new URL('../../dist/agent/native-engine.js', import.meta.url));
+const metricsModule = fileURLToPath(new URL('../../dist/agent/metrics.js', import.meta.url));
+const MINUTE_MS = 3000;
+const PER_MINUTE = 10;
+const MINUTES = 3;
+const V4 = { clean: '198.19.60.1', lossy: '198.19.60.2', dead: '198.19.60.3' };
+const V6 = { clean: 'fd00:62::1', dead: 'fd00:62::3' };
+const PORT = 7070;
+
+interface Batch { start: number; records: ResultRecord[] }
+interface Run { batches: Batch[]; t0: number; stopAt: number }
+
+/** Runs the native engine inside `ns` into its ${MINUTES}th minute, then stops it: its batches, when it started and stopped. */
+function runEngine(ns: Netns, targets: object[]): Promise<Run> {
+  const script = `
+    import { NativeEngine } from ${JSON.stringify(engineModule)};
+    import { agentMetrics } from ${JSON.stringify(metricsModule)};
+    import { createRequire } from 'node:module';
+    const { Registry } = createRequire(${JSON.stringify(engineModule)})('prom-client');
+    const log = { info() {}, debug() {}, error: (...a) => console.error(...a), warn: (...a) => console.error(...a) };
+    const engine = NativeEngine.open({ log, metrics: agentMetrics(new Registry()), minuteMs: ${MINUTE_MS}, timeoutMs: 500, tickMs: 50, maxProbesPerSec: 500,
+      onMinute: (b) => console.log(JSON.stringify({ start: b.start, records: b.records })) });
+    engine.setTargets('h1', ${JSON.stringify(targets)}, ${MINUTE_MS / PER_MINUTE});
+    const t0 = Date.now();
+    engine.start();
+    // to the middle of the minute ${MINUTES} minutes on: the ${MINUTES - 1} minutes between are whole
+    const wait = ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS} * ${MINUTES - 1} + ${MINUTE_MS / 2};
+    setTimeout(() => { const stopAt = Date.now(); engine.stop().then(() => console.log(JSON.stringify({ t0, stopAt }))); }, wait);`;
+  const child = ns.spawn(process.execPath, ['--input-type=module', '-e', script]);
+  const batches: Batch[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (c) => { stderr += c; });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      const v = JSON.parse(l) as Batch | { t0: number; stopAt: number };
+      if ('t0' in v) resolve({ batches, ...v });
+      else batches.push(v);
+    });
+    child.once('exit', (code) => reject(new Error(`engine exited ${code} before it stopped: ${stderr}`)));
+  });
+}
+
+/** The VIP namespace's echo requests received, IPv4 and IPv6 (the kernel's SNMP counters). */
+function echoesIn(ns: Netns): { v4: number; v6: number } {
+  const snmp = ns.run('cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Icmp:'));
+  const v4 = Number(snmp[1]!.split(/\s+/)[snmp[0]!.split(/\s+/).indexOf('InEchos')]);
+  const v6 = Number(/Icmp6InEchos\s+(\d+)/.exec(ns.run('cat', ['/proc/net/snmp6']))![1]);
+  return { v4, v6 };
+}
+
+const netMissing = missing({ root: true, commands: ['ip', 'nft'] });
+describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per minute', { skip: netMissing ?? false }, () => {
+  const lab = new NetLab('vwns');
+  let agent: Netns;
+  let vips: Netns;
+  before(async () => {
+    agent = lab.ns('agent');
+    vips = lab.ns('vips');
+    lab.link(agent, vips, '198.18.60.1/30', '198.18.60.2/30');
+    lab.link(agent, vips, 'fd00:61::1/64', 'fd00:61::2/64');
+    lab.addresses(vips, [...Object.values(V4), ...Object.values(V6)]);
+    lab.route(agent, '198.19.60.0/24', '198.18.60.2');
+    lab.route(agent, 'fd00:62::/64', 'fd00:61::2');
+    lab.loss(vips, [{ addr: V4.lossy, pct: 40 }, { addr: V4.dead, pct: 100 }, { addr: V6.dead, pct: 100 }]);
+    const server = vips.spawn(process.execPath, ['-e', `require('net').createServer((s) => s.on('error', () => {})).listen(${PORT}, '${V4.clean}', () => console.log('ready'))`]);
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: server.stdout! }).on('line', (l) => { if (l === 'ready') resolve(); });
+      server.once('exit', (code) => reject(new Error(`tcp listener exited ${code}`)));
+    });
+  });
+  after(() => lab.cleanup());
+
+  it('every whole minute: each target probed perMinute times; loss and RTTs as the path makes them; the kernel saw every probe', async () => {
+    const targets = [
+      { vip: V4.clean, method: 'icmp' }, { vip: V4.lossy, method: 'icmp' }, { vip: V4.dead, method: 'icmp' },
+      { vip: V6.clean, method: 'icmp' }, { vip: V6.dead, method: 'icmp' },
+      { vip: V4.clean, method: 'tcp', port: PORT }, { vip: V4.lossy, method: 'tcp', port: PORT + 1 },
+    ];
+    const before = echoesIn(vips);
+    const { batches, t0, stopAt } = await runEngine(agent, targets);
+    const seen = echoesIn(vips);
+    const starts = batches.map((b) => b.start);
+    assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'minutes in order');
+    assert.equal(new Set(starts).size, starts.length, 'each minute once');
+    const whole = batches.filter((b) => b.start >= t0 && b.start + MINUTE_MS <= stopAt);
+    assert.equal(whole.length, MINUTES - 1, `whole minutes among ${JSON.stringify(starts)} (started ${t0}, stopped ${stopAt})`);
+    const of = (b: Batch, method: string, vip: string) => b.records.find((r) => r.method === method && r.vip === vip)!;
+    for (const b of whole) {
+      assert.equal(b.records.length, targets.length, JSON.stringify(b.records));
+      for (const r of b.records) assert.ok(Math.abs(r.sent - PER_MINUTE) <= 1, `${r.method} ${r.vip} in ${new Date(b.start).toISOString()}: sent ${r.sent}`);
+      for (const [method, vip] of [['icmp', V4.clean], ['icmp', V6.clean], ['tcp', V4.clean]] as const) {
+        const r = of(b, method, vip);
+        assert.equal(r.recv, r.sent, `${method} ${vip}: every probe answered`);
+      }
+      const lossy = of(b, 'icmp', V4.lossy);
+      assert.ok(Math.abs(lossy.recv - (lossy.sent * 3) / 5) <= 1, `2 of every 5 dropped: ${lossy.recv} of ${lossy.sent}`);
+      for (const [method, vip] of [['icmp', V4.dead], ['icmp', V6.dead], ['tcp', V4.lossy]] as const) {
+        const r = of(b, method, vip);
+        assert.deepEqual([r.recv, 'rttAvg' in r], [0, false], `${method} ${vip}: all lost, no RTT fields`);
+      }
+      for (const r of b.records.filter((x) => x.recv > 0)) {
+        assert.ok(r.rttMin! > 0 && r.rttMin! <= r.rttAvg! && r.rttAvg! <= r.rttMax! && r.rttMax! < 50, JSON.stringify(r));
+      }
+    }
+    // every probe counted was sent (and nothing else): the VIP namespace's kernel counted each echo request it got
+    const sum = (method: string, vip: string, field: 'sent' | 'recv') => batches.reduce((n, b) => n + (of(b, method, vip)?.[field] ?? 0), 0);
+    assert.equal(seen.v4 - before.v4, sum('icmp', V4.clean, 'sent') + sum('icmp', V4.lossy, 'recv'), 'IPv4 echo requests received (the dropped ones never reach ICMP)');
+    assert.equal(seen.v6 - before.v6, sum('icmp', V6.clean, 'sent'), 'ICMPv6 echo requests received');
+    // the last minute is partial (stopped mid-minute) and handed over all the same
+    const last = batches.at(-1)!;
+    assert.ok(last.start < stopAt && last.start + MINUTE_MS > stopAt, 'the minute it stopped in');
+    assert.ok(of(last, 'icmp', V4.clean).sent > 0 && of(last, 'icmp', V4.clean).sent < PER_MINUTE, JSON.stringify(last.records[0]));
+  });
+});
