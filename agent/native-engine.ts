@@ -64,7 +64,7 @@ export class NativeEngine implements Offload {
       kinds[i] = KIND[t.method]!;
       ports[i] = t.port ?? 0;
     }
-    // the same keys and seed as the JS engine's plan: a target keeps its phase whichever side probes it
+    // the JS engine's keys and seed: the targets here spread evenly over the interval, shifted by the host's offset
     const plan = new PhasePlan(targets.map((t) => `${host} ${t.method} ${t.vip} ${t.port ?? ''} ${t.url ?? ''}`), intervalMs, host);
     const { order, phases } = plan.table();
     this.#schedule.setTargets(ids, kinds, targets.map((t) => t.vip), ports, order, phases, intervalMs);

@@ -77,7 +77,6 @@ export interface ProbeSchedule {
   start(): void;
   /** sends no more; onMinute(-1, ...) once nothing is in flight */
   stop(): void;
-  inFlight(): number;
   close(): void;
 }
 

@@ -1,0 +1,110 @@
+/* The addon's continuous ICMP/TCP schedule, shared by its two halves: schedule_run.c (the probing itself: slots,
+ * sends, replies, timeouts, minutes) and schedule.c (its Node-API face). See schedule.c for what it does. */
+#ifndef VIPWATCH_SCHEDULE_H
+#define VIPWATCH_SCHEDULE_H
+
+#include <node_api.h>
+#include <uv.h>
+
+#include "probe_util.h"
+
+#define PAYLOAD_BYTES 56
+#define PACKET_BYTES (8 + PAYLOAD_BYTES)
+#define RBUF_BYTES 4096
+#define DRAIN_MAX 256
+/* minutes counted at once: the one under way, the ones whose probes are still in flight, and slack for a stall */
+#define MINUTES 8
+
+enum { KIND_ICMP = 0, KIND_TCP = 1 };
+
+typedef struct {
+  int32_t id;
+  uint8_t kind;
+  int family; /* 4 or 6 */
+  struct sockaddr_storage to;
+  socklen_t tolen;
+} Target;
+
+/* one target's minute: min is valid once recv > 0 (so a zeroed cell is an empty one) */
+typedef struct { uint32_t sent, recv; double min, max, sum; } Cell;
+
+typedef struct {
+  double start; /* ms; -1: free */
+  int32_t pending;
+  Cell *cells;  /* indexed by target id; made when the slot is first used (with 1-minute minutes two slots are) */
+} Minute;
+
+/* a probe in flight: ICMP by sequence number, TCP by fd */
+typedef struct {
+  uint32_t serial; /* 0: none */
+  int16_t minute;
+  int32_t id;
+  int64_t t0;      /* ICMP: CLOCK_REALTIME ns before sendto(); TCP: CLOCK_MONOTONIC ns before connect() */
+  uint8_t family;
+  uint8_t dst[16];
+} Flight;
+
+/* a probe's deadline: deadlines come in send order (one timeout for all), so a FIFO */
+typedef struct { int64_t at; uint32_t serial; int32_t key; uint8_t kind; } Deadline;
+
+typedef struct {
+  int fd;
+  int family;
+  int err;     /* why it could not be opened (errno), when fd is -1 */
+  uv_poll_t poll;
+  void *owner; /* the Schedule */
+} EchoSock;
+
+typedef struct {
+  napi_env env;
+  napi_ref self, on_minute, out_ref;
+  napi_async_context actx;
+  double *out;
+  int32_t out_cap; /* cells */
+  uv_timer_t timer;
+  uv_poll_t tcp_poll;
+  int ep;
+  EchoSock icmp[2]; /* IPv4, IPv6; fd -1 when it could not be opened */
+  int open_handles;
+  int open, finalized, running, stopping;
+  /* settings */
+  double minute_ms, timeout_ms, tick_ms, per_sec;
+  /* targets */
+  Target *targets;
+  int32_t n, *order, ids_cap;
+  double *phases, interval_ms, cursor;
+  /* counts */
+  Minute minutes[MINUTES];
+  /* in flight */
+  /* by sequence number: room for twice the probes the rate cap lets be in flight at once (sent within a timeout) */
+  Flight *icmp_flights;
+  int32_t seq_space;
+  Flight *tcp_flights;
+  int tcp_cap;
+  int32_t in_flight, seq;
+  uint32_t serial;
+  Deadline *dl;
+  int32_t dl_head, dl_len, dl_cap;
+  /* token bucket */
+  double tokens, tokens_at;
+  /* since the last minute handed over */
+  uint32_t skipped, failed;
+  char error[160];
+  uint16_t echo_id;
+  uint8_t nonce[NONCE_BYTES];
+  uint8_t packet[PACKET_BYTES];
+  uint8_t rbuf[RBUF_BYTES];
+} Schedule;
+
+double sched_now_ms(void);
+/* (re)arms the timer for the next slot, minute end or deadline, at least tick_ms away */
+void sched_arm(Schedule *s, double now);
+void sched_on_tick(uv_timer_t *h);
+void sched_on_echo(uv_poll_t *h, int status, int events);
+void sched_on_tcp(uv_poll_t *h, int status, int events);
+/* room for `cap` target ids; 0 when out of memory */
+int sched_grow_cells(Schedule *s, int32_t cap);
+/* schedule.c: hands one minute's cells (s->out) to JavaScript; start -1: the stop is over */
+void sched_emit(Schedule *s, double start, int32_t count);
+
+#endif

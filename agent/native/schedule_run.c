@@ -1,0 +1,312 @@
+// The addon's schedule at work (schedule.h; its JS face and what it does: schedule.c): each tick sends the slots due
+// since the last one, expires the probes past their timeout and hands over the minutes that are done; the sockets'
+// wake-ups match replies into the minutes' sums. No JavaScript runs here except sched_emit, once per minute.
+#define NAPI_VERSION 8
+#define _GNU_SOURCE
+#include "schedule.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+
+double sched_now_ms(void) { return (double)clock_ns(CLOCK_REALTIME) / 1e6; }
+
+static int minute_for(Schedule *s, double start) {
+  int free_slot = -1;
+  for (int i = 0; i < MINUTES; i++) {
+    if (s->minutes[i].start == start) return i;
+    if (s->minutes[i].start < 0 && free_slot < 0) free_slot = i;
+  }
+  if (free_slot < 0) return -1; /* only after a stall longer than the slots: the probe is not sent */
+  Minute *m = &s->minutes[free_slot];
+  if (!m->cells && !(m->cells = malloc((size_t)s->ids_cap * sizeof *m->cells))) return -1;
+  m->start = start;
+  m->pending = 0;
+  memset(m->cells, 0, (size_t)s->ids_cap * sizeof *m->cells);
+  return free_slot;
+}
+
+static void settle(Schedule *s, int16_t mi, int32_t id, double rtt) {
+  Minute *m = &s->minutes[mi];
+  m->pending--;
+  s->in_flight--;
+  if (rtt < 0 || rtt > s->timeout_ms) return; /* a reply after the timeout is lost all the same */
+  Cell *c = &m->cells[id];
+  c->recv++;
+  c->sum += rtt;
+  if (c->recv == 1 || rtt < c->min) c->min = rtt;
+  if (rtt > c->max) c->max = rtt;
+}
+
+/* every minute that has ended with nothing in flight (all: every minute), oldest first */
+static void flush(Schedule *s, double now, int all) {
+  for (;;) {
+    int best = -1;
+    for (int i = 0; i < MINUTES; i++) {
+      Minute *m = &s->minutes[i];
+      if (m->start < 0 || (!all && (m->start + s->minute_ms > now || m->pending > 0))) continue;
+      if (best < 0 || m->start < s->minutes[best].start) best = i;
+    }
+    if (best < 0) return;
+    Minute *m = &s->minutes[best];
+    int32_t count = 0;
+    for (int32_t id = 0; id < s->ids_cap; id++) {
+      Cell *c = &m->cells[id];
+      if (!c->sent) continue;
+      double *o = s->out + (size_t)count * 6;
+      o[0] = id; o[1] = c->sent; o[2] = c->recv; o[3] = c->min; o[4] = c->max; o[5] = c->sum;
+      count++;
+    }
+    double start = m->start;
+    m->start = -1; /* `all` comes only with nothing in flight: no probe still points at this slot */
+    if (count) sched_emit(s, start, count);
+    if (!s->open) return;
+  }
+}
+
+static void fail(Schedule *s, const char *what, int err) {
+  s->failed++;
+  snprintf(s->error, sizeof s->error, "%s: %s", what, strerror(err));
+}
+
+static void add_deadline(Schedule *s, uint8_t kind, int32_t key, uint32_t serial, int64_t at) {
+  if (s->dl_len == s->dl_cap) {
+    if (s->dl_head > 0) {
+      memmove(s->dl, s->dl + s->dl_head, (size_t)(s->dl_len - s->dl_head) * sizeof *s->dl);
+      s->dl_len -= s->dl_head;
+      s->dl_head = 0;
+    }
+    if (s->dl_len == s->dl_cap) {
+      int32_t cap = s->dl_cap ? s->dl_cap * 2 : 4096;
+      Deadline *d = realloc(s->dl, (size_t)cap * sizeof *d);
+      if (!d) abort(); /* the agent cannot go on without memory for its probes in flight */
+      s->dl = d;
+      s->dl_cap = cap;
+    }
+  }
+  s->dl[s->dl_len++] = (Deadline){ at, serial, key, kind };
+}
+
+static uint32_t next_serial(Schedule *s) { return ++s->serial ? s->serial : ++s->serial; }
+
+static void send_icmp(Schedule *s, Target *t, int16_t mi) {
+  EchoSock *e = &s->icmp[t->family == 6];
+  Minute *m = &s->minutes[mi];
+  m->cells[t->id].sent++;
+  /* the caller hands over only targets of a family whose socket opened (.icmp4Error / .icmp6Error); a probe that
+     cannot start counts as sent and lost, as in the JS engine */
+  if (e->fd < 0) { fail(s, t->family == 6 ? "raw ICMPv6 socket" : "raw ICMP socket", e->err); return; }
+  int seq = -1;
+  for (int i = 0; i < s->seq_space; i++) {
+    s->seq = (s->seq + 1) % s->seq_space;
+    if (!s->icmp_flights[s->seq].serial) { seq = s->seq; break; }
+  }
+  if (seq < 0) return; /* every sequence number in flight: the probe is lost */
+  uint8_t *p = s->packet;
+  p[0] = t->family == 6 ? 128 : 8;
+  p[2] = p[3] = 0;
+  p[6] = (uint8_t)(seq >> 8);
+  p[7] = (uint8_t)seq;
+  if (t->family == 4) { /* the kernel fills in ICMPv6's checksum */
+    uint16_t sum = inet_checksum(p, PACKET_BYTES);
+    p[2] = (uint8_t)(sum >> 8);
+    p[3] = (uint8_t)sum;
+  }
+  Flight *f = &s->icmp_flights[seq];
+  f->serial = next_serial(s);
+  f->minute = mi;
+  f->id = t->id;
+  f->family = (uint8_t)t->family;
+  memcpy(f->dst, t->family == 4 ? (const void *)&((struct sockaddr_in *)&t->to)->sin_addr : (const void *)&((struct sockaddr_in6 *)&t->to)->sin6_addr, t->family == 4 ? 4 : 16);
+  m->pending++;
+  s->in_flight++;
+  ssize_t n;
+  do {
+    f->t0 = clock_ns(CLOCK_REALTIME); /* as fping: the stamp, then at once the send (set first: a veth peer answers inside sendto) */
+    n = sendto(e->fd, p, PACKET_BYTES, 0, (struct sockaddr *)&t->to, t->tolen);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    /* no route, buffer full...: the probe went nowhere, it is lost */
+    f->serial = 0;
+    settle(s, mi, t->id, -1);
+    return;
+  }
+  add_deadline(s, KIND_ICMP, seq, f->serial, clock_ns(CLOCK_MONOTONIC) + (int64_t)(s->timeout_ms * 1e6));
+}
+
+static void send_tcp(Schedule *s, Target *t, int16_t mi) {
+  Minute *m = &s->minutes[mi];
+  m->cells[t->id].sent++;
+  int fd = socket(t->to.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) { fail(s, "socket", errno); return; }
+  if (fd >= s->tcp_cap) {
+    int cap = s->tcp_cap ? s->tcp_cap : 1024;
+    while (cap <= fd) cap *= 2;
+    Flight *f = realloc(s->tcp_flights, (size_t)cap * sizeof *f);
+    if (!f) { close(fd); fail(s, "tcp", ENOMEM); return; }
+    memset(f + s->tcp_cap, 0, (size_t)(cap - s->tcp_cap) * sizeof *f);
+    s->tcp_flights = f;
+    s->tcp_cap = cap;
+  }
+  int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+  if (connect(fd, (struct sockaddr *)&t->to, t->tolen) < 0 && errno != EINPROGRESS) {
+    int e = errno;
+    close(fd);
+    if (!connect_lost(e)) fail(s, "connect", e); /* refused at once, no route...: simply lost */
+    return;
+  }
+  struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.fd = fd };
+  if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) { int e = errno; close(fd); fail(s, "epoll_ctl", e); return; }
+  Flight *f = &s->tcp_flights[fd];
+  f->serial = next_serial(s);
+  f->minute = mi;
+  f->id = t->id;
+  f->t0 = t0;
+  m->pending++;
+  s->in_flight++;
+  add_deadline(s, KIND_TCP, fd, f->serial, t0 + (int64_t)(s->timeout_ms * 1e6));
+}
+
+static int take_token(Schedule *s, double now) {
+  s->tokens = fmin(s->per_sec, s->tokens + (now - s->tokens_at) / 1000 * s->per_sec);
+  s->tokens_at = now;
+  if (s->tokens < 1) return 0;
+  s->tokens -= 1;
+  return 1;
+}
+
+static void send_one(Schedule *s, int32_t index, double now) {
+  if (!take_token(s, now)) { s->skipped++; return; }
+  int mi = minute_for(s, floor(now / s->minute_ms) * s->minute_ms);
+  if (mi < 0) { s->skipped++; return; }
+  Target *t = &s->targets[index];
+  if (t->kind == KIND_ICMP) send_icmp(s, t, (int16_t)mi);
+  else send_tcp(s, t, (int16_t)mi);
+}
+
+static int32_t first_at_or_after(Schedule *s, double offset) {
+  int32_t lo = 0, hi = s->n;
+  while (lo < hi) {
+    int32_t mid = (lo + hi) >> 1;
+    if (s->phases[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* the time of the first slot at or after t */
+static double next_at(Schedule *s, double t) {
+  if (!s->n) return INFINITY;
+  double iv = s->interval_ms, base = floor(t / iv) * iv;
+  int32_t k = first_at_or_after(s, t - base);
+  return k < s->n ? base + s->phases[k] : base + iv + s->phases[0];
+}
+
+static void expire(Schedule *s) {
+  int64_t mono = clock_ns(CLOCK_MONOTONIC);
+  while (s->dl_head < s->dl_len && s->dl[s->dl_head].at <= mono) {
+    Deadline d = s->dl[s->dl_head++];
+    Flight *f = d.kind == KIND_ICMP ? &s->icmp_flights[d.key] : &s->tcp_flights[d.key];
+    if (f->serial != d.serial) continue; /* settled already */
+    f->serial = 0;
+    if (d.kind == KIND_TCP) tcp_drop(d.key, 0);
+    settle(s, f->minute, f->id, -1);
+  }
+  if (s->dl_head == s->dl_len) s->dl_head = s->dl_len = 0;
+}
+
+void sched_on_echo(uv_poll_t *h, int status, int events) {
+  (void)status; (void)events;
+  EchoSock *e = (EchoSock *)h->data;
+  Schedule *s = (Schedule *)e->owner;
+  if (!s->open) return;
+  size_t alen = e->family == 4 ? 4 : 16;
+  for (int k = 0; k < DRAIN_MAX; k++) {
+    struct sockaddr_storage from;
+    int64_t at;
+    ssize_t n = recv_stamped(e->fd, s->rbuf, RBUF_BYTES, &from, &at);
+    if (n < 0) break;
+    int seq = echo_reply_seq(e->family, s->rbuf, (size_t)(n > RBUF_BYTES ? RBUF_BYTES : n), &from, s->echo_id, s->nonce);
+    if (seq < 0 || seq >= s->seq_space) continue;
+    Flight *f = &s->icmp_flights[seq];
+    if (!f->serial || f->family != e->family || memcmp(addr_bytes(e->family, &from), f->dst, alen) != 0) continue;
+    f->serial = 0; /* one reply per probe: a duplicate is not counted */
+    int64_t d = at - f->t0;
+    settle(s, f->minute, f->id, d > 0 ? (double)d / 1e6 : 0); /* realtime stamps: a clock stepped back reads as 0 */
+  }
+}
+
+void sched_on_tcp(uv_poll_t *h, int status, int events) {
+  (void)status; (void)events;
+  Schedule *s = (Schedule *)h->data;
+  if (!s->open) return;
+  struct epoll_event ev[DRAIN_MAX];
+  int n;
+  do n = epoll_wait(s->ep, ev, DRAIN_MAX, 0); while (n < 0 && errno == EINTR);
+  int64_t mono = clock_ns(CLOCK_MONOTONIC);
+  for (int i = 0; i < n; i++) {
+    int fd = ev[i].data.fd, err = 0;
+    socklen_t len = sizeof err;
+    Flight *f = &s->tcp_flights[fd];
+    if (!f->serial) continue;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    double rtt = err == 0 ? handshake_ms(fd, mono - f->t0) : -1; /* refused: nothing listens, lost */
+    f->serial = 0;
+    tcp_drop(fd, err == 0);
+    settle(s, f->minute, f->id, rtt);
+  }
+}
+
+void sched_on_tick(uv_timer_t *h) {
+  Schedule *s = (Schedule *)h->data;
+  if (!s->open) return;
+  double now = sched_now_ms();
+  expire(s);
+  if (s->running && s->n) {
+    /* after a stall (suspended process), at most one probe per target, not the whole backlog */
+    double from = fmax(s->cursor, now - s->interval_ms), to = now + 1, iv = s->interval_ms;
+    for (double base = floor(from / iv) * iv; base < to; base += iv) {
+      int32_t k = first_at_or_after(s, from - base);
+      for (; k < s->n && base + s->phases[k] < to; k++) send_one(s, s->order[k], now);
+      if (k < s->n) break;
+    }
+    s->cursor = to;
+  }
+  if (s->stopping && s->in_flight == 0) {
+    s->stopping = 0;
+    flush(s, now, 1);
+    if (s->open) sched_emit(s, -1, 0);
+    return;
+  }
+  flush(s, now, 0);
+  if (s->open) sched_arm(s, now);
+}
+
+void sched_arm(Schedule *s, double now) {
+  double next = INFINITY;
+  if (s->running) next = fmin(next_at(s, s->cursor), floor(now / s->minute_ms) * s->minute_ms + s->minute_ms);
+  for (int i = 0; i < MINUTES; i++) if (s->minutes[i].start >= 0) next = fmin(next, s->minutes[i].start + s->minute_ms);
+  if (s->dl_head < s->dl_len) next = fmin(next, now + (double)(s->dl[s->dl_head].at - clock_ns(CLOCK_MONOTONIC)) / 1e6);
+  if (!isfinite(next)) { uv_timer_stop(&s->timer); return; }
+  double wait = fmax(s->tick_ms, ceil(next - now));
+  uv_timer_start(&s->timer, sched_on_tick, (uint64_t)wait, 0);
+}
+
+/* room for `cap` ids: a minute under way keeps its cells (the new ones empty); a free slot's are made again when used */
+int sched_grow_cells(Schedule *s, int32_t cap) {
+  for (int i = 0; i < MINUTES; i++) {
+    Minute *m = &s->minutes[i];
+    if (m->start < 0) {
+      free(m->cells);
+      m->cells = NULL;
+      continue;
+    }
+    Cell *c = realloc(m->cells, (size_t)cap * sizeof *c);
+    if (!c) return 0;
+    memset(c + s->ids_cap, 0, (size_t)(cap - s->ids_cap) * sizeof *c);
+    m->cells = c;
+  }
+  s->ids_cap = cap;
+  return 1;
+}
