@@ -12,11 +12,13 @@
 // Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_FLAGS replaces the launcher's node flags
 // (e.g. "--max-semi-space-size=1 --cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
 // AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures. AGENT_SCHEDULE=js probes ICMP and TCP in
-// JavaScript (agent.schedule) for a before/after.
+// JavaScript (agent.schedule) for a before/after. TARGET_CPU=N moves the target namespace's receive work (echo replies,
+// handshakes) to CPU N and keeps the agent off it: without it, that work runs inside the agent's own sendto() and
+// connect() on the veth and is charged to the agent's system time, which on a real network it is not.
 // Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOST, testGateway } from '../agent/gateway.js';
 import { NetLab } from '../support/netns.js';
@@ -25,6 +27,10 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const TARGETS = Number(process.env.TARGETS ?? 2500);
 const MEASURE_SEC = Math.max(10, Number(process.env.MEASURE_SEC ?? 180));
 const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 20);
+const TARGET_CPU = process.env.TARGET_CPU === undefined ? null : Number(process.env.TARGET_CPU);
+if (TARGET_CPU !== null && !(Number.isInteger(TARGET_CPU) && TARGET_CPU >= 0 && TARGET_CPU < cpus().length && cpus().length > 1)) {
+  throw new Error(`TARGET_CPU=${process.env.TARGET_CPU}: expected a CPU number below ${cpus().length}, on a machine with more than one`);
+}
 const TCP_PORT = 8443;
 const TICKS = 100; // USER_HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,7 +123,12 @@ let gw: Awaited<ReturnType<typeof testGateway>> | null = null;
 let agent: ReturnType<typeof spawn> | null = null;
 try {
   const ns = lab.ns('tgt');
-  lab.link(null, ns, '198.19.128.1/30', '198.19.128.2/30');
+  const { devB } = lab.link(null, ns, '198.19.128.1/30', '198.19.128.2/30');
+  if (TARGET_CPU !== null) {
+    // receive packet steering: what arrives at the target's end of the veth is handled on TARGET_CPU's backlog, not
+    // inside the sender's sendto()/connect() (the agent is kept off that CPU below)
+    ns.run('sh', ['-c', `echo ${(1 << TARGET_CPU).toString(16)} > /sys/class/net/${devB}/queues/rx-0/rps_cpus`]);
+  }
   lab.addresses(ns, ['198.19.144.1/20']); // on lo: every address of the /20 is the namespace's own
   lab.route(null, '198.19.144.0/20', '198.19.128.2');
   lab.loss(ns, [{ addr: '198.19.156.0/22', pct: 100 }]);
@@ -139,7 +150,9 @@ try {
   writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'state'))}\n${metricsPort ? `  metricsPort: ${metricsPort}\n` : ''}${schedule ? `  schedule: ${schedule}\n` : ''}`);
   // as the unit runs it (MALLOC_ARENA_MAX=2, the launcher and its node flags), as root instead of CAP_NET_RAW
   const flags = process.env.AGENT_NODE_FLAGS;
-  agent = spawn(launcher, ['--gateway', gw.url, '--token', gw.token, '--config', config], {
+  const agentArgs = ['--gateway', gw.url, '--token', gw.token, '--config', config];
+  const others = Array.from({ length: cpus().length }, (_, i) => i).filter((i) => i !== TARGET_CPU).join(',');
+  agent = spawn(TARGET_CPU === null ? launcher : 'taskset', TARGET_CPU === null ? agentArgs : ['-c', others, launcher, ...agentArgs], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2', ...(flags !== undefined ? { VIPWATCH_NODE_FLAGS: flags } : {}) },
   });
@@ -197,7 +210,7 @@ try {
   if (whole!.get('icmp-lost')!.recv !== 0 || whole!.get('icmp')!.recv < whole!.get('icmp')!.sent * 0.99 || whole!.get('tcp')!.recv < whole!.get('tcp')!.sent * 0.99) {
     throw new Error('the mix is not what was set up (answered icmp and tcp must answer, the dropped addresses must not)');
   }
-  console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
+  console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}${schedule ? `, agent.schedule ${schedule}` : ''}${TARGET_CPU !== null ? `, the target's receive work on CPU ${TARGET_CPU} and the agent off it` : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
   const nsPct = (x: number) => `${((x / 1e9 / wall) * 100).toFixed(2)}%`;
   const agentTicks = c1[0] - c0[0] + c1[1] - c0[1];
   console.log(`agent by the scheduler's clock (schedstat): main thread ${nsPct(s1.main - s0.main)}, helper threads ${nsPct(s1.helpers - s0.helpers)} of one core; waited for a CPU ${nsPct(s1.waited - s0.waited)} of the time; ${((s1.minflt - s0.minflt) / wall).toFixed(0)} page faults/s`);
