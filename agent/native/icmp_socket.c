@@ -256,6 +256,12 @@ static IcmpSocket *unwrap_open(napi_env env, napi_callback_info info, size_t *ar
   return s;
 }
 
+static napi_value not_address(napi_env env, const char *method, const char *addr, int family) {
+  char msg[128];
+  snprintf(msg, sizeof msg, "IcmpSocket.%s: \"%s\" is not an IPv%d address", method, addr, family);
+  return throw_msg(env, msg);
+}
+
 static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -269,19 +275,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   char addr[INET6_ADDRSTRLEN + 1];
   size_t alen;
   if (napi_get_value_string_utf8(env, argv[1], addr, sizeof addr, &alen) != napi_ok) return throw_msg(env, "IcmpSocket.send: address must be a string");
-  struct sockaddr_storage to = { 0 };
+  struct sockaddr_storage to;
   socklen_t tolen;
-  if (s->family == 4) {
-    struct sockaddr_in *a = (struct sockaddr_in *)&to;
-    a->sin_family = AF_INET;
-    tolen = sizeof *a;
-    if (inet_pton(AF_INET, addr, &a->sin_addr) != 1) goto bad;
-  } else {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
-    a->sin6_family = AF_INET6;
-    tolen = sizeof *a;
-    if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1) goto bad;
-  }
+  if (!parse_ip(addr, s->family, 0, &to, &tolen)) return not_address(env, "send", addr, s->family);
   struct timespec t0;
   ssize_t n;
   do {
@@ -292,11 +288,6 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value out;
   CHECK(env, napi_create_bigint_int64(env, ns_of(&t0), &out));
   return out;
-bad: {
-    char msg[128];
-    snprintf(msg, sizeof msg, "IcmpSocket.send: \"%s\" is not an IPv%d address", addr, s->family);
-    return throw_msg(env, msg);
-  }
 }
 
 static napi_value js_set_ttl(napi_env env, napi_callback_info info) {
@@ -371,23 +362,10 @@ static napi_value js_send_echo(napi_env env, napi_callback_info info) {
       napi_get_value_string_utf8(env, argv[1], addr, sizeof addr, &alen) != napi_ok ||
       napi_get_value_uint32(env, argv[2], &seq) != napi_ok || seq >= SEQ_SPACE)
     return throw_msg(env, "IcmpSocket.sendEcho(packet, address, seq): a Buffer, an address string, a sequence number below seqSpace");
-  struct sockaddr_storage to = { 0 };
+  struct sockaddr_storage to;
   socklen_t tolen;
-  const void *bin;
-  if (s->family == 4) {
-    struct sockaddr_in *a = (struct sockaddr_in *)&to;
-    a->sin_family = AF_INET;
-    tolen = sizeof *a;
-    bin = &a->sin_addr;
-    if (inet_pton(AF_INET, addr, &a->sin_addr) != 1) goto bad;
-  } else {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
-    a->sin6_family = AF_INET6;
-    tolen = sizeof *a;
-    bin = &a->sin6_addr;
-    if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1) goto bad;
-  }
-  memcpy(s->dst + (size_t)seq * (s->family == 4 ? 4 : 16), bin, s->family == 4 ? 4 : 16);
+  if (!parse_ip(addr, s->family, 0, &to, &tolen)) return not_address(env, "sendEcho", addr, s->family);
+  memcpy(s->dst + (size_t)seq * (s->family == 4 ? 4 : 16), addr_bytes(s->family, &to), s->family == 4 ? 4 : 16);
   struct timespec t0;
   ssize_t n;
   do {
@@ -397,11 +375,6 @@ static napi_value js_send_echo(napi_env env, napi_callback_info info) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) { s->t0[seq] = 0; return throw_errno(env, "sendto", errno); }
   return NULL;
-bad: {
-    char msg[128];
-    snprintf(msg, sizeof msg, "IcmpSocket.sendEcho: \"%s\" is not an IPv%d address", addr, s->family);
-    return throw_msg(env, msg);
-  }
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {

@@ -3,6 +3,7 @@
 #ifndef VIPWATCH_PROBE_UTIL_H
 #define VIPWATCH_PROBE_UTIL_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
@@ -70,6 +71,27 @@ static inline int echo_reply_seq(int family, const uint8_t *b, size_t n, const s
   if (memcmp(b + at + 8, nonce, NONCE_BYTES) != 0 || from->ss_family != (family == 4 ? AF_INET : AF_INET6)) return -1;
   if (family == 4 && inet_checksum(b + at, n - at) != 0) return -1;
   return get16(b + at + 6);
+}
+
+/* Parses an IP address into `to` with `port` (network order done here): its family, 4 or 6, or 0 when it is not an
+ * address of the family asked for (want: 4, 6, or 0 for either). */
+static inline int parse_ip(const char *addr, int want, uint16_t port, struct sockaddr_storage *to, socklen_t *tolen) {
+  memset(to, 0, sizeof *to);
+  struct sockaddr_in *a4 = (struct sockaddr_in *)to;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)to;
+  if (want != 6 && inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(port);
+    *tolen = sizeof *a4;
+    return 4;
+  }
+  if (want != 4 && inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(port);
+    *tolen = sizeof *a6;
+    return 6;
+  }
+  return 0;
 }
 
 /* Lets only echo messages with this identifier through to the socket (classic BPF): a raw socket sees every ICMP

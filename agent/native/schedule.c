@@ -254,11 +254,7 @@ static napi_value js_set_targets(napi_env env, napi_callback_info info) {
     else if (kinds[i] > KIND_TCP) bad = "has a kind that is neither 0 (icmp) nor 1 (tcp)";
     else if (order[i] < 0 || (size_t)order[i] >= n) bad = "has an order entry outside the targets";
     else if (kinds[i] == KIND_TCP && (ports[i] < 1 || ports[i] > 65535)) bad = "is tcp without a port 1..65535";
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&t->to;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&t->to;
-    if (!bad && inet_pton(AF_INET, addr, &a4->sin_addr) == 1) { a4->sin_family = AF_INET; a4->sin_port = htons((uint16_t)ports[i]); t->tolen = sizeof *a4; t->family = 4; }
-    else if (!bad && inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) { a6->sin6_family = AF_INET6; a6->sin6_port = htons((uint16_t)ports[i]); t->tolen = sizeof *a6; t->family = 6; }
-    else if (!bad) bad = "is not an IP address";
+    if (!bad && !(t->family = parse_ip(addr, 0, kinds[i] == KIND_TCP ? (uint16_t)ports[i] : 0, &t->to, &t->tolen))) bad = "is not an IP address";
     if (bad) {
       free(targets); free(ord); free(ph);
       char msg[200];
@@ -267,7 +263,6 @@ static napi_value js_set_targets(napi_env env, napi_callback_info info) {
     }
     t->id = ids[i];
     t->kind = kinds[i];
-    if (t->kind == KIND_ICMP) { a4->sin_port = 0; if (t->family == 6) a6->sin6_port = 0; }
     ord[i] = order[i];
     ph[i] = phases[i];
     if (ids[i] > max_id) max_id = ids[i];

@@ -189,19 +189,9 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
   if (argc < 2 || napi_get_value_string_utf8(env, argv[0], addr, sizeof addr, &alen) != napi_ok ||
       napi_get_value_uint32(env, argv[1], &port) != napi_ok || port < 1 || port > 65535)
     return throw_msg(env, "TcpConnector.connect(address, port): an IP address and a port 1..65535");
-  struct sockaddr_storage to = { 0 };
+  struct sockaddr_storage to;
   socklen_t tolen;
-  struct sockaddr_in *a4 = (struct sockaddr_in *)&to;
-  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&to;
-  if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons(port);
-    tolen = sizeof *a4;
-  } else if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons(port);
-    tolen = sizeof *a6;
-  } else {
+  if (!parse_ip(addr, 0, (uint16_t)port, &to, &tolen)) {
     char msg[128];
     snprintf(msg, sizeof msg, "TcpConnector.connect: \"%s\" is not an IP address", addr);
     return throw_msg(env, msg);
