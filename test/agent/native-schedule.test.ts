@@ -23,10 +23,13 @@ const V6 = { clean: 'fd00:62::1', dead: 'fd00:62::3' };
 const PORT = 7070;
 
 interface Batch { start: number; records: ResultRecord[] }
-interface Run { batches: Batch[]; t0: number; stopAt: number }
+interface Run { batches: Batch[]; t0: number; stopAt: number; switchAt?: number }
 
-/** Runs the native engine inside `ns` into its ${MINUTES}th minute, then stops it: its batches, when it started and stopped. */
-function runEngine(ns: Netns, targets: object[]): Promise<Run> {
+/**
+ * Runs the native engine inside `ns` into its ${MINUTES}th minute, then stops it: its batches, when it started and
+ * stopped. With `then`, the list changes to it in the middle of the first whole minute (switchAt).
+ */
+function runEngine(ns: Netns, targets: object[], then?: object[]): Promise<Run> {
   const script = `
     import { NativeEngine } from ${JSON.stringify(engineModule)};
     import { agentMetrics } from ${JSON.stringify(metricsModule)};
@@ -40,14 +43,17 @@ function runEngine(ns: Netns, targets: object[]): Promise<Run> {
     engine.start();
     // to the middle of the minute ${MINUTES} minutes on: the ${MINUTES - 1} minutes between are whole
     const wait = ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS} * ${MINUTES - 1} + ${MINUTE_MS / 2};
-    setTimeout(() => { const stopAt = Date.now(); engine.stop().then(() => console.log(JSON.stringify({ t0, stopAt }))); }, wait);`;
+    let switchAt;
+    const then = ${JSON.stringify(then ?? null)};
+    if (then) setTimeout(() => { switchAt = Date.now(); engine.setTargets('h1', then, ${MINUTE_MS / PER_MINUTE}); }, ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS / 2});
+    setTimeout(() => { const stopAt = Date.now(); engine.stop().then(() => console.log(JSON.stringify({ t0, stopAt, switchAt }))); }, wait);`;
   const child = ns.spawn(process.execPath, ['--input-type=module', '-e', script]);
   const batches: Batch[] = [];
   let stderr = '';
   child.stderr!.on('data', (c) => { stderr += c; });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {
-      const v = JSON.parse(l) as Batch | { t0: number; stopAt: number };
+      const v = JSON.parse(l) as Batch | { t0: number; stopAt: number; switchAt?: number };
       if ('t0' in v) resolve({ batches, ...v });
       else batches.push(v);
     });
@@ -125,5 +131,24 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
     const last = batches.at(-1)!;
     assert.ok(last.start < stopAt && last.start + MINUTE_MS > stopAt, 'the minute it stopped in');
     assert.ok(of(last, 'icmp', V4.clean).sent > 0 && of(last, 'icmp', V4.clean).sent < PER_MINUTE, JSON.stringify(last.records[0]));
+  });
+
+  it('a new task list mid-minute: the minute under way keeps the probes of a removed target, one record per target', async () => {
+    const a = { vip: V4.clean, method: 'icmp' };
+    const b = { vip: V6.clean, method: 'icmp' };
+    const c = { vip: V4.clean, method: 'tcp', port: PORT };
+    const { batches, switchAt } = await runEngine(agent, [a, b], [b, c]);
+    const at = batches.findIndex((x) => x.start <= switchAt! && switchAt! < x.start + MINUTE_MS);
+    assert.ok(at >= 0 && batches[at + 1], `the minute of the change and a whole one after it: ${JSON.stringify(batches.map((x) => x.start))}`);
+    const key = (r: ResultRecord) => `${r.method} ${r.vip}`;
+    const during = new Map(batches[at]!.records.map((r) => [key(r), r]));
+    assert.deepEqual([...during.keys()].sort(), ['icmp 198.19.60.1', 'icmp fd00:62::1', 'tcp 198.19.60.1'], 'one record each, the removed target too');
+    // half a minute each side of the change; b's phase moves with the new list, so its interval there holds 0-2 probes
+    for (const k of ['icmp 198.19.60.1', 'tcp 198.19.60.1']) assert.ok(Math.abs(during.get(k)!.sent - PER_MINUTE / 2) <= 1, `${k}: ${during.get(k)!.sent}`);
+    assert.ok(Math.abs(during.get('icmp fd00:62::1')!.sent - PER_MINUTE) <= 2, `b kept counting in one record: ${during.get('icmp fd00:62::1')!.sent}`);
+    for (const r of during.values()) assert.equal(r.recv, r.sent, key(r));
+    const next = batches[at + 1]!.records;
+    assert.deepEqual(next.map(key).sort(), ['icmp fd00:62::1', 'tcp 198.19.60.1'], 'the removed target is gone after its minute');
+    for (const r of next) assert.ok(Math.abs(r.sent - PER_MINUTE) <= 1 && r.recv === r.sent, JSON.stringify(r));
   });
 });
