@@ -7,9 +7,9 @@ import type { Logger } from '../core/log.js';
 import type { Method, ResultRecord, Target } from '../core/model.js';
 import { periodOf, type Clock, type Timers } from './clock.js';
 import type { AgentMetrics } from './metrics.js';
-import { PhasePlan, TokenBucket } from './pacing.js';
+import { phaseKey, PhasePlan, TokenBucket } from './pacing.js';
 import type { ProbeMethod, ProbeReply, ProbeTarget } from './probes/method.js';
-import { Tally, type Acc } from './tally.js';
+import { Tally, tallyKey, type Acc } from './tally.js';
 
 export interface MinuteBatch { host: string; start: number; records: ResultRecord[] }
 
@@ -87,14 +87,15 @@ export class ProbeEngine {
   setTargets(host: string, targets: Target[], perMinute: number): void {
     const all = targets.filter((t) => this.#d.methods[t.method]);
     const offload = this.#d.offload;
-    offload?.setTargets(host, all.filter((t) => offload.handles(t)), this.#d.minuteMs / perMinute);
-    const usable = offload ? all.filter((t) => !offload.handles(t)) : all;
+    const offloaded: Target[] = [];
+    const usable: Target[] = [];
+    for (const t of all) (offload?.handles(t) ? offloaded : usable).push(t);
+    offload?.setTargets(host, offloaded, this.#d.minuteMs / perMinute);
     this.#host = host;
     this.#targets = usable;
     this.#probeTargets = usable.map(probeTargetOf);
-    this.#tallyKeys = usable.map((t) => `${t.method} ${t.vip}`);
-    const keys = usable.map((t) => `${host} ${t.method} ${t.vip} ${t.port ?? ''} ${t.url ?? ''}`);
-    this.#plan = usable.length ? new PhasePlan(keys, this.#d.minuteMs / perMinute, host) : null;
+    this.#tallyKeys = usable.map((t) => tallyKey(t.method, t.vip));
+    this.#plan = usable.length ? new PhasePlan(usable.map((t) => phaseKey(host, t)), this.#d.minuteMs / perMinute, host) : null;
     this.#cursor = this.#d.clock.now();
     this.#d.metrics.targets.set(all.length);
     if (this.#running) this.#schedule();

@@ -9,15 +9,15 @@ import type { Method, ResultRecord, Target } from '../core/model.js';
 import { isoSeconds } from './clock.js';
 import type { Offload, OffloadOptions } from './engine.js';
 import { probeScheduleClass, type ProbeSchedule, type ProbeScheduleConstructor } from './native/icmp-socket.js';
-import { PhasePlan } from './pacing.js';
-import { sumsRecord } from './tally.js';
+import { phaseKey, PhasePlan } from './pacing.js';
+import { sumsRecord, tallyKey } from './tally.js';
 
 const KIND: Partial<Record<Method, number>> = { icmp: 0, tcp: 1 };
 
 export class NativeEngine implements Offload {
   readonly #o: OffloadOptions;
   readonly #schedule: ProbeSchedule;
-  /** `${method} ${vip}` -> id, and per id its vip and method (never reused: a minute under way may still count under one) */
+  /** tallyKey -> id, and per id its vip and method (never reused: a minute under way may still count under one) */
   readonly #ids = new Map<string, number>();
   readonly #byId: { vip: string; method: Method }[] = [];
   #host = '';
@@ -54,7 +54,7 @@ export class NativeEngine implements Offload {
     const ports = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const t = targets[i]!;
-      const key = `${t.method} ${t.vip}`;
+      const key = tallyKey(t.method, t.vip);
       let id = this.#ids.get(key);
       if (id === undefined) {
         id = this.#byId.push({ vip: t.vip, method: t.method }) - 1;
@@ -65,7 +65,7 @@ export class NativeEngine implements Offload {
       ports[i] = t.port ?? 0;
     }
     // the JS engine's keys and seed: the targets here spread evenly over the interval, shifted by the host's offset
-    const plan = new PhasePlan(targets.map((t) => `${host} ${t.method} ${t.vip} ${t.port ?? ''} ${t.url ?? ''}`), intervalMs, host);
+    const plan = new PhasePlan(targets.map((t) => phaseKey(host, t)), intervalMs, host);
     const { order, phases } = plan.table();
     this.#schedule.setTargets(ids, kinds, targets.map((t) => t.vip), ports, order, phases, intervalMs);
   }

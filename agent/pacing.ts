@@ -2,6 +2,7 @@
 // Every target is probed once per interval (minute / probesPerMinute) at its own fixed phase. The targets are
 // ordered by a hash and given evenly spaced phases (interval / n apart), shifted by a per-host offset: a host's
 // probes leave at an even rate, never in bursts, and hosts probing the same VIP do not line up.
+import type { Target } from '../core/model.js';
 
 /** FNV-1a, 32 bit: a stable, well-spread hash of a short string. */
 export function fnv1a(s: string): number {
@@ -25,6 +26,9 @@ export function mixHash(s: string): number {
 }
 
 export interface Slot { index: number; at: number }
+
+/** A target's key in a host's phase plan (both engines use it, with the host as the seed). */
+export const phaseKey = (host: string, t: Target): string => `${host} ${t.method} ${t.vip} ${t.port ?? ''} ${t.url ?? ''}`;
 
 export class PhasePlan {
   /** target indexes sorted by phase, and their phases (ms into the interval) */

@@ -12,6 +12,9 @@ interface HttpAcc { n: number; status: number; dns: number; connect: number; tls
 
 export interface MinuteTally { start: number; pending: number; byTarget: Map<string, Acc> }
 
+/** A target's key in a minute's counts: one record per method and vip. */
+export const tallyKey = (method: Method, vip: string): string => `${method} ${vip}`;
+
 /** Rounds an RTT to µs, the precision fping prints. */
 const us = (ms: number): number => Math.round(ms * 1000) / 1000;
 
@@ -56,7 +59,7 @@ export class Tally {
 
   /** count() for one-off callers: returns the function to call with the outcome (later calls are ignored). */
   sent(minuteStart: number, vip: string, method: Method): (reply: ProbeReply) => void {
-    const a = this.count(minuteStart, `${method} ${vip}`, vip, method);
+    const a = this.count(minuteStart, tallyKey(method, vip), vip, method);
     let settled = false;
     return (reply) => {
       if (settled) return;

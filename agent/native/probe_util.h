@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -147,6 +148,36 @@ static inline void tcp_drop(int fd, int reset) {
 /* connect() errors that mean the probe is lost (said as a lost probe), not that the prober is broken */
 static inline int connect_lost(int e) {
   return e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH || e == ECONNRESET || e == EADDRNOTAVAIL || e == EAGAIN;
+}
+
+/* Starts a TCP probe: a non-blocking connect, watched by `ep` (EPOLLOUT, once). Its fd, with *t0 the monotonic ns
+ * just before connect(); or -errno with *what the call that failed (connect_lost(-r) after "connect": simply lost). */
+static inline int tcp_start(int ep, const struct sockaddr_storage *to, socklen_t tolen, int64_t *t0, const char **what) {
+  int fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) { *what = "socket"; return -errno; }
+  *t0 = clock_ns(CLOCK_MONOTONIC);
+  if (connect(fd, (const struct sockaddr *)to, tolen) < 0 && errno != EINPROGRESS) {
+    int e = errno;
+    close(fd);
+    *what = "connect";
+    return -e;
+  }
+  /* added after connect(): a socket not yet connecting reads as hung up; on a local path the handshake may be over
+     already, and then the first poll reports it */
+  struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.fd = fd };
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) { int e = errno; close(fd); *what = "epoll_ctl"; return -e; }
+  return fd;
+}
+
+/* Ends a TCP probe epoll reported: its RTT in ms (-1: failed, e.g. refused), wall_ns the time since its start; the
+ * socket is closed (reset when it connected). */
+static inline double tcp_finish(int fd, int64_t wall_ns) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+  double rtt = err == 0 ? handshake_ms(fd, wall_ns) : -1;
+  tcp_drop(fd, err == 0);
+  return rtt;
 }
 
 #endif

@@ -118,7 +118,7 @@ static void send_icmp(Schedule *s, Target *t, int16_t mi) {
   f->minute = mi;
   f->id = t->id;
   f->family = (uint8_t)t->family;
-  memcpy(f->dst, t->family == 4 ? (const void *)&((struct sockaddr_in *)&t->to)->sin_addr : (const void *)&((struct sockaddr_in6 *)&t->to)->sin6_addr, t->family == 4 ? 4 : 16);
+  memcpy(f->dst, addr_bytes(t->family, &t->to), t->family == 4 ? 4 : 16);
   m->pending++;
   s->in_flight++;
   ssize_t n;
@@ -138,26 +138,22 @@ static void send_icmp(Schedule *s, Target *t, int16_t mi) {
 static void send_tcp(Schedule *s, Target *t, int16_t mi) {
   Minute *m = &s->minutes[mi];
   m->cells[t->id].sent++;
-  int fd = socket(t->to.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) { fail(s, "socket", errno); return; }
+  int64_t t0 = 0; /* set by tcp_start when it succeeds */
+  const char *what;
+  int fd = tcp_start(s->ep, &t->to, t->tolen, &t0, &what);
+  if (fd < 0) {
+    if (!(strcmp(what, "connect") == 0 && connect_lost(-fd))) fail(s, what, -fd); /* refused at once, no route...: simply lost */
+    return;
+  }
   if (fd >= s->tcp_cap) {
     int cap = s->tcp_cap ? s->tcp_cap : 1024;
     while (cap <= fd) cap *= 2;
     Flight *f = realloc(s->tcp_flights, (size_t)cap * sizeof *f);
-    if (!f) { close(fd); fail(s, "tcp", ENOMEM); return; }
+    if (!f) { tcp_drop(fd, 0); fail(s, "tcp", ENOMEM); return; }
     memset(f + s->tcp_cap, 0, (size_t)(cap - s->tcp_cap) * sizeof *f);
     s->tcp_flights = f;
     s->tcp_cap = cap;
   }
-  int64_t t0 = clock_ns(CLOCK_MONOTONIC);
-  if (connect(fd, (struct sockaddr *)&t->to, t->tolen) < 0 && errno != EINPROGRESS) {
-    int e = errno;
-    close(fd);
-    if (!connect_lost(e)) fail(s, "connect", e); /* refused at once, no route...: simply lost */
-    return;
-  }
-  struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.fd = fd };
-  if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) { int e = errno; close(fd); fail(s, "epoll_ctl", e); return; }
   Flight *f = &s->tcp_flights[fd];
   f->serial = next_serial(s);
   f->minute = mi;
@@ -246,15 +242,11 @@ void sched_on_tcp(uv_poll_t *h, int status, int events) {
   do n = epoll_wait(s->ep, ev, DRAIN_MAX, 0); while (n < 0 && errno == EINTR);
   int64_t mono = clock_ns(CLOCK_MONOTONIC);
   for (int i = 0; i < n; i++) {
-    int fd = ev[i].data.fd, err = 0;
-    socklen_t len = sizeof err;
+    int fd = ev[i].data.fd;
     Flight *f = &s->tcp_flights[fd];
     if (!f->serial) continue;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    double rtt = err == 0 ? handshake_ms(fd, mono - f->t0) : -1; /* refused: nothing listens, lost */
     f->serial = 0;
-    tcp_drop(fd, err == 0);
-    settle(s, f->minute, f->id, rtt);
+    settle(s, f->minute, f->id, tcp_finish(fd, mono - f->t0)); /* refused: nothing listens, lost */
   }
 }
 

@@ -98,13 +98,10 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   if (n <= 0) return;
   int64_t now = clock_ns(CLOCK_MONOTONIC);
   for (int i = 0; i < n; i++) {
-    int fd = ev[i].data.fd, err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    int fd = ev[i].data.fd;
     c->ids[i] = fd;
-    c->rtts[i] = err == 0 ? handshake_ms(fd, now - c->t0[fd]) : -1;
+    c->rtts[i] = tcp_finish(fd, now - c->t0[fd]);
     c->t0[fd] = 0;
-    tcp_drop(fd, err == 0);
   }
   napi_env env = c->env;
   napi_handle_scope scope;
@@ -196,33 +193,25 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
     snprintf(msg, sizeof msg, "TcpConnector.connect: \"%s\" is not an IP address", addr);
     return throw_msg(env, msg);
   }
-  int fd = socket(to.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, "socket", errno);
+  int64_t t0 = 0; /* set by tcp_start when it succeeds */
+  const char *what;
+  int fd = tcp_start(c->ep, &to, tolen, &t0, &what);
+  if (fd < 0) {
+    if (strcmp(what, "connect") != 0 || !connect_lost(-fd)) return throw_errno(env, what, -fd);
+    /* refused at once, no route...: a lost probe, said with -1 */
+    napi_value lost;
+    napi_create_int32(env, -1, &lost);
+    return lost;
+  }
   if (fd >= c->t0_len) {
     int len = c->t0_len ? c->t0_len : 1024;
     while (len <= fd) len *= 2;
-    int64_t *t0 = realloc(c->t0, len * sizeof *t0);
-    if (!t0) { close(fd); return throw_msg(env, "TcpConnector: out of memory"); }
-    memset(t0 + c->t0_len, 0, (len - c->t0_len) * sizeof *t0);
-    c->t0 = t0;
+    int64_t *grown = realloc(c->t0, len * sizeof *grown);
+    if (!grown) { tcp_drop(fd, 0); return throw_msg(env, "TcpConnector: out of memory"); }
+    memset(grown + c->t0_len, 0, (len - c->t0_len) * sizeof *grown);
+    c->t0 = grown;
     c->t0_len = len;
   }
-  int64_t t0 = clock_ns(CLOCK_MONOTONIC);
-  if (connect(fd, (struct sockaddr *)&to, tolen) < 0 && errno != EINPROGRESS) {
-    /* refused at once, no route...: a lost probe, said with -1 */
-    int e = errno;
-    close(fd);
-    if (connect_lost(e)) {
-      napi_value lost;
-      napi_create_int32(env, -1, &lost);
-      return lost;
-    }
-    return throw_errno(env, "connect", e);
-  }
-  /* added after connect(): a socket not yet connecting reads as hung up; on a local path the handshake may be over
-     already, and then the first poll reports it */
-  struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.fd = fd };
-  if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) { int e = errno; close(fd); return throw_errno(env, "epoll_ctl", e); }
   c->t0[fd] = t0 ? t0 : 1;
   napi_value out;
   napi_create_int32(env, fd, &out);
