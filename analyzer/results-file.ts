@@ -9,7 +9,7 @@ import { ValidationError, show, type Problem } from '../core/errors.js';
 import { isValidRecord, recordProblems, validFields } from '../core/records.js';
 import { BatchBuilder, type MinuteBatch } from './engine/batch.js';
 import type { Topology } from './engine/topology.js';
-import { RecordScanner, UNSET } from './record-scan.js';
+import { IDS, INTS, NUMS, recordScanner } from './record-scan.js';
 
 export interface LoadedResults {
   /** minute (ms) -> that minute's records */
@@ -21,11 +21,21 @@ export interface LoadedResults {
 
 const MAX_PROBLEMS = 20;
 const CHUNK = 8 << 20;
+/** lines per scanner call */
+const SCAN_LINES = 4096;
+/** an inventory index not looked up yet (indexes are >= 0, and -1 is "not in the inventory") */
+const UNSET = -2;
 
 export async function loadResults(file: string, topo: Topology, minuteMs: number): Promise<LoadedResults> {
   const builders = new Map<number, BatchBuilder>();
   const problems: Problem[] = [];
-  const scanner = new RecordScanner();
+  const scanner = recordScanner();
+  const ints = new Int32Array(INTS * SCAN_LINES);
+  const nums = new Float64Array(NUMS * SCAN_LINES);
+  /** the scanner's strings by id, and per id the inventory index of the host or VIP of that name (UNSET: not looked up) */
+  const names: string[] = [];
+  const hostIds: number[] = [];
+  const vipIds: number[] = [];
   let badLines = 0;
   let records = 0;
   let lineNo = 0;
@@ -79,30 +89,48 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
   };
   /** The lines of buf[0, filled): returns where the unfinished last line starts. */
   const lines = (buf: Buffer, filled: number): number => {
-    const s = scanner;
-    const { hostIds, vipIds } = s;
     let pos = 0;
-    while (pos < filled) {
-      const nl = s.scanLine(buf, pos, filled);
-      if (nl >= 0) {
-        lineNo++;
-        if (validFields(s.ts, s.host, s.vip, s.method, s.sent, s.recv, s.rttMin, s.rttAvg, s.rttMax)) {
-          // the inventory indexes, looked up once per name the scanner's interner holds
-          let h = hostIds[s.hostSlot]!;
-          if (h === UNSET) h = hostIds[s.hostSlot] = topo.hostIndex.get(s.host!) ?? -1;
-          let v = vipIds[s.vipSlot]!;
-          if (v === UNSET) v = vipIds[s.vipSlot] = topo.vipIndex.get(s.vip!) ?? -1;
-          addIds(h, v, s.host!, s.vip!, s.ts!, s.sent!, s.recv!, s.rttAvg);
-        } else slow(buf.toString('utf8', pos, nl));
-        pos = nl + 1;
-        continue;
+    for (;;) {
+      const n = scanner.scan(buf, pos, filled, ints, nums);
+      if (n === 0) return pos;
+      learn();
+      for (let i = 0; i < n; i++) {
+        const o = INTS * i;
+        const q = NUMS * i;
+        if (ints[o + 2] === 1) {
+          const ts = names[ints[o + IDS]!];
+          const hostId = ints[o + IDS + 1]!;
+          const vipId = ints[o + IDS + 2]!;
+          const host = names[hostId];
+          const vip = names[vipId];
+          const m = ints[o + IDS + 3]!;
+          const sent = nums[q]!;
+          const recv = nums[q + 1]!;
+          const rttMin = nums[q + 2]!;
+          const rttAvg = nums[q + 3]!;
+          const rttMax = nums[q + 4]!;
+          // NaN is the scanner's "absent" (JSON has no NaN)
+          if (validFields(ts, host, vip, m < 0 ? undefined : names[m], sent === sent ? sent : undefined, recv === recv ? recv : undefined,
+            rttMin === rttMin ? rttMin : undefined, rttAvg === rttAvg ? rttAvg : undefined, rttMax === rttMax ? rttMax : undefined)) {
+            // the inventory indexes, looked up once per string id
+            let h = hostIds[hostId]!;
+            if (h === UNSET) h = hostIds[hostId] = topo.hostIndex.get(host!) ?? -1;
+            let v = vipIds[vipId]!;
+            if (v === UNSET) v = vipIds[vipId] = topo.vipIndex.get(vip!) ?? -1;
+            lineNo++;
+            addIds(h, v, host!, vip!, ts!, sent, recv, rttAvg);
+            continue;
+          }
+        }
+        line(buf, ints[o]!, ints[o + 1]!);
       }
-      const end = buf.indexOf(10, pos);
-      if (end < 0 || end >= filled) break;
-      line(buf, pos, end);
-      pos = end + 1;
+      pos = ints[INTS * (n - 1) + 1]! + 1;
     }
-    return pos;
+  };
+  /** the strings the scanner interned since the last call, with no inventory index looked up yet */
+  const learn = () => {
+    const fresh = scanner.names(names.length);
+    for (const name of fresh) { names.push(name); hostIds.push(UNSET); vipIds.push(UNSET); }
   };
 
   const fh = await open(file, 'r').catch((e: Error) => { throw new ValidationError([{ file, message: `cannot read: ${e.message}` }]); });

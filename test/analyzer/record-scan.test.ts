@@ -1,11 +1,12 @@
-// The replay's line scanner (analyzer/record-scan.ts) and the contract's field check against JSON.parse and the
-// zod schema: for generated lines (the plain shape in any key order and spacing, and every kind of odd JSON), a line
-// the scanner takes must give exactly JSON.parse's values, and the verdict must be the schema's.
+// The replay's line scanner (the analyzer's addon, analyzer/native/record_scan.c, typed by analyzer/record-scan.ts)
+// and the contract's field check against JSON.parse and the zod schema: for generated lines (the plain shape in any
+// key order and spacing, and every kind of odd JSON), a line the scanner takes must give exactly JSON.parse's values,
+// and the verdict must be the schema's. Then its interning table, its bounds and its batching of lines.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isValidRecord, recordSchema, validFields } from '../../core/records.js';
-import { RecordScanner, scannedObject, SLOT_INTS, UNSET, WAYS } from '../../analyzer/record-scan.js';
+import { IDS, INTS, NUMS, recordScanner, scannedObject, type RecordScanner } from '../../analyzer/record-scan.js';
 
 const KEYS = ['ts', 'host', 'vip', 'method', 'sent', 'recv', 'rttMin', 'rttAvg', 'rttMax'];
 const num = fc.oneof(
@@ -43,135 +44,144 @@ const anyLine = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', ' ', '{', '}', '[]', '{}', '{"ts":1,}', '{"ts":"x" "host":"y"}', '{"sent":1}x', 'null', '{"sent":1,"sent":2}') },
 );
 
-function check(text: string, scanner: RecordScanner): 'scanned' | 'fallback' {
+/** One scanner with its output arrays and the names learned so far, as the file reader keeps them. */
+class Reader {
+  readonly names: string[] = [];
+  readonly ints: Int32Array;
+  readonly nums: Float64Array;
+  constructor(readonly scanner: RecordScanner = recordScanner(), lines = 1) {
+    this.ints = new Int32Array(INTS * lines);
+    this.nums = new Float64Array(NUMS * lines);
+  }
+  scan(buf: Buffer, start: number, end: number): number {
+    const n = this.scanner.scan(buf, start, end, this.ints, this.nums);
+    this.names.push(...this.scanner.names(this.names.length));
+    return n;
+  }
+  taken(i: number): boolean { return this.ints[INTS * i + 2] === 1; }
+  object(i: number): Record<string, unknown> { return scannedObject(this.ints, this.nums, this.names, i); }
+  /** the string id of field j (0 ts, 1 host, 2 vip, 3 method) of line i */
+  id(i: number, j: number): number { return this.ints[INTS * i + IDS + j]!; }
+}
+
+const CORE = ['ts', 'host', 'vip', 'method', 'sent', 'recv', 'rttMin', 'rttAvg', 'rttMax'] as const;
+
+function check(text: string, r: Reader): 'scanned' | 'fallback' {
   const buf = Buffer.from(`xx${text}\nyy`, 'utf8'); // the line sits inside a larger buffer, as in the file reader
-  const end = scanner.scanLine(buf, 2, buf.length);
-  const took = end >= 0;
-  if (took) assert.equal(end, buf.length - 3, `the line's end for ${text}`);
+  assert.equal(r.scan(buf, 2, buf.length), 1, `one line read: ${text}`);
+  assert.deepEqual([r.ints[0], r.ints[1]], [2, buf.length - 3], `the line's bounds for ${text}`);
+  const took = r.taken(0);
   let parsed: unknown;
   let json = true;
   try { parsed = JSON.parse(text); } catch { json = false; }
   if (took) {
     assert.ok(json, `scanned a line JSON.parse refuses: ${text}`);
-    assert.deepEqual(scannedObject(scanner), parsed, `values differ from JSON.parse for ${text}`);
-    for (const k of KEYS) assert.ok(Object.is((parsed as Record<string, unknown>)[k], (scanner as unknown as Record<string, unknown>)[k]), `${k} of ${text}`);
-    const s = scanner;
-    assert.equal(validFields(s.ts, s.host, s.vip, s.method, s.sent, s.recv, s.rttMin, s.rttAvg, s.rttMax), recordSchema.safeParse(parsed).success, `verdict for ${text}`);
+    const got = r.object(0);
+    assert.deepEqual(got, parsed, `values differ from JSON.parse for ${text}`);
+    for (const k of CORE) assert.ok(Object.is((parsed as Record<string, unknown>)[k], got[k]), `${k} of ${text}`);
+    const o = got as Record<(typeof CORE)[number], unknown>;
+    assert.equal(validFields(o.ts, o.host, o.vip, o.method, o.sent, o.recv, o.rttMin, o.rttAvg, o.rttMax), recordSchema.safeParse(parsed).success, `verdict for ${text}`);
   } else if (json) {
     assert.equal(isValidRecord(structuredClone(parsed)), recordSchema.safeParse(parsed).success, `verdict for ${text}`);
   }
-  assert.equal(scanner.scanLine(buf, 2, buf.length - 3), -1, 'no newline before the limit: not taken');
+  assert.equal(r.scan(buf, 2, buf.length - 3), 0, 'no newline before the end: not read');
   return took ? 'scanned' : 'fallback';
 }
 
+const line = (host: string, vip: string, ts = '2026-11-23T14:05:00Z') => `{"ts":"${ts}","host":"${host}","vip":"${vip}","sent":20,"recv":0}\n`;
+
 describe('replay line scanner', () => {
   it('takes a line only when its values are exactly JSON.parse\'s, and then agrees with the schema', () => {
-    const scanner = new RecordScanner(); // one scanner for every line, as the file reader uses it
+    const r = new Reader(); // one scanner for every line, as the file reader uses it
     const seen = { scanned: 0, fallback: 0 };
-    fc.assert(fc.property(anyLine, (text) => { seen[check(text, scanner)]++; }), { numRuns: 20_000, seed: 20261130 });
+    fc.assert(fc.property(anyLine, (text) => { seen[check(text, r)]++; }), { numRuns: 20_000, seed: 20261130 });
     assert.ok(seen.scanned > 5000 && seen.fallback > 2000, JSON.stringify(seen));
   });
 
   it('the bench\'s and the contract\'s lines are scanned, not parsed', () => {
-    const scanner = new RecordScanner();
+    const r = new Reader();
     for (const text of [
       '{"ts":"2026-11-23T14:05:00Z","host":"cdn-gz1-001","vip":"203.0.113.10","method":"icmp","sent":20,"recv":19,"rttMin":31.2,"rttAvg":33.0,"rttMax":40.1}',
       '{"ts":"2026-11-23T14:05:00Z","host":"cdn-gz1-001","vip":"203.0.113.10","method":"icmp","sent":20,"recv":0}',
-    ]) assert.equal(check(text, scanner), 'scanned');
+      '{"ts":"2026-11-23T14:05:00Z","host":"cdn-gz1-001","vip":"fd00:62::1","method":"tcp","sent":20,"recv":20,"rttMin":0.031,"rttAvg":0.0456,"rttMax":1.5}',
+    ]) assert.equal(check(text, r), 'scanned');
   });
 
-  it('an inventory id attached to a name\'s slot is dropped when the slot takes another name', () => {
-    const line = (host: string, vip: string) => Buffer.from(`{"ts":"2026-11-23T14:05:00Z","host":"${host}","vip":"${vip}","sent":20,"recv":0}\n`);
-    // WAYS + 1 host names of one slot set: the last evicts the first
-    const probe = new RecordScanner();
-    const bySet = new Map<number, string[]>();
-    let names: string[] | undefined;
-    for (let i = 0; !names; i++) {
-      const b = line(`host-${i}`, 'v');
-      probe.scanLine(b, 0, b.length);
-      const set = Math.floor(probe.hostSlot / (WAYS * SLOT_INTS)); // the slot set holding the name
-      const got = [...(bySet.get(set) ?? []), `host-${i}`];
-      bySet.set(set, got);
-      if (got.length === WAYS + 1) names = got;
-    }
-    const s = new RecordScanner();
-    const scan = (b: Buffer) => assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
-    const [n0, n1] = names;
-    scan(line(n0!, n1!)); // the VIP named like another host: kinds have their own slots
-    assert.equal(s.hostIds[s.hostSlot], UNSET);
-    s.hostIds[s.hostSlot] = 7;
-    s.vipIds[s.vipSlot] = 9;
-    scan(line(n1!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], UNSET, 'another host name has no id yet');
-    s.hostIds[s.hostSlot] = 8;
-    scan(line(n0!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], 7, 'both names of a slot set keep their ids');
-    assert.equal(s.vipIds[s.vipSlot], 9, 'reading hosts never touches the VIP ids');
-    for (const n of names.slice(2, WAYS)) {
-      scan(line(n, n1!));
-      assert.equal(s.hostIds[s.hostSlot], UNSET);
-    }
-    scan(line(n0!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], 7, 'a full set keeps every name\'s id');
-    scan(line(n1!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], 8);
-    scan(line(names[WAYS]!, n1!)); // one name more than the set holds: the oldest (n0) leaves
-    assert.equal(s.host, names[WAYS]);
-    assert.equal(s.hostIds[s.hostSlot], UNSET);
-    scan(line(n1!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], 8, 'the more recent names stay');
-    scan(line(n0!, n1!));
-    assert.equal(s.hostIds[s.hostSlot], UNSET, 'the evicted name comes back without its id');
+  it('reads many lines a call, as many as its arrays hold, and leaves a last line without its newline', () => {
+    const r = new Reader(recordScanner(), 3);
+    const texts = [line('h1', 'v1'), '{"bad"}\n', line('h2', 'v1'), '\n', line('h1', 'v2'), line('h3', 'v3').slice(0, -1)];
+    const buf = Buffer.from(texts.join(''));
+    const bounds = (i: number) => [r.ints[INTS * i], r.ints[INTS * i + 1]];
+    const ends: number[] = [];
+    for (let at = 0, i = 0; i < texts.length; i++) ends.push((at += texts[i]!.length) - 1);
+    assert.equal(r.scan(buf, 0, buf.length), 3, 'three lines: the arrays hold three');
+    assert.deepEqual([0, 1, 2].map(bounds), [[0, ends[0]], [ends[0]! + 1, ends[1]], [ends[1]! + 1, ends[2]]]);
+    assert.deepEqual([0, 1, 2].map((i) => r.taken(i)), [true, false, true]);
+    assert.deepEqual(r.object(2), JSON.parse(texts[2]!));
+    assert.equal(r.scan(buf, ends[2]! + 1, buf.length), 2, 'the blank line and the fifth; the sixth has no newline');
+    assert.deepEqual([r.taken(0), r.taken(1)], [false, true]);
+    assert.deepEqual(bounds(0), [ends[2]! + 1, ends[3]]);
+    assert.deepEqual(r.object(1), JSON.parse(texts[4]!));
+    assert.equal(r.scan(buf, ends[4]! + 1, buf.length), 0);
+    assert.throws(() => r.scanner.scan(buf, 5, 4, r.ints, r.nums), /bad arguments/);
+    assert.throws(() => r.scanner.scan(buf, 0, buf.length + 1, r.ints, r.nums), /bad arguments/);
   });
 
-  it('names read again and again keep their ids; a name never passes for its prefix or a longer one; evicted names read right', () => {
-    const s = new RecordScanner();
-    const read = (host: string, vip: string) => {
-      const b = Buffer.from(`{"ts":"2026-11-23T14:05:00Z","host":"${host}","vip":"${vip}","sent":20,"recv":0}\n`);
-      assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
-      return [s.host, s.vip, s.hostIds[s.hostSlot], s.vipIds[s.vipSlot]];
+  it('a string keeps its id across lines and calls; no name passes for its prefix or a longer one', () => {
+    const r = new Reader();
+    const ids = (host: string, vip: string) => {
+      const b = Buffer.from(line(host, vip));
+      assert.equal(r.scan(b, 0, b.length), 1);
+      assert.ok(r.taken(0));
+      assert.deepEqual([r.names[r.id(0, 1)], r.names[r.id(0, 2)]], [host, vip]);
+      return [r.id(0, 1), r.id(0, 2)];
     };
-    // a cycle learned once, then read again and again; each name keeps its id whichever way it was found
-    const vips = ['198.19.0.1', '198.19.0.10', '198.19.0.100', '198.19.0.1', '198.19.0.2', '198.19.0.10'];
-    for (const [i, v] of vips.entries()) { read('h', v); if (s.vipIds[s.vipSlot] === UNSET) s.vipIds[s.vipSlot] = i; }
-    const ids = new Map(vips.map((v) => { read('h', v); return [v, s.vipIds[s.vipSlot]]; }));
-    for (let round = 0; round < 3; round++) {
-      for (const v of vips) assert.deepEqual(read('h', v), ['h', v, UNSET, ids.get(v)], `round ${round}, ${v}`);
+    const first = ids('h', '198.19.0.1');
+    for (const [a, b] of [['198.19.0.1', '198.19.0.1x'], ['198.19.0.10', '198.19.0.1'], ['198.19.0.1', '198.19.0.2']] as const) {
+      const [, ia] = ids('h', a);
+      const [, ib] = ids('h', b);
+      assert.notEqual(ia, ib, `${a} and ${b}`);
+      assert.deepEqual(ids('h', a), [first[0], ia]);
     }
-    // a name seen before is a prefix of this one, or this one of it: never taken for it
-    for (const [a, b] of [['198.19.0.1', '198.19.0.1x'], ['198.19.0.1x', '198.19.0.1'], ['198.19.0.1', '198.19.0.2']] as const) {
-      read('h', a); read('h', b); read('h', a);
-      assert.equal(read('h', b)[1], b);
-      assert.equal(read('h', `${b}9`)[1], `${b}9`, 'a longer name after a shorter one');
-    }
-    // links to names that left their slot set: the names read are still the names in the file
-    const many = Array.from({ length: 5000 }, (_, i) => `host-${i}`);
-    for (const round of [0, 1]) for (const h of many) assert.equal(read(h, '198.19.0.1')[0], h, `round ${round}`);
+    assert.deepEqual(ids('h', '198.19.0.1'), first, 'the same string, the same id');
+    assert.equal(new Set(r.names).size, r.names.length, 'each string interned once');
   });
 
-  it('names and a ts longer than a slot holds are read whole, and their ids are never kept', () => {
-    const s = new RecordScanner();
-    const long = (c: string, n: number) => c.repeat(n);
-    for (const [host, vip, ts, method] of [
-      [long('h', 49), long('v', 48), '2026-11-23T14:05:00Z', 'icmp'], // one byte over / exactly a slot's bytes
-      [long('h', 253), long('v', 300), `2026-11-23T14:05:00${'0'.repeat(60)}Z`, long('m', 70)],
-      [long('h', 253), long('v', 300), `2026-11-23T14:05:00${'0'.repeat(60)}Z`, 'tcp'], // the same long ts again
-    ] as const) {
-      const text = `{"ts":"${ts}","host":"${host}","vip":"${vip}","method":"${method}","sent":20,"recv":0}`;
-      assert.equal(check(text, s), 'scanned');
-      assert.equal(s.ts, ts);
-      assert.equal(s.method, method);
-      assert.equal(s.hostIds[s.hostSlot], UNSET, 'a long host has no id kept');
-      s.hostIds[s.hostSlot] = 5;
-      if (vip.length > 48) assert.equal(s.vipIds[s.vipSlot], UNSET);
+  it('100,000 distinct names (the table grows) all read back right, then keep their ids', () => {
+    const r = new Reader(recordScanner(), 4096);
+    const hosts = Array.from({ length: 100_000 }, (_, i) => `host-${i}`);
+    const buf = Buffer.from(hosts.map((h, i) => line(h, `198.18.${i >> 8 & 255}.${i & 255}`)).join(''));
+    const firstIds: number[] = [];
+    for (const round of [0, 1]) {
+      let pos = 0;
+      let k = 0;
+      while (pos < buf.length) {
+        const n = r.scan(buf, pos, buf.length);
+        assert.ok(n > 0);
+        for (let i = 0; i < n; i++, k++) {
+          assert.ok(r.taken(i), `line ${k}`);
+          assert.equal(r.names[r.id(i, 1)], hosts[k], `round ${round}, line ${k}`);
+          if (round === 0) firstIds.push(r.id(i, 1));
+          else assert.equal(r.id(i, 1), firstIds[k], `line ${k} keeps its id`);
+        }
+        pos = r.ints[INTS * (n - 1) + 1]! + 1;
+      }
+      assert.equal(k, hosts.length);
     }
-    // the 48-byte VIP is kept, the 49-byte host is not
-    const b = Buffer.from(`{"ts":"2026-11-23T14:05:00Z","host":"${long('h', 49)}","vip":"${long('v', 48)}","sent":20,"recv":0}\n`);
-    assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
-    assert.equal(s.hostIds[s.hostSlot], UNSET);
-    s.vipIds[s.vipSlot] = 3;
-    assert.equal(s.scanLine(b, 0, b.length), b.length - 1);
-    assert.equal(s.vipIds[s.vipSlot], 3);
-    assert.equal(s.hostIds[s.hostSlot], UNSET);
+  });
+
+  it('strings longer than 255 bytes, long number texts and new names past maxNames are left to JSON.parse', () => {
+    const r = new Reader();
+    for (const [host, taken] of [['h'.repeat(253), true], ['h'.repeat(255), true], ['h'.repeat(256), false]] as const) {
+      assert.equal(check(line(host, 'v').slice(0, -1), r), taken ? 'scanned' : 'fallback', `host of ${host.length} bytes`);
+    }
+    assert.equal(check(`{"ts":"2026-11-23T14:05:00Z","host":"h","vip":"v","sent":20,"recv":1,"rttMin":1,"rttAvg":1.${'0'.repeat(62)}1,"rttMax":2}`, r), 'fallback', 'a 65-byte number');
+    assert.equal(check(`{"ts":"2026-11-23T14:05:00Z","host":"h","vip":"v","sent":20,"recv":1,"rttMin":1,"rttAvg":1.${'0'.repeat(61)}1,"rttMax":2}`, r), 'scanned', 'a 64-byte number (strtod)');
+    const small = new Reader(recordScanner(3));
+    assert.equal(check(line('h1', 'v1').slice(0, -1), small), 'scanned', 'three strings: ts, h1, v1');
+    assert.equal(check(line('h1', 'v2').slice(0, -1), small), 'fallback', 'a fourth string');
+    assert.equal(check(line('h1', 'v1').slice(0, -1), small), 'scanned', 'the known strings still are');
+    assert.deepEqual(small.names, ['2026-11-23T14:05:00Z', 'h1', 'v1']);
+    assert.throws(() => recordScanner(0), /maxNames/);
   });
 });

@@ -1,4 +1,4 @@
-/* What both of the addon's parts (icmp_socket.c, tcp_connect.c) need from Node-API: errors thrown as JS errors,
+/* What the addons (agent/native, analyzer/native) need from Node-API: errors thrown as JS errors,
  * a checked call, and calling back into JS from a libuv callback with an exception made fatal (never swallowed). */
 #ifndef VIPWATCH_NAPI_UTIL_H
 #define VIPWATCH_NAPI_UTIL_H
