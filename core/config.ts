@@ -335,8 +335,11 @@ export function agreementProblems(cfg: Config): Array<{ field: string; message: 
     out.push({ field: 'agent.maxBatchRecords', message: `must not exceed ingest.maxRecordsPerPost (${cfg.ingest.maxRecordsPerPost}): the gateway would refuse the agents' batches (value ${cfg.agent.maxBatchRecords})` });
   }
   const sq = cfg.series.sqlite;
-  if (parseDuration(sq.retention) <= cfg.ingest.maxAgeSec * 1000) {
-    out.push({ field: 'series.sqlite.retention', message: `must be longer than ingest.maxAgeSec (${cfg.ingest.maxAgeSec}s): records the gateway accepts would be deleted at once (value "${sq.retention}")` });
+  // a late record replacing a stored one has its hourly rollup summed again from the hour's minutes: the hour may start
+  // up to an hour before the oldest minute the gateway takes, and all of its minutes must still be kept
+  const keepSec = cfg.ingest.maxAgeSec + 3600;
+  if (parseDuration(sq.retention) < keepSec * 1000) {
+    out.push({ field: 'series.sqlite.retention', message: `must be at least ingest.maxAgeSec plus one hour (${keepSec}s): a late record's hour is summed again from its minutes, which must all still be kept (value "${sq.retention}")` });
   }
   if (parseDuration(sq.rollupRetention) < parseDuration(sq.retention)) {
     out.push({ field: 'series.sqlite.rollupRetention', message: `must not be shorter than series.sqlite.retention (${sq.retention}): the hourly rollup would go before the minutes it sums (value "${sq.rollupRetention}")` });

@@ -100,7 +100,10 @@ describe('sqlite series store retention', () => {
 
   it('the configuration refuses a retention the gateway would outlive, and a rollup kept shorter than its minutes', () => {
     assert.throws(() => parseConfig({ series: { sqlite: { retention: '12h' } } }, 'config.yaml'),
-      /series\.sqlite\.retention.*must be longer than ingest\.maxAgeSec \(86400s\).*\(value "12h"\)/s);
+      /series\.sqlite\.retention.*must be at least ingest\.maxAgeSec plus one hour \(90000s\).*\(value "12h"\)/s);
+    // longer than the gateway's day, but a late record's hour can begin an hour before it
+    assert.throws(() => parseConfig({ series: { sqlite: { retention: '1470m' } } }, 'config.yaml'), /series\.sqlite\.retention.*plus one hour.*\(value "1470m"\)/s);
+    assert.equal(parseConfig({ series: { sqlite: { retention: '25h' } } }, 'config.yaml').series.sqlite.retention, '25h');
     assert.throws(() => parseConfig({ series: { sqlite: { retention: '30d', rollupRetention: '7d' } } }, 'config.yaml'),
       /series\.sqlite\.rollupRetention.*must not be shorter than series\.sqlite\.retention \(30d\).*\(value "7d"\)/s);
     assert.throws(() => parseConfig({ series: { sqlite: { retention: '30 days' } } }, 'config.yaml'), /series\.sqlite\.retention.*duration.*\(value "30 days"\)/s);
