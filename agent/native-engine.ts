@@ -3,7 +3,9 @@
 // turns into the same records the JS tally makes (tally.ts sumsRecord). Per probe no JavaScript runs: at 2,500
 // targets that was the engine's tick, the tally, the deadline queue and their garbage (agent/README.md, Benchmark).
 // Counts are kept by a target id that stays the same across task lists, so a minute under way keeps its counts when
-// the list changes, as in the JS tally.
+// the list changes, as in the JS tally. A dropped target's id is free again once the minute under way at the change
+// has been handed over (no probe of it can count later), so the addon's per-minute cells stay as many as the list's
+// targets plus the last change's, however many VIPs a host sees over months.
 import { isIP } from 'node:net';
 import type { Method, ResultRecord, Target } from '../core/model.js';
 import { isoSeconds } from './clock.js';
@@ -17,9 +19,13 @@ const KIND: Partial<Record<Method, number>> = { icmp: 0, tcp: 1 };
 export class NativeEngine implements Offload {
   readonly #o: OffloadOptions;
   readonly #schedule: ProbeSchedule;
-  /** tallyKey -> id, and per id its vip and method (never reused: a minute under way may still count under one) */
+  /** tallyKey -> id (the list's targets and those retiring), and per id its vip and method */
   readonly #ids = new Map<string, number>();
   readonly #byId: { vip: string; method: Method }[] = [];
+  /** ids of targets dropped from the list -> the start of the minute under way when they were (ms) */
+  readonly #retiring = new Map<number, number>();
+  /** ids free for new targets */
+  readonly #free: number[] = [];
   #host = '';
   #count = 0;
   #stopped: (() => void) | null = null;
@@ -45,6 +51,9 @@ export class NativeEngine implements Offload {
 
   get targetCount(): number { return this.#count; }
 
+  /** how many target ids the addon keeps cells for (the list's targets, those retiring and free ones) */
+  get idSpace(): number { return this.#byId.length; }
+
   setTargets(host: string, targets: Target[], intervalMs: number): void {
     this.#host = host;
     this.#count = targets.length;
@@ -52,18 +61,26 @@ export class NativeEngine implements Offload {
     const ids = new Int32Array(n);
     const kinds = new Uint8Array(n);
     const ports = new Int32Array(n);
+    const listed = new Set<number>();
     for (let i = 0; i < n; i++) {
       const t = targets[i]!;
       const key = tallyKey(t.method, t.vip);
       let id = this.#ids.get(key);
       if (id === undefined) {
-        id = this.#byId.push({ vip: t.vip, method: t.method }) - 1;
+        const target = { vip: t.vip, method: t.method };
+        id = this.#free.pop() ?? this.#byId.push(target) - 1;
+        this.#byId[id] = target;
         this.#ids.set(key, id);
       }
+      this.#retiring.delete(id); // back in the list before its minute was handed over: it counts on under its id
+      listed.add(id);
       ids[i] = id;
       kinds[i] = KIND[t.method]!;
       ports[i] = t.port ?? 0;
     }
+    // Date.now() after any send of the old list (sends run on this thread): its minute is the last they count in
+    const under = Math.floor(Date.now() / this.#o.minuteMs) * this.#o.minuteMs;
+    for (const id of this.#ids.values()) if (!listed.has(id) && !this.#retiring.has(id)) this.#retiring.set(id, under);
     // the JS engine's keys and seed: the targets here spread evenly over the interval, shifted by the host's offset
     const plan = new PhasePlan(targets.map((t) => phaseKey(host, t)), intervalMs, host);
     const { order, phases } = plan.table();
@@ -102,5 +119,13 @@ export class NativeEngine implements Offload {
       records[i] = r;
     }
     this.#o.onMinute({ host: this.#host, start, records });
+    // minutes are handed over in order, each once nothing of it is in flight: a retiring id's last minute is done
+    for (const [id, last] of this.#retiring) {
+      if (start < last) continue;
+      const t = this.#byId[id]!;
+      this.#ids.delete(tallyKey(t.method, t.vip));
+      this.#retiring.delete(id);
+      this.#free.push(id);
+    }
   }
 }

@@ -21,15 +21,19 @@ const MINUTES = 3;
 const V4 = { clean: '198.19.60.1', lossy: '198.19.60.2', dead: '198.19.60.3' };
 const V6 = { clean: 'fd00:62::1', dead: 'fd00:62::3' };
 const PORT = 7070;
+/** addresses of the rotating lists (answered ICMP; TCP to a closed port, refused) */
+const ROTATING = ['198.19.60.10', '198.19.60.11', '198.19.60.12', '198.19.60.13', '198.19.60.14'];
 
 interface Batch { start: number; records: ResultRecord[] }
-interface Run { batches: Batch[]; t0: number; stopAt: number; switchAt?: number }
+interface Run { batches: Batch[]; t0: number; stopAt: number; switchAt: number[]; idSpace: number }
 
 /**
- * Runs the native engine inside `ns` into its ${MINUTES}th minute, then stops it: its batches, when it started and
- * stopped. With `then`, the list changes to it in the middle of the first whole minute (switchAt).
+ * Runs the native engine inside `ns` on lists[0] to the middle of a minute at least ${MINUTES} minutes on, then stops
+ * it: its batches, when it started and stopped, and how many target ids it kept. Each further list is set `everyMs`
+ * after the one before, the first in the middle of the first whole minute (switchAt: when).
  */
-function runEngine(ns: Netns, targets: object[], then?: object[]): Promise<Run> {
+function runEngine(ns: Netns, lists: object[][], everyMs = MINUTE_MS): Promise<Run> {
+  const minutes = Math.max(MINUTES, lists.length + 1);
   const script = `
     import { NativeEngine } from ${JSON.stringify(engineModule)};
     import { agentMetrics } from ${JSON.stringify(metricsModule)};
@@ -38,22 +42,21 @@ function runEngine(ns: Netns, targets: object[], then?: object[]): Promise<Run> 
     const log = { info() {}, debug() {}, error: (...a) => console.error(...a), warn: (...a) => console.error(...a) };
     const engine = NativeEngine.open({ log, metrics: agentMetrics(new Registry()), minuteMs: ${MINUTE_MS}, timeoutMs: 500, tickMs: 50, maxProbesPerSec: 500,
       onMinute: (b) => console.log(JSON.stringify({ start: b.start, records: b.records })) });
-    engine.setTargets('h1', ${JSON.stringify(targets)}, ${MINUTE_MS / PER_MINUTE});
+    const lists = ${JSON.stringify(lists)};
+    engine.setTargets('h1', lists[0], ${MINUTE_MS / PER_MINUTE});
     const t0 = Date.now();
     engine.start();
-    // to the middle of the minute ${MINUTES} minutes on: the ${MINUTES - 1} minutes between are whole
-    const wait = ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS} * ${MINUTES - 1} + ${MINUTE_MS / 2};
-    let switchAt;
-    const then = ${JSON.stringify(then ?? null)};
-    if (then) setTimeout(() => { switchAt = Date.now(); engine.setTargets('h1', then, ${MINUTE_MS / PER_MINUTE}); }, ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS / 2});
-    setTimeout(() => { const stopAt = Date.now(); engine.stop().then(() => console.log(JSON.stringify({ t0, stopAt, switchAt }))); }, wait);`;
+    const switchAt = [];
+    const first = ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS / 2}; // the middle of the first whole minute
+    lists.slice(1).forEach((list, i) => setTimeout(() => { switchAt.push(Date.now()); engine.setTargets('h1', list, ${MINUTE_MS / PER_MINUTE}); }, first + i * ${everyMs}));
+    setTimeout(() => { const stopAt = Date.now(); engine.stop().then(() => console.log(JSON.stringify({ t0, stopAt, switchAt, idSpace: engine.idSpace }))); }, first + ${minutes - 1} * ${MINUTE_MS});`;
   const child = ns.spawn(process.execPath, ['--input-type=module', '-e', script]);
   const batches: Batch[] = [];
   let stderr = '';
   child.stderr!.on('data', (c) => { stderr += c; });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {
-      const v = JSON.parse(l) as Batch | { t0: number; stopAt: number; switchAt?: number };
+      const v = JSON.parse(l) as Batch | Omit<Run, 'batches'>;
       if ('t0' in v) resolve({ batches, ...v });
       else batches.push(v);
     });
@@ -79,7 +82,7 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
     vips = lab.ns('vips');
     lab.link(agent, vips, '198.18.60.1/30', '198.18.60.2/30');
     lab.link(agent, vips, 'fd00:61::1/64', 'fd00:61::2/64');
-    lab.addresses(vips, [...Object.values(V4), ...Object.values(V6)]);
+    lab.addresses(vips, [...Object.values(V4), ...Object.values(V6), ...ROTATING]);
     lab.route(agent, '198.19.60.0/24', '198.18.60.2');
     lab.route(agent, 'fd00:62::/64', 'fd00:61::2');
     lab.loss(vips, [{ addr: V4.lossy, pct: 40 }, { addr: V4.dead, pct: 100 }, { addr: V6.dead, pct: 100 }]);
@@ -98,7 +101,7 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
       { vip: V4.clean, method: 'tcp', port: PORT }, { vip: V4.lossy, method: 'tcp', port: PORT + 1 },
     ];
     const before = echoesIn(vips);
-    const { batches, t0, stopAt } = await runEngine(agent, targets);
+    const { batches, t0, stopAt } = await runEngine(agent, [targets]);
     const seen = echoesIn(vips);
     const starts = batches.map((b) => b.start);
     assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'minutes in order');
@@ -137,7 +140,7 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
     const a = { vip: V4.clean, method: 'icmp' };
     const b = { vip: V6.clean, method: 'icmp' };
     const c = { vip: V4.clean, method: 'tcp', port: PORT };
-    const { batches, switchAt } = await runEngine(agent, [a, b], [b, c]);
+    const { batches, switchAt: [switchAt] } = await runEngine(agent, [[a, b], [b, c]]);
     const at = batches.findIndex((x) => x.start <= switchAt! && switchAt! < x.start + MINUTE_MS);
     assert.ok(at >= 0 && batches[at + 1], `the minute of the change and a whole one after it: ${JSON.stringify(batches.map((x) => x.start))}`);
     const key = (r: ResultRecord) => `${r.method} ${r.vip}`;
@@ -150,5 +153,46 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
     const next = batches[at + 1]!.records;
     assert.deepEqual(next.map(key).sort(), ['icmp fd00:62::1', 'tcp 198.19.60.1'], 'the removed target is gone after its minute');
     for (const r of next) assert.ok(Math.abs(r.sent - PER_MINUTE) <= 1 && r.recv === r.sent, JSON.stringify(r));
+  });
+
+  it('a target dropped from the list gives its id to a new one only after its last minute: ids stay few, counts never mix', async () => {
+    // each list: one address over ICMP (answered) and TCP to a closed port (refused), and a dead address throughout;
+    // a dropped target's id goes to the next list's target of the other kind, so a mixed cell would show
+    const dead = { vip: V4.dead, method: 'icmp' };
+    const lists = ROTATING.map((vip) => [{ vip, method: 'icmp' }, { vip, method: 'tcp', port: PORT + 1 }, dead]);
+    const { batches, switchAt, idSpace } = await runEngine(agent, lists);
+    assert.equal(switchAt.length, lists.length - 1);
+    const key = (r: { method: string; vip: string }) => `${r.method} ${r.vip}`;
+    for (const [i, at] of switchAt.entries()) {
+      const b = batches.find((x) => x.start <= at && at < x.start + MINUTE_MS);
+      assert.ok(b, `the minute of change ${i}`);
+      const got = new Map(b.records.map((r) => [key(r), r]));
+      assert.equal(got.size, b.records.length, `one record per target: ${JSON.stringify(b.records)}`);
+      assert.deepEqual([...got.keys()].sort(), [...new Set([...lists[i]!, ...lists[i + 1]!].map(key))].sort(), `change ${i}: the old and the new list`);
+      for (const r of [...lists[i]!.slice(0, 2), ...lists[i + 1]!.slice(0, 2)].map((t) => got.get(key(t))!)) {
+        assert.ok(Math.abs(r.sent - PER_MINUTE / 2) <= 1, `change ${i}: half a minute of ${key(r)}: ${JSON.stringify(r)}`);
+        assert.equal(r.recv, r.method === 'icmp' ? r.sent : 0, `change ${i}: ${JSON.stringify(r)}`);
+      }
+      assert.equal(got.get(key(dead))!.recv, 0);
+    }
+    // 3 ids for the first list, 2 more for the first change; then the dropped ones come back: 11 if never reused
+    assert.ok(idSpace <= 5, `ids kept: ${idSpace}`);
+  });
+
+  it('lists changed several times within a minute: a dropped target\'s id waits for that minute, so counts never mix', async () => {
+    // four lists half a second apart, all within one minute: the first list's ids are dropped before the third comes
+    const lists = ROTATING.slice(0, 4).map((vip) => [{ vip, method: 'icmp' }, { vip, method: 'tcp', port: PORT + 1 }]);
+    const { batches, switchAt, idSpace } = await runEngine(agent, lists, MINUTE_MS / 6);
+    const b = batches.find((x) => x.start <= switchAt[0]! && switchAt.at(-1)! < x.start + MINUTE_MS);
+    assert.ok(b, `every change in one minute: ${JSON.stringify({ starts: batches.map((x) => x.start), switchAt })}`);
+    const key = (r: { method: string; vip: string }) => `${r.method} ${r.vip}`;
+    assert.deepEqual(b.records.map(key).sort(), lists.flat().map(key).sort(), 'one record for each target of the four lists');
+    for (const r of b.records) {
+      // the first list probed half of the minute, each later one half a second of it (a probe every 300 ms)
+      const [lo, hi] = r.vip === ROTATING[0] ? [PER_MINUTE / 2 - 1, PER_MINUTE / 2 + 1] : [1, 3];
+      assert.ok(r.sent >= lo && r.sent <= hi, `${lo}-${hi} probes: ${JSON.stringify(r)}`);
+      assert.equal(r.recv, r.method === 'icmp' ? r.sent : 0, JSON.stringify(r));
+    }
+    assert.equal(idSpace, 8, 'no id was given again within the minute its target was dropped in');
   });
 });
