@@ -4,7 +4,7 @@
 // is set aside under spool/rejected/ and the queue moves on.
 import type { Logger } from '../core/log.js';
 import type { ResultRecord } from '../core/model.js';
-import { resultsBodySchema } from '../core/records.js';
+import { checkResultsBody } from '../core/records.js';
 import type { Clock, Timers } from './clock.js';
 import { errorOf, gatewayClient, type GatewayClient } from './http-client.js';
 import type { MinuteBatch } from './engine.js';
@@ -47,9 +47,10 @@ export class Reporter {
   async submit(batch: MinuteBatch): Promise<void> {
     for (let i = 0; i < batch.records.length; i += this.#d.maxBatchRecords) {
       const results: ResultRecord[] = batch.records.slice(i, i + this.#d.maxBatchRecords);
-      // what leaves the agent must pass the same schema the gateway applies
-      const body = resultsBodySchema.parse({ host: batch.host, results });
-      await this.#d.spool.add(batch.start, body);
+      // what leaves the agent must pass the same check the gateway applies
+      const checked = checkResultsBody({ host: batch.host, results }, 3);
+      if (!checked.ok) throw new Error(`a minute's records fail the results contract: ${checked.problems.join('; ')}`);
+      await this.#d.spool.add(batch.start, checked.body);
     }
     this.kick();
   }

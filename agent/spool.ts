@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, rename, unlink, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
-import { resultsBodySchema, type ResultsBody } from '../core/records.js';
+import { checkResultsBody, type ResultsBody } from '../core/records.js';
 import type { Clock } from './clock.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -156,7 +156,6 @@ function check(text: string): ResultsBody | string {
   } catch (e) {
     return `not JSON: ${(e as Error).message}`;
   }
-  const r = resultsBodySchema.safeParse(raw);
-  if (!r.success) return r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  return r.data;
+  const r = checkResultsBody(raw, 3);
+  return r.ok ? r.body : r.problems.join('; ');
 }

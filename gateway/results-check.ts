@@ -3,7 +3,7 @@
 // inventory tags. All or nothing: one bad record refuses the whole batch, so the agent keeps it whole.
 import { offersMethod } from '../core/catalog.js';
 import type { StoredRecord } from '../core/store/series.js';
-import type { ResultsBody } from '../core/records.js';
+import type { BodyCheck } from '../core/records.js';
 import type { PlanSnapshot } from './tasks.js';
 
 export interface IngestLimits {
@@ -16,7 +16,7 @@ export interface IngestLimits {
 }
 
 /** A field-naming validator of the POST body: the parsed body, or one "path: message" per bad field. */
-export type BodyValidator = (raw: unknown) => { ok: true; body: ResultsBody } | { ok: false; problems: string[] };
+export type BodyValidator = (raw: unknown) => BodyCheck;
 
 export type Verdict =
   | { status: 200; records: StoredRecord[] }

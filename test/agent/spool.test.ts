@@ -84,7 +84,7 @@ test('corrupt spool file: reported, set aside, skipped; the next batch is served
   // valid JSON that is not a batch (a record broken by hand) is corrupt too, and says which field
   writeFileSync(join(s.dir, second), JSON.stringify({ host: HOST, results: [{ ...rec(m0, 'x'), recv: 11 }] }));
   assert.equal(await spool.oldest(), null);
-  assert.match(String(s.lines.filter((l) => l.msg === 'corrupt spool file skipped')[1]!.problem), /results\.0\.recv: recv 11 exceeds sent 10/);
+  assert.match(String(s.lines.filter((l) => l.msg === 'corrupt spool file skipped')[1]!.problem), /results\[0\]\.recv: recv 11 exceeds sent 10/);
   assert.equal(spool.size, 0);
 });
 
