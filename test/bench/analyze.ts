@@ -55,6 +55,7 @@ try {
       faults += o.transitions.length;
       engineCpuMs += o.evalCpuMs;
       if (o.evalCpuMs > worst.cpuMs) worst = { ms: o.evalMs, cpuMs: o.evalCpuMs, records: o.records };
+      if (process.env.BENCH_PER_MINUTE) console.log(`minute ${new Date(o.minute).toISOString()}: ${o.evalCpuMs.toFixed(0)} ms CPU, ${o.transitions.length} transitions`);
     },
   });
   const totalS = (performance.now() - t1) / 1000;
