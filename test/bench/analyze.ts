@@ -1,6 +1,7 @@
 // `npm run bench:analyze`: replays a generated fleet of 10,000 VIPs x 93 province-ISP groups for 10 minutes
 // (930,000 records a minute) through the real replay path: JSONL file -> parse -> engine. Prints on its LAST line the
 // records per second (JSON parsing included) and the worst minute's engine time.
+// BENCH_MINUTES (10) sets the minutes; BENCH_PER_MINUTE=1 also prints each minute's engine CPU and transitions.
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
