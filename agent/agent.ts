@@ -90,7 +90,8 @@ export class Agent {
     });
     const timing = { minuteMs: cfg.minuteSec * 1000, timeoutMs: a.timeoutMs, maxProbesPerSec: a.maxProbesPerSec, tickMs: a.tickMs };
     const onMinute = (b: MinuteBatch) => this.#onMinute(b);
-    const offload = deps.offload?.({ log, metrics: this.metrics, onMinute, ...timing }) ?? undefined;
+    // the offload's minutes join the engine's own (one batch a minute); it hands none before the engine starts it
+    const offload = deps.offload?.({ log, metrics: this.metrics, onMinute: (b) => this.engine.offloadMinute(b), ...timing }) ?? undefined;
     if (deps.offload) log.info({ schedule: offload ? 'native' : 'js' }, offload ? 'ICMP and TCP probed by the addon\'s schedule' : 'the addon is not built: every target probed in JavaScript');
     this.engine = new ProbeEngine({ methods: deps.methods, clock, timers, log, metrics: this.metrics, onMinute, offload, ...timing });
     this.jobs = new JobRunner({

@@ -2,11 +2,13 @@
 // counted per minute (the minute it was sent in); each complete minute is handed to onMinute as one batch.
 // The targets an offload takes (the addon's schedule: ICMP and TCP to IP addresses, native-engine.ts) are probed
 // there by the same rules; the rest (http, and everything when there is no offload, as under a test's fake clock) here.
+// The two sides' minutes go out as one batch per minute (minute-join.ts): the offload hands its own to offloadMinute.
 import { isIP } from 'node:net';
 import type { Logger } from '../core/log.js';
 import type { Method, ResultRecord, Target } from '../core/model.js';
 import { periodOf, type Clock, type Timers } from './clock.js';
 import type { AgentMetrics } from './metrics.js';
+import { MinuteJoin } from './minute-join.js';
 import { phaseKey, PhasePlan, TokenBucket } from './pacing.js';
 import type { ProbeMethod, ProbeReply, ProbeTarget } from './probes/method.js';
 import { Tally, tallyKey, type Acc } from './tally.js';
@@ -77,10 +79,23 @@ export class ProbeEngine {
   #cursor = 0;
   #timer: unknown = null;
   #running = false;
+  readonly #join: MinuteJoin;
 
   constructor(deps: EngineDeps) {
     this.#d = deps;
     this.#bucket = new TokenBucket(deps.maxProbesPerSec, deps.clock.now());
+    this.#join = new MinuteJoin({
+      timers: deps.timers,
+      // the two sides hand a minute over once its probes are done: a probe timeout and a tick apart at most
+      holdMs: deps.timeoutMs + 2 * deps.tickMs + 1000,
+      active: (source) => (source === 0 ? this.#targets.length : deps.offload?.targetCount ?? 0) > 0,
+      emit: (b) => deps.onMinute(b),
+    });
+  }
+
+  /** A minute of the offload's: sent with this engine's same minute as one batch. */
+  offloadMinute(batch: MinuteBatch): void {
+    this.#join.add(1, batch);
   }
 
   /** Replaces what is probed (an empty list stops probing); minutes already under way keep their counts. */
@@ -119,7 +134,8 @@ export class ProbeEngine {
     if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#idle = resolve; });
     await offloaded;
     this.#idle = null;
-    for (const b of this.#tally.takeComplete(this.#d.clock.now(), this.#d.minuteMs, this.#host, true)) this.#d.onMinute({ host: this.#host, ...b });
+    for (const b of this.#tally.takeComplete(this.#d.clock.now(), this.#d.minuteMs, this.#host, true)) this.#join.add(0, { host: this.#host, ...b });
+    this.#join.flush();
   }
 
   #schedule(): void {
@@ -189,7 +205,7 @@ export class ProbeEngine {
         this.#d.metrics.probes.inc({ method: r.method, outcome: 'reply' }, r.recv);
         this.#d.metrics.probes.inc({ method: r.method, outcome: 'lost' }, r.sent - r.recv);
       }
-      this.#d.onMinute({ host: this.#host, ...b });
+      this.#join.add(0, { host: this.#host, ...b });
     }
   }
 }

@@ -52,7 +52,7 @@ const TOGETHER = [
   'test/core/expected-records', 'test/core/inventory.test', 'test/core/records', 'test/analyzer/baseline', 'test/analyzer/cert-expiry', 'test/analyzer/correlation', 'test/analyzer/lane-checkpoint',
   'test/analyzer/latency-alerts', 'test/analyzer/latency-readside', 'test/analyzer/latency.test', 'test/analyzer/record-scan',
   'test/analyzer/replay', 'test/analyzer/rules', 'test/alerting/measured', 'test/alerting/outbox-store', 'test/alerting/policy',
-  'test/alerting/routing', 'test/agent/schedule', 'test/agent/spool', 'test/demo/story', 'test/gateway/tasks', 'test/ingest/limits',
+  'test/alerting/routing', 'test/agent/minute-join', 'test/agent/schedule', 'test/agent/spool', 'test/demo/story', 'test/gateway/tasks', 'test/ingest/limits',
   'test/ingest/queue', 'test/ingest/recent-keys', 'test/ingest/results', 'test/ingest/validate', 'test/probes/diagnose',
   'test/probes/diagnosis-store', 'test/probes/pathcapture', 'test/security/files', 'test/security/http-surface',
   'test/security/read-open', 'test/stores/faults', 'test/stores/series-retention', 'test/stores/mongo-docs', 'test/stores/outbox-upgrade', 'test/web/http', 'test/web/outbox-message', 'test/web/units', 'test/web/whitelist-until',
