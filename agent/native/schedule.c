@@ -215,12 +215,6 @@ static Schedule *unwrap_open(napi_env env, napi_callback_info info, size_t *argc
   return s;
 }
 
-static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
-  bool is;
-  napi_typedarray_type type;
-  return napi_is_typedarray(env, v, &is) == napi_ok && is && napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == want;
-}
-
 static napi_value js_set_targets(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7], self;
@@ -232,10 +226,10 @@ static napi_value js_set_targets(napi_env env, napi_callback_info info) {
   size_t n, nk, np, no, nph;
   uint32_t na;
   bool isArr;
-  if (argc < 7 || !typed(env, argv[0], napi_int32_array, (void **)&ids, &n) || !typed(env, argv[1], napi_uint8_array, (void **)&kinds, &nk) ||
+  if (argc < 7 || !typed_array(env, argv[0], napi_int32_array, (void **)&ids, &n) || !typed_array(env, argv[1], napi_uint8_array, (void **)&kinds, &nk) ||
       napi_is_array(env, argv[2], &isArr) != napi_ok || !isArr || napi_get_array_length(env, argv[2], &na) != napi_ok ||
-      !typed(env, argv[3], napi_int32_array, (void **)&ports, &np) || !typed(env, argv[4], napi_int32_array, (void **)&order, &no) ||
-      !typed(env, argv[5], napi_float64_array, (void **)&phases, &nph) || napi_get_value_double(env, argv[6], &interval) != napi_ok ||
+      !typed_array(env, argv[3], napi_int32_array, (void **)&ports, &np) || !typed_array(env, argv[4], napi_int32_array, (void **)&order, &no) ||
+      !typed_array(env, argv[5], napi_float64_array, (void **)&phases, &nph) || napi_get_value_double(env, argv[6], &interval) != napi_ok ||
       nk != n || na != n || np != n || no != n || nph != n || !(interval > 0))
     return throw_msg(env, "ProbeSchedule.setTargets(ids, kinds, addresses, ports, order, phases, intervalMs): arrays of one length and an interval > 0");
   Target *targets = calloc(n ? n : 1, sizeof *targets);

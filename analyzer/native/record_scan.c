@@ -272,15 +272,6 @@ static napi_value js_new(napi_env env, napi_callback_info info) {
   return self;
 }
 
-static void *typed(napi_env env, napi_value v, napi_typedarray_type want, size_t *len) {
-  bool is;
-  napi_typedarray_type type;
-  void *data;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &data, NULL, NULL) != napi_ok || type != want) return NULL;
-  return data;
-}
-
 /* scan(buf, start, end, ints, nums): the whole lines of buf[start, end), as many as ints (INTS a line) and nums (NUMS a
  * line) hold; returns how many. A line is [start, end) with end its newline; one without a newline is left. */
 static napi_value js_scan(napi_env env, napi_callback_info info) {
@@ -290,11 +281,12 @@ static napi_value js_scan(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   CHECK(env, napi_unwrap(env, self, (void **)&s));
   size_t blen, ilen, nlen;
-  uint8_t *b = typed(env, argv[0], napi_uint8_array, &blen);
-  int32_t *ints = argc == 5 ? typed(env, argv[3], napi_int32_array, &ilen) : NULL;
-  double *nums = argc == 5 ? typed(env, argv[4], napi_float64_array, &nlen) : NULL;
+  uint8_t *b;
+  int32_t *ints;
+  double *nums;
   uint32_t start, end;
-  if (!b || !ints || !nums || napi_get_value_uint32(env, argv[1], &start) != napi_ok || napi_get_value_uint32(env, argv[2], &end) != napi_ok || start > end || end > blen)
+  if (argc < 5 || !typed_array(env, argv[0], napi_uint8_array, (void **)&b, &blen) || !typed_array(env, argv[3], napi_int32_array, (void **)&ints, &ilen) ||
+      !typed_array(env, argv[4], napi_float64_array, (void **)&nums, &nlen) || napi_get_value_uint32(env, argv[1], &start) != napi_ok || napi_get_value_uint32(env, argv[2], &end) != napi_ok || start > end || end > blen)
     return throw_msg(env, "RecordScanner.scan(buffer, start, end, Int32Array, Float64Array): bad arguments");
   size_t room = ilen / INTS < nlen / NUMS ? ilen / INTS : nlen / NUMS;
   size_t n = 0, p = start;

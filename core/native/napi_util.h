@@ -36,6 +36,13 @@ static inline napi_value throw_msg(napi_env env, const char *msg) {
     }                                                         \
   } while (0)
 
+/* whether v is a typed array of type `want`: then its data and length (elements) */
+static inline bool typed_array(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  bool is;
+  napi_typedarray_type type;
+  return napi_is_typedarray(env, v, &is) == napi_ok && is && napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == want;
+}
+
 /* calls cb on self inside an open callback scope; an exception it throws goes to node's uncaught handler (as from
  * any event) and the call returns true */
 static inline bool call_js(napi_env env, napi_value self, napi_value cb, size_t argc, const napi_value *argv) {
