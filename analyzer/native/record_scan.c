@@ -125,6 +125,7 @@ static int32_t intern(Scanner *s, const uint8_t *b, uint32_t len, uint32_t h) {
 /* The core key whose text starts at b[p] (after its opening quote) with its closing quote, or -1. */
 static int key_at(const uint8_t *b, size_t p, size_t limit) {
   int k;
+  if (p >= limit) return -1;
   switch (b[p]) {
     case 't': k = K_TS; break;
     case 'h': k = K_HOST; break;

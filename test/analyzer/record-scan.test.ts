@@ -123,6 +123,9 @@ describe('replay line scanner', () => {
     assert.deepEqual(bounds(0), [ends[2]! + 1, ends[3]]);
     assert.deepEqual(r.object(1), JSON.parse(texts[4]!));
     assert.equal(r.scan(buf, ends[4]! + 1, buf.length), 0);
+    // every cut of a line at the very end of its buffer (nothing past it to read): no line
+    const whole = '{"ts":"2026-11-23T14:05:00Z","host":"h","vip":"v","method":"icmp","sent":20,"recv":2,"rttMin":1,"rttAvg":1.5,"rttMax":2}';
+    for (let cut = 0; cut <= whole.length; cut++) assert.equal(r.scan(Buffer.from(whole.slice(0, cut)), 0, cut), 0, `cut at ${cut}`);
     assert.throws(() => r.scanner.scan(buf, 5, 4, r.ints, r.nums), /bad arguments/);
     assert.throws(() => r.scanner.scan(buf, 0, buf.length + 1, r.ints, r.nums), /bad arguments/);
   });
