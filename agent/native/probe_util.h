@@ -169,14 +169,13 @@ static inline int tcp_start(int ep, const struct sockaddr_storage *to, socklen_t
   return fd;
 }
 
-/* Ends a TCP probe epoll reported: its RTT in ms (-1: failed, e.g. refused), wall_ns the time since its start; the
- * socket is closed (reset when it connected). */
-static inline double tcp_finish(int fd, int64_t wall_ns) {
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-  double rtt = err == 0 ? handshake_ms(fd, wall_ns) : -1;
-  tcp_drop(fd, err == 0);
+/* Ends a TCP probe epoll reported with `events`: its RTT in ms (-1: failed, e.g. refused), wall_ns the time since
+ * its start; the socket is closed (reset when it connected). A failed connect reports EPOLLERR (and EPOLLHUP) beside
+ * EPOLLOUT, a good one EPOLLOUT alone: no SO_ERROR call needed (one system call less a probe). */
+static inline double tcp_finish(int fd, uint32_t events, int64_t wall_ns) {
+  int connected = !(events & (EPOLLERR | EPOLLHUP));
+  double rtt = connected ? handshake_ms(fd, wall_ns) : -1;
+  tcp_drop(fd, connected);
   return rtt;
 }
 

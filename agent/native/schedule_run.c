@@ -246,7 +246,7 @@ void sched_on_tcp(uv_poll_t *h, int status, int events) {
     Flight *f = &s->tcp_flights[fd];
     if (!f->serial) continue;
     f->serial = 0;
-    settle(s, f->minute, f->id, tcp_finish(fd, mono - f->t0)); /* refused: nothing listens, lost */
+    settle(s, f->minute, f->id, tcp_finish(fd, ev[i].events, mono - f->t0)); /* refused: nothing listens, lost */
   }
 }
 

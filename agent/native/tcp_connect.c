@@ -100,7 +100,7 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   for (int i = 0; i < n; i++) {
     int fd = ev[i].data.fd;
     c->ids[i] = fd;
-    c->rtts[i] = tcp_finish(fd, now - c->t0[fd]);
+    c->rtts[i] = tcp_finish(fd, ev[i].events, now - c->t0[fd]);
     c->t0[fd] = 0;
   }
   napi_env env = c->env;
