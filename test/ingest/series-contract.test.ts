@@ -132,6 +132,15 @@ function contract(makeStore: () => SeriesStore) {
     assert.deepEqual(back.find((r) => key(r) === key(changed)), changed);
     await store.write([FIXTURE[0]!]);
     assert.deepEqual(sorted(await store.readRange(T0, T0 + 3 * MIN)), sorted(FIXTURE));
+    // the same key again with no replies (an agent restarted mid-minute sends the minute's rest): no RTT is kept
+    const answered = FIXTURE.find((r) => r.recv > 0)!;
+    const silent = { ...answered, recv: 0, rttMin: undefined, rttAvg: undefined, rttMax: undefined };
+    await store.write([silent]);
+    const read = (await store.readRange(Date.parse(answered.ts), Date.parse(answered.ts) + MIN)).find((r) => key(r) === key(answered))!;
+    assert.equal(read.recv, 0);
+    assert.ok(!('rttAvg' in read) && !('rttMin' in read) && !('rttMax' in read), `no RTT with recv 0: ${JSON.stringify(read)}`);
+    await store.write([answered]);
+    assert.deepEqual(sorted(await store.readRange(T0, T0 + 3 * MIN)), sorted(FIXTURE));
   });
 
   it('aggregates per minute and province x isp', async () => {

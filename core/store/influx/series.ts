@@ -63,7 +63,9 @@ export class InfluxSeriesStore implements SeriesStore {
         sent: r.sent as number, recv: r.recv as number,
         dc: r.dc as string, province: r.province as string, isp: r.isp as string, vipDc: r.vip_dc as string, business: r.business as string,
       };
-      if (typeof r.rtt_avg === 'number') Object.assign(out, { rttMin: r.rtt_min, rttAvg: r.rtt_avg, rttMax: r.rtt_max });
+      // a point keeps the fields of an earlier write at the same time: a later record without replies leaves the
+      // earlier RTTs in place (InfluxDB cannot unset a field), so they count only with replies, as the contract says
+      if (typeof r.rtt_avg === 'number' && out.recv > 0) Object.assign(out, { rttMin: r.rtt_min, rttAvg: r.rtt_avg, rttMax: r.rtt_max });
       if (out.method === 'http') httpFromRow(r, out);
       return out;
     });
@@ -74,7 +76,7 @@ export class InfluxSeriesStore implements SeriesStore {
       FROM ${this.from(PROBE)} WHERE ${this.where(fromMs, toMs, { method: 'http' }, vip)} ORDER BY time DESC LIMIT ${Math.max(1, Math.floor(limit))}`);
     return rows.map((r) => {
       const out: HttpCheck = { ts: isoTs(r.time as number), host: r.host as string, province: r.province as string, isp: r.isp as string, sent: r.sent as number, recv: r.recv as number };
-      if (typeof r.rtt_avg === 'number') out.rttAvg = r.rtt_avg;
+      if (typeof r.rtt_avg === 'number' && out.recv > 0) out.rttAvg = r.rtt_avg; // as in readRange
       httpFromRow(r, out);
       return out;
     });
