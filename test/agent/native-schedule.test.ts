@@ -107,7 +107,11 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
     assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'minutes in order');
     assert.equal(new Set(starts).size, starts.length, 'each minute once');
     const whole = batches.filter((b) => b.start >= t0 && b.start + MINUTE_MS <= stopAt);
-    assert.equal(whole.length, MINUTES - 1, `whole minutes among ${JSON.stringify(starts)} (started ${t0}, stopped ${stopAt})`);
+    // the minutes that began at or after the start and ended before the stop: MINUTES - 1, or MINUTES when the start
+    // fell on a minute's first millisecond (it happened: 1 run in 3,000)
+    const expected = Math.floor((stopAt - Math.ceil(t0 / MINUTE_MS) * MINUTE_MS) / MINUTE_MS);
+    assert.ok(expected === MINUTES - 1 || (expected === MINUTES && t0 % MINUTE_MS === 0), `the run's own timing: ${expected}`);
+    assert.equal(whole.length, expected, `whole minutes among ${JSON.stringify(starts)} (started ${t0}, stopped ${stopAt})`);
     const of = (b: Batch, method: string, vip: string) => b.records.find((r) => r.method === method && r.vip === vip)!;
     for (const b of whole) {
       assert.equal(b.records.length, targets.length, JSON.stringify(b.records));
