@@ -2,7 +2,8 @@
 // expire, a window never reaches further back than baselineMinutes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Baselines, latencyCode, latencyCodeByLog, slotLayout } from '../../analyzer/engine/baseline.js';
+import { Baselines, slotLayout } from '../../analyzer/engine/baseline.js';
+import { latencyCode, latencyCodeByLog } from '../../analyzer/engine/latency-code.js';
 
 function exactMedian(xs: number[]): number {
   const a = [...xs].sort((p, q) => p - q);
