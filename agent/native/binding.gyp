@@ -1,4 +1,4 @@
-# The agent's addon: raw ICMP sockets (icmp_socket.c), the TCP connect prober (tcp_connect.c) and the continuous ICMP/TCP schedule (schedule.c, schedule_run.c, schedule.h); probe_util.h shared, napi_util.h from core/native. Plain Node-API C, built by `npm run build` (build/build.js runs
+# The agent's addon: raw ICMP sockets (icmp_socket.c), the TCP connect prober (tcp_connect.c) and the continuous ICMP/TCP schedule (schedule.c, schedule_run.c, schedule.h); probe_util.h and tcp_probe.h shared, napi_util.h from core/native. Plain Node-API C, built by `npm run build` (build/build.js runs
 # node-gyp here); the result is build/Release/icmp_socket.node.
 {
   'targets': [

@@ -1,5 +1,6 @@
 /* What the addon's probers share (icmp_socket.c, tcp_connect.c, schedule.c): clocks, the Internet checksum, reading
- * a datagram with the kernel's receive stamp, matching an echo reply's header, and ending a TCP probe's socket. */
+ * a datagram with the kernel's receive stamp, matching an echo reply's header, parsing an address. (TCP probes'
+ * sockets: tcp_probe.h.) */
 #ifndef VIPWATCH_PROBE_UTIL_H
 #define VIPWATCH_PROBE_UTIL_H
 
@@ -7,7 +8,6 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -37,30 +37,45 @@ static inline uint16_t inet_checksum(const uint8_t *b, size_t len) {
   return (uint16_t)~sum;
 }
 
-/* One non-blocking recvmsg into buf: the bytes read (< 0 with errno when none), the source, and the kernel's receive
- * stamp (SO_TIMESTAMPNS, CLOCK_REALTIME ns; the time of the read when the kernel gave none). */
-static inline ssize_t recv_stamped(int fd, uint8_t *buf, size_t len, struct sockaddr_storage *from, int64_t *at_ns) {
-  struct iovec iov = { buf, len };
-  union { char buf[CMSG_SPACE(sizeof(struct timespec)) * 2]; struct cmsghdr align; } ctl;
-  struct msghdr m = { 0 };
-  m.msg_name = from;
-  m.msg_namelen = sizeof *from;
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = ctl.buf;
-  m.msg_controllen = sizeof ctl.buf;
-  ssize_t n;
-  do n = recvmsg(fd, &m, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
-  if (n < 0) return n;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+/* room for a datagram's control messages (the SO_TIMESTAMPNS stamp) */
+typedef union { char buf[CMSG_SPACE(sizeof(struct timespec)) * 2]; struct cmsghdr align; } StampCtl;
+
+/* A received message's kernel stamp (SO_TIMESTAMPNS, CLOCK_REALTIME ns; the time of the read when the kernel gave
+ * none). */
+static inline int64_t msg_stamp(struct msghdr *m) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
       struct timespec at;
       memcpy(&at, CMSG_DATA(c), sizeof at);
-      *at_ns = ns_of(&at);
-      return n;
+      return ns_of(&at);
     }
   }
-  *at_ns = clock_ns(CLOCK_REALTIME); /* never seen on Linux with SO_TIMESTAMPNS; the next best */
+  return clock_ns(CLOCK_REALTIME); /* never seen on Linux with SO_TIMESTAMPNS; the next best */
+}
+
+/* points message i of a batch at its buffer, source and control room; lengths are reset (the kernel rewrites them) */
+static inline void msg_setup(struct msghdr *m, struct iovec *iov, uint8_t *buf, size_t len, struct sockaddr_storage *from, StampCtl *ctl) {
+  iov->iov_base = buf;
+  iov->iov_len = len;
+  memset(m, 0, sizeof *m);
+  m->msg_name = from;
+  m->msg_namelen = sizeof *from;
+  m->msg_iov = iov;
+  m->msg_iovlen = 1;
+  m->msg_control = ctl->buf;
+  m->msg_controllen = sizeof ctl->buf;
+}
+
+/* One non-blocking recvmsg into buf: the bytes read (< 0 with errno when none), the source, and the kernel's receive
+ * stamp. */
+static inline ssize_t recv_stamped(int fd, uint8_t *buf, size_t len, struct sockaddr_storage *from, int64_t *at_ns) {
+  struct iovec iov;
+  StampCtl ctl;
+  struct msghdr m;
+  msg_setup(&m, &iov, buf, len, from, &ctl);
+  ssize_t n;
+  do n = recvmsg(fd, &m, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
+  if (n >= 0) *at_ns = msg_stamp(&m);
   return n;
 }
 
@@ -120,63 +135,6 @@ static inline int attach_echo_filter(int fd, int family, uint16_t id) {
 /* the source address bytes of `from` (4 or 16 of them, by family) */
 static inline const void *addr_bytes(int family, const struct sockaddr_storage *from) {
   return family == 4 ? (const void *)&((const struct sockaddr_in *)from)->sin_addr : (const void *)&((const struct sockaddr_in6 *)from)->sin6_addr;
-}
-
-/*
- * A connect's RTT: the kernel's own measure of SYN -> SYN/ACK (TCP_INFO's tcpi_rtt, µs: after the handshake's one
- * sample the smoothed RTT is that sample), so the event loop's lateness in reading the socket does not count, as
- * the ICMP probe's kernel stamps; when the SYN was sent again (no clean sample) the wall time to established.
- */
-static inline double handshake_ms(int fd, int64_t wall_ns) {
-  struct tcp_info ti;
-  socklen_t len = sizeof ti;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && len >= offsetof(struct tcp_info, tcpi_total_retrans) + sizeof ti.tcpi_total_retrans && ti.tcpi_total_retrans == 0 && ti.tcpi_rtt > 0)
-    return ti.tcpi_rtt / 1000.0;
-  return (double)wall_ns / 1e6;
-}
-
-/* closes a TCP probe's socket, with a reset when it connected: no FIN exchange, no TIME_WAIT. close() also takes
- * the fd out of any epoll set (it is never dup'ed). */
-static inline void tcp_drop(int fd, int reset) {
-  if (reset) {
-    struct linger l = { 1, 0 };
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  }
-  close(fd);
-}
-
-/* connect() errors that mean the probe is lost (said as a lost probe), not that the prober is broken */
-static inline int connect_lost(int e) {
-  return e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH || e == ECONNRESET || e == EADDRNOTAVAIL || e == EAGAIN;
-}
-
-/* Starts a TCP probe: a non-blocking connect, watched by `ep` (EPOLLOUT, once). Its fd, with *t0 the monotonic ns
- * just before connect(); or -errno with *what the call that failed (connect_lost(-r) after "connect": simply lost). */
-static inline int tcp_start(int ep, const struct sockaddr_storage *to, socklen_t tolen, int64_t *t0, const char **what) {
-  int fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) { *what = "socket"; return -errno; }
-  *t0 = clock_ns(CLOCK_MONOTONIC);
-  if (connect(fd, (const struct sockaddr *)to, tolen) < 0 && errno != EINPROGRESS) {
-    int e = errno;
-    close(fd);
-    *what = "connect";
-    return -e;
-  }
-  /* added after connect(): a socket not yet connecting reads as hung up; on a local path the handshake may be over
-     already, and then the first poll reports it */
-  struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.fd = fd };
-  if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) { int e = errno; close(fd); *what = "epoll_ctl"; return -e; }
-  return fd;
-}
-
-/* Ends a TCP probe epoll reported with `events`: its RTT in ms (-1: failed, e.g. refused), wall_ns the time since
- * its start; the socket is closed (reset when it connected). A failed connect reports EPOLLERR (and EPOLLHUP) beside
- * EPOLLOUT, a good one EPOLLOUT alone: no SO_ERROR call needed (one system call less a probe). */
-static inline double tcp_finish(int fd, uint32_t events, int64_t wall_ns) {
-  int connected = !(events & (EPOLLERR | EPOLLHUP));
-  double rtt = connected ? handshake_ms(fd, wall_ns) : -1;
-  tcp_drop(fd, connected);
-  return rtt;
 }
 
 #endif

@@ -70,7 +70,8 @@ static void close_all(Schedule *s) {
   if (!s->open) return;
   s->open = 0;
   s->running = 0;
-  for (int fd = 0; fd < s->tcp_cap; fd++) if (s->tcp_flights[fd].serial) { s->tcp_flights[fd].serial = 0; tcp_drop(fd, 0); }
+  for (int fd = 0; fd < s->tcp_cap; fd++) if (s->tcp_flights[fd].serial) { s->tcp_flights[fd].serial = 0; tcp_release(&s->tcp_pool, fd); }
+  tcp_pool_free(&s->tcp_pool);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_handle_closed);
   uv_poll_stop(&s->tcp_poll);

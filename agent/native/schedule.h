@@ -7,10 +7,14 @@
 #include <uv.h>
 
 #include "probe_util.h"
+#include "tcp_probe.h"
 
 #define PAYLOAD_BYTES 56
 #define PACKET_BYTES (8 + PAYLOAD_BYTES)
-#define RBUF_BYTES 4096
+/* replies read per recvmmsg, and each one's room: an IPv4 header with options and our echo (a longer datagram is
+   cut short, fails the checksum and is not ours anyway) */
+#define RECV_BATCH 32
+#define RECV_BYTES (60 + PACKET_BYTES)
 #define DRAIN_MAX 256
 /* minutes counted at once: the one under way, the ones whose probes are still in flight, and slack for a stall */
 #define MINUTES 8
@@ -79,8 +83,9 @@ typedef struct {
   /* by sequence number: room for twice the probes the rate cap lets be in flight at once (sent within a timeout) */
   Flight *icmp_flights;
   int32_t seq_space;
-  Flight *tcp_flights;
+  Flight *tcp_flights; /* by fd */
   int tcp_cap;
+  TcpPool tcp_pool;
   int32_t in_flight, seq;
   uint32_t serial;
   Deadline *dl;
@@ -93,7 +98,12 @@ typedef struct {
   uint16_t echo_id;
   uint8_t nonce[NONCE_BYTES];
   uint8_t packet[PACKET_BYTES];
-  uint8_t rbuf[RBUF_BYTES];
+  /* one recvmmsg's messages */
+  struct mmsghdr rmsg[RECV_BATCH];
+  struct iovec riov[RECV_BATCH];
+  struct sockaddr_storage rfrom[RECV_BATCH];
+  StampCtl rctl[RECV_BATCH];
+  uint8_t rbuf[RECV_BATCH][RECV_BYTES];
 } Schedule;
 
 double sched_now_ms(void);

@@ -140,7 +140,7 @@ static void send_tcp(Schedule *s, Target *t, int16_t mi) {
   m->cells[t->id].sent++;
   int64_t t0 = 0; /* set by tcp_start when it succeeds */
   const char *what;
-  int fd = tcp_start(s->ep, &t->to, t->tolen, &t0, &what);
+  int fd = tcp_start(&s->tcp_pool, s->ep, &t->to, t->tolen, &t0, &what);
   if (fd < 0) {
     if (!(strcmp(what, "connect") == 0 && connect_lost(-fd))) fail(s, what, -fd); /* refused at once, no route...: simply lost */
     return;
@@ -149,7 +149,7 @@ static void send_tcp(Schedule *s, Target *t, int16_t mi) {
     int cap = s->tcp_cap ? s->tcp_cap : 1024;
     while (cap <= fd) cap *= 2;
     Flight *f = realloc(s->tcp_flights, (size_t)cap * sizeof *f);
-    if (!f) { tcp_drop(fd, 0); fail(s, "tcp", ENOMEM); return; }
+    if (!f) { tcp_close(&s->tcp_pool, fd); fail(s, "tcp", ENOMEM); return; }
     memset(f + s->tcp_cap, 0, (size_t)(cap - s->tcp_cap) * sizeof *f);
     s->tcp_flights = f;
     s->tcp_cap = cap;
@@ -206,7 +206,7 @@ static void expire(Schedule *s) {
     Flight *f = d.kind == KIND_ICMP ? &s->icmp_flights[d.key] : &s->tcp_flights[d.key];
     if (f->serial != d.serial) continue; /* settled already */
     f->serial = 0;
-    if (d.kind == KIND_TCP) tcp_drop(d.key, 0);
+    if (d.kind == KIND_TCP) tcp_release(&s->tcp_pool, d.key);
     settle(s, f->minute, f->id, -1);
   }
   if (s->dl_head == s->dl_len) s->dl_head = s->dl_len = 0;
@@ -218,18 +218,23 @@ void sched_on_echo(uv_poll_t *h, int status, int events) {
   Schedule *s = (Schedule *)e->owner;
   if (!s->open) return;
   size_t alen = e->family == 4 ? 4 : 16;
-  for (int k = 0; k < DRAIN_MAX; k++) {
-    struct sockaddr_storage from;
-    int64_t at;
-    ssize_t n = recv_stamped(e->fd, s->rbuf, RBUF_BYTES, &from, &at);
-    if (n < 0) break;
-    int seq = echo_reply_seq(e->family, s->rbuf, (size_t)(n > RBUF_BYTES ? RBUF_BYTES : n), &from, s->echo_id, s->nonce);
-    if (seq < 0 || seq >= s->seq_space) continue;
-    Flight *f = &s->icmp_flights[seq];
-    if (!f->serial || f->family != e->family || memcmp(addr_bytes(e->family, &from), f->dst, alen) != 0) continue;
-    f->serial = 0; /* one reply per probe: a duplicate is not counted */
-    int64_t d = at - f->t0;
-    settle(s, f->minute, f->id, d > 0 ? (double)d / 1e6 : 0); /* realtime stamps: a clock stepped back reads as 0 */
+  /* replies in batches, each with its own kernel stamp: one system call a wake-up instead of one a reply and one
+     more to find the socket drained (a short batch says so) */
+  for (int k = 0; k < DRAIN_MAX; k += RECV_BATCH) {
+    for (int i = 0; i < RECV_BATCH; i++) msg_setup(&s->rmsg[i].msg_hdr, &s->riov[i], s->rbuf[i], RECV_BYTES, &s->rfrom[i], &s->rctl[i]);
+    int got;
+    do got = recvmmsg(e->fd, s->rmsg, RECV_BATCH, MSG_DONTWAIT, NULL); while (got < 0 && errno == EINTR);
+    for (int i = 0; i < got; i++) {
+      const struct sockaddr_storage *from = &s->rfrom[i];
+      int seq = echo_reply_seq(e->family, s->rbuf[i], s->rmsg[i].msg_len, from, s->echo_id, s->nonce);
+      if (seq < 0 || seq >= s->seq_space) continue;
+      Flight *f = &s->icmp_flights[seq];
+      if (!f->serial || f->family != e->family || memcmp(addr_bytes(e->family, from), f->dst, alen) != 0) continue;
+      f->serial = 0; /* one reply per probe: a duplicate is not counted */
+      int64_t d = msg_stamp(&s->rmsg[i].msg_hdr) - f->t0;
+      settle(s, f->minute, f->id, d > 0 ? (double)d / 1e6 : 0); /* realtime stamps: a clock stepped back reads as 0 */
+    }
+    if (got < RECV_BATCH) break; /* drained, or an error (a queued ICMP error is consumed by the read) */
   }
 }
 
@@ -243,10 +248,11 @@ void sched_on_tcp(uv_poll_t *h, int status, int events) {
   int64_t mono = clock_ns(CLOCK_MONOTONIC);
   for (int i = 0; i < n; i++) {
     int fd = ev[i].data.fd;
+    if (fd >= s->tcp_cap) continue;
     Flight *f = &s->tcp_flights[fd];
-    if (!f->serial) continue;
+    if (!f->serial) continue; /* an idle socket (tcp_probe.h) */
     f->serial = 0;
-    settle(s, f->minute, f->id, tcp_finish(fd, ev[i].events, mono - f->t0)); /* refused: nothing listens, lost */
+    settle(s, f->minute, f->id, tcp_finish(&s->tcp_pool, fd, ev[i].events, mono - f->t0)); /* refused: nothing listens, lost */
   }
 }
 

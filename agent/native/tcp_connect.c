@@ -3,16 +3,17 @@
 // connection is seen established (CLOCK_MONOTONIC, in C). Node's net.Socket
 // costs a stream, a handle, several closures and events per probe; here a probe is one non-blocking socket in the
 // connector's own epoll set, which node's loop watches through one uv_poll_t. Each wake-up collects every finished
-// connect and hands them to JS in one call. A finished connection is reset (SO_LINGER 0), not closed: no TIME_WAIT.
+// connect and hands them to JS in one call. A finished connection is reset, not closed (no TIME_WAIT), and its socket
+// kept for the next probe (tcp_probe.h).
 //
 // JS API (agent/native/icmp-socket.ts types it):
 //   new TcpConnector(onDone: (count: number) => void)  // results are in .ids / .rtts[0, count) during the call
 //   .ids: Int32Array, .rtts: Float64Array               // per result: the probe's id, RTT ms (-1: failed, e.g. refused)
 //   .connect(address: string, port: number): number     // starts a probe, returns its id (the socket's fd), -1: lost at once
-//   .abort(id: number): void                            // gives up on a probe (timeout): its socket is closed
+//   .abort(id: number): void                            // gives up on a probe (timeout): its socket is released
 //   .close(): void
 // An id is the probe's fd: unique among the probes in flight, reused only after its result was handed over or it
-// was aborted.
+// was aborted (its socket serves the next probe).
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -20,6 +21,7 @@
 
 #include "napi_util.h"
 #include "probe_util.h"
+#include "tcp_probe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,9 +52,10 @@ typedef struct {
   napi_ref ids_ref, rtts_ref;
   int32_t *ids;
   double *rtts;
-  int64_t *t0;   /* per fd: the connect() stamp, ns */
+  int64_t *t0;   /* per fd: the connect() stamp, ns; 0: not in flight */
   int t0_len;
   napi_async_context actx;
+  TcpPool pool;
 } Connector;
 
 static void maybe_free(Connector *c) {
@@ -69,7 +72,8 @@ static void close_connector(Connector *c) {
   if (!c->open) return;
   c->open = 0;
   /* every probe still in flight: its socket goes with the epoll set's owner */
-  for (int fd = 0; fd < c->t0_len; fd++) if (c->t0[fd] != 0) { tcp_drop(fd, 0); c->t0[fd] = 0; }
+  for (int fd = 0; fd < c->t0_len; fd++) if (c->t0[fd] != 0) { tcp_release(&c->pool, fd); c->t0[fd] = 0; }
+  tcp_pool_free(&c->pool);
   uv_poll_stop(&c->poll);
   uv_close((uv_handle_t *)&c->poll, on_handle_closed);
   close(c->ep);
@@ -97,19 +101,22 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   do n = epoll_wait(c->ep, ev, BATCH, 0); while (n < 0 && errno == EINTR);
   if (n <= 0) return;
   int64_t now = clock_ns(CLOCK_MONOTONIC);
+  int done = 0;
   for (int i = 0; i < n; i++) {
     int fd = ev[i].data.fd;
-    c->ids[i] = fd;
-    c->rtts[i] = tcp_finish(fd, ev[i].events, now - c->t0[fd]);
+    if (fd >= c->t0_len || c->t0[fd] == 0) continue; /* an idle socket (tcp_probe.h) */
+    c->ids[done] = fd;
+    c->rtts[done++] = tcp_finish(&c->pool, fd, ev[i].events, now - c->t0[fd]);
     c->t0[fd] = 0;
   }
+  if (done == 0) return;
   napi_env env = c->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   napi_value self, cb, argv[1];
   napi_get_reference_value(env, c->self, &self);
   napi_get_reference_value(env, c->callback, &cb);
-  napi_create_int32(env, n, &argv[0]);
+  napi_create_int32(env, done, &argv[0]);
   napi_callback_scope cscope;
   napi_open_callback_scope(env, self, c->actx, &cscope);
   call_js(env, self, cb, 1, argv);
@@ -195,7 +202,7 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
   }
   int64_t t0 = 0; /* set by tcp_start when it succeeds */
   const char *what;
-  int fd = tcp_start(c->ep, &to, tolen, &t0, &what);
+  int fd = tcp_start(&c->pool, c->ep, &to, tolen, &t0, &what);
   if (fd < 0) {
     if (strcmp(what, "connect") != 0 || !connect_lost(-fd)) return throw_errno(env, what, -fd);
     /* refused at once, no route...: a lost probe, said with -1 */
@@ -207,7 +214,7 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
     int len = c->t0_len ? c->t0_len : 1024;
     while (len <= fd) len *= 2;
     int64_t *grown = realloc(c->t0, len * sizeof *grown);
-    if (!grown) { tcp_drop(fd, 0); return throw_msg(env, "TcpConnector: out of memory"); }
+    if (!grown) { tcp_close(&c->pool, fd); return throw_msg(env, "TcpConnector: out of memory"); }
     memset(grown + c->t0_len, 0, (len - c->t0_len) * sizeof *grown);
     c->t0 = grown;
     c->t0_len = len;
@@ -227,7 +234,7 @@ static napi_value js_abort(napi_env env, napi_callback_info info) {
   if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) return throw_msg(env, "TcpConnector.abort(id): id must be a number");
   if (fd >= 0 && fd < c->t0_len && c->t0[fd] != 0) {
     c->t0[fd] = 0;
-    tcp_drop(fd, 0);
+    tcp_release(&c->pool, fd);
   }
   return NULL;
 }

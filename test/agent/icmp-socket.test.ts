@@ -5,6 +5,7 @@
 // Also echo mode (the addon matching replies itself) and the TCP connector (tcp_connect.c) of the same addon.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ECHO6_REPLY, ECHO6_REQUEST, ECHO_REPLY, ECHO_REQUEST, echoMessage } from '../../agent/probes/icmp-packet.js';
@@ -163,4 +164,48 @@ test('TCP connector: a listening port connects with an RTT, a refused one fails,
   await until(() => accepted >= 1);
   assert.throws(() => c.connect('nowhere', port), /not an IP address/);
   assert.throws(() => c.connect('127.0.0.1', 0), /port 1\.\.65535/);
+});
+
+test('TCP connector: one socket serves probe after probe (refused and aborted ones too); each connection ends in a reset', async (t) => {
+  const Connector = tcpConnectorClass()!;
+  let accepted = 0;
+  const server = createServer((c) => { accepted++; c.on('error', () => {}); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => server.close(r)));
+  const port = (server.address() as { port: number }).port;
+  const closed = await freePort();
+  const done = new Map<number, number>();
+  const c = new Connector((n) => { for (let i = 0; i < n; i++) done.set(c.ids[i]!, c.rtts[i]!); });
+  t.after(() => c.close());
+  // the socket behind an id: the same inode from probe to probe when it is kept, a new one when it is made again
+  const inode = (id: number) => readlinkSync(`/proc/self/fd/${id}`);
+  const inodes = new Set<string>();
+  const results: number[] = [];
+  const ROUNDS = 30;
+  for (let i = 0; i < ROUNDS; i++) {
+    // every third round a refused port; every fifth, first a probe given up at once: its socket, idle, is woken by
+    // the disconnect, and that is not a result
+    if (i % 5 === 4) {
+      const given = c.connect('127.0.0.1', port);
+      inodes.add(inode(given));
+      c.abort(given);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(done.has(given), false, `round ${i}: the probe given up reported ${done.get(given)}`);
+    }
+    const id = c.connect('127.0.0.1', i % 3 === 2 ? closed : port);
+    assert.ok(id >= 0, `round ${i}: started`);
+    inodes.add(inode(id));
+    await until(() => done.has(id));
+    results.push(done.get(id)!);
+    done.delete(id);
+  }
+  assert.equal(done.size, 0, 'nothing reported beyond the probes awaited (an aborted probe or an idle socket never reports)');
+  const refusedRounds = Array.from({ length: ROUNDS }, (_, i) => i).filter((i) => i % 3 === 2);
+  assert.deepEqual(results.flatMap((r, i) => (r < 0) !== refusedRounds.includes(i) ? [`round ${i}: ${r}`] : []), [], 'the listening port connects, the closed one is refused, every round');
+  assert.equal(inodes.size, 1, `one socket for all ${ROUNDS + Math.floor(ROUNDS / 5)} probes, not one each (${inodes.size} sockets)`);
+  await until(() => accepted >= ROUNDS - refusedRounds.length);
+  // a reset, not a FIN: no connection of ours lingers in TIME_WAIT or FIN-WAIT
+  const lingering = spawnSync('ss', ['-Htn', 'state', 'time-wait', 'state', 'fin-wait-1', 'state', 'fin-wait-2', `dport = :${port}`], { encoding: 'utf8' });
+  assert.equal(lingering.status, 0, lingering.stderr);
+  assert.equal(lingering.stdout.trim(), '', 'no connection to the port waits out a close');
 });
