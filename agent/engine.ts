@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '../core/log.js';
 import type { Method, ResultRecord, Target } from '../core/model.js';
 import { periodOf, type Clock, type Timers } from './clock.js';
-import type { AgentMetrics } from './metrics.js';
+import { countProbes, type AgentMetrics } from './metrics.js';
 import { MinuteJoin } from './minute-join.js';
 import { phaseKey, PhasePlan, TokenBucket } from './pacing.js';
 import type { ProbeMethod, ProbeReply, ProbeTarget } from './probes/method.js';
@@ -201,10 +201,7 @@ export class ProbeEngine {
   #flush(now: number): void {
     for (const b of this.#tally.takeComplete(now, this.#d.minuteMs, this.#host)) {
       // counted per minute, not per probe: the probe path stays free of metric bookkeeping
-      for (const r of b.records) {
-        this.#d.metrics.probes.inc({ method: r.method, outcome: 'reply' }, r.recv);
-        this.#d.metrics.probes.inc({ method: r.method, outcome: 'lost' }, r.sent - r.recv);
-      }
+      countProbes(this.#d.metrics, b.records);
       this.#join.add(0, { host: this.#host, ...b });
     }
   }

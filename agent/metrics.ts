@@ -1,6 +1,7 @@
 // The agent's Prometheus metrics, on the registry it is given, and the small server that shows them.
 import { createServer } from 'node:http';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ResultRecord } from '../core/model.js';
 
 export function agentMetrics(registry: Registry) {
   const r = [registry];
@@ -21,6 +22,27 @@ export function agentMetrics(registry: Registry) {
 }
 
 export type AgentMetrics = ReturnType<typeof agentMetrics>;
+
+/**
+ * Adds a finished minute's probes to vipwatch_agent_probes_total: summed by method first, so it is a few inc() calls
+ * a minute, not two a record (each one hashes its labels: ~5,000 a minute at 2,500 targets).
+ */
+export function countProbes(metrics: AgentMetrics, records: readonly ResultRecord[]): void {
+  const sums = new Map<string, { sent: number; recv: number }>();
+  for (const r of records) {
+    const s = sums.get(r.method);
+    if (s) {
+      s.sent += r.sent;
+      s.recv += r.recv;
+    } else {
+      sums.set(r.method, { sent: r.sent, recv: r.recv });
+    }
+  }
+  for (const [method, s] of sums) {
+    metrics.probes.inc({ method, outcome: 'reply' }, s.recv);
+    metrics.probes.inc({ method, outcome: 'lost' }, s.sent - s.recv);
+  }
+}
 
 /**
  * Serves /metrics and /healthz on node:http: two fixed routes need no web framework, and express would be most of

@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import type { Method, ResultRecord, Target } from '../core/model.js';
 import { isoSeconds } from './clock.js';
+import { countProbes } from './metrics.js';
 import type { Offload, OffloadOptions } from './engine.js';
 import { probeScheduleClass, type ProbeSchedule, type ProbeScheduleConstructor } from './native/icmp-socket.js';
 import { phaseKey, PhasePlan } from './pacing.js';
@@ -112,12 +113,10 @@ export class NativeEngine implements Offload {
     for (let i = 0; i < count; i++) {
       const o = i * 6;
       const t = this.#byId[out[o]!]!;
-      const r = sumsRecord(ts, this.#host, t.vip, t.method, out[o + 1]!, out[o + 2]!, out[o + 3]!, out[o + 4]!, out[o + 5]!);
-      // counted per minute, not per probe, as the JS engine does
-      metrics.probes.inc({ method: r.method, outcome: 'reply' }, r.recv);
-      metrics.probes.inc({ method: r.method, outcome: 'lost' }, r.sent - r.recv);
-      records[i] = r;
+      records[i] = sumsRecord(ts, this.#host, t.vip, t.method, out[o + 1]!, out[o + 2]!, out[o + 3]!, out[o + 4]!, out[o + 5]!);
     }
+    // counted per minute, as the JS engine does
+    countProbes(metrics, records);
     this.#o.onMinute({ host: this.#host, start, records });
     // minutes are handed over in order, each once nothing of it is in flight: a retiring id's last minute is done
     for (const [id, last] of this.#retiring) {

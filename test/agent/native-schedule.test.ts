@@ -25,7 +25,8 @@ const PORT = 7070;
 const ROTATING = ['198.19.60.10', '198.19.60.11', '198.19.60.12', '198.19.60.13', '198.19.60.14'];
 
 interface Batch { start: number; records: ResultRecord[] }
-interface Run { batches: Batch[]; t0: number; stopAt: number; switchAt: number[]; idSpace: number }
+/** probes: vipwatch_agent_probes_total at the stop, [method, outcome, value] */
+interface Run { batches: Batch[]; t0: number; stopAt: number; switchAt: number[]; idSpace: number; probes: [string, string, number][] }
 
 /**
  * Runs the native engine inside `ns` on lists[0] to the middle of a minute at least ${MINUTES} minutes on, then stops
@@ -40,7 +41,8 @@ function runEngine(ns: Netns, lists: object[][], everyMs = MINUTE_MS): Promise<R
     import { createRequire } from 'node:module';
     const { Registry } = createRequire(${JSON.stringify(engineModule)})('prom-client');
     const log = { info() {}, debug() {}, error: (...a) => console.error(...a), warn: (...a) => console.error(...a) };
-    const engine = NativeEngine.open({ log, metrics: agentMetrics(new Registry()), minuteMs: ${MINUTE_MS}, timeoutMs: 500, tickMs: 50, maxProbesPerSec: 500,
+    const metrics = agentMetrics(new Registry());
+    const engine = NativeEngine.open({ log, metrics, minuteMs: ${MINUTE_MS}, timeoutMs: 500, tickMs: 50, maxProbesPerSec: 500,
       onMinute: (b) => console.log(JSON.stringify({ start: b.start, records: b.records })) });
     const lists = ${JSON.stringify(lists)};
     engine.setTargets('h1', lists[0], ${MINUTE_MS / PER_MINUTE});
@@ -49,7 +51,10 @@ function runEngine(ns: Netns, lists: object[][], everyMs = MINUTE_MS): Promise<R
     const switchAt = [];
     const first = ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS / 2}; // the middle of the first whole minute
     lists.slice(1).forEach((list, i) => setTimeout(() => { switchAt.push(Date.now()); engine.setTargets('h1', list, ${MINUTE_MS / PER_MINUTE}); }, first + i * ${everyMs}));
-    setTimeout(() => { const stopAt = Date.now(); engine.stop().then(() => console.log(JSON.stringify({ t0, stopAt, switchAt, idSpace: engine.idSpace }))); }, first + ${minutes - 1} * ${MINUTE_MS});`;
+    setTimeout(() => { const stopAt = Date.now(); engine.stop().then(async () => {
+      const probes = (await metrics.probes.get()).values.map((v) => [v.labels.method, v.labels.outcome, v.value]);
+      console.log(JSON.stringify({ t0, stopAt, switchAt, idSpace: engine.idSpace, probes }));
+    }); }, first + ${minutes - 1} * ${MINUTE_MS});`;
   const child = ns.spawn(process.execPath, ['--input-type=module', '-e', script]);
   const batches: Batch[] = [];
   let stderr = '';
@@ -101,11 +106,18 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
       { vip: V4.clean, method: 'tcp', port: PORT }, { vip: V4.lossy, method: 'tcp', port: PORT + 1 },
     ];
     const before = echoesIn(vips);
-    const { batches, t0, stopAt } = await runEngine(agent, [targets]);
+    const { batches, t0, stopAt, probes } = await runEngine(agent, [targets]);
     const seen = echoesIn(vips);
     const starts = batches.map((b) => b.start);
     assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'minutes in order');
     assert.equal(new Set(starts).size, starts.length, 'each minute once');
+    // the probes counter (counted a minute at a time) holds every minute's records, by method and outcome
+    const counted = new Map<string, number>();
+    for (const r of batches.flatMap((x) => x.records)) {
+      counted.set(`${r.method} reply`, (counted.get(`${r.method} reply`) ?? 0) + r.recv);
+      counted.set(`${r.method} lost`, (counted.get(`${r.method} lost`) ?? 0) + r.sent - r.recv);
+    }
+    assert.deepEqual(new Map(probes.map(([m, o, v]) => [`${m} ${o}`, v])), counted, 'vipwatch_agent_probes_total');
     const whole = batches.filter((b) => b.start >= t0 && b.start + MINUTE_MS <= stopAt);
     // the minutes that began at or after the start and ended before the stop: MINUTES - 1, or MINUTES when the start
     // fell on a minute's first millisecond (it happened: 1 run in 3,000)
