@@ -90,7 +90,8 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
     lab.addresses(vips, [...Object.values(V4), ...Object.values(V6), ...ROTATING]);
     lab.route(agent, '198.19.60.0/24', '198.18.60.2');
     lab.route(agent, 'fd00:62::/64', 'fd00:61::2');
-    lab.loss(vips, [{ addr: V4.lossy, pct: 40 }, { addr: V4.dead, pct: 100 }, { addr: V6.dead, pct: 100 }]);
+    // V4.dead also drops TCP SYNs to PORT: those connects wait out the timeout, and their sockets serve later probes
+    lab.loss(vips, [{ addr: V4.lossy, pct: 40 }, { addr: V4.dead, pct: 100 }, { addr: V6.dead, pct: 100 }, { addr: V4.dead, pct: 100, match: { tcpPort: PORT } }]);
     const server = vips.spawn(process.execPath, ['-e', `require('net').createServer((s) => s.on('error', () => {})).listen(${PORT}, '${V4.clean}', () => console.log('ready'))`]);
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: server.stdout! }).on('line', (l) => { if (l === 'ready') resolve(); });
@@ -104,6 +105,7 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
       { vip: V4.clean, method: 'icmp' }, { vip: V4.lossy, method: 'icmp' }, { vip: V4.dead, method: 'icmp' },
       { vip: V6.clean, method: 'icmp' }, { vip: V6.dead, method: 'icmp' },
       { vip: V4.clean, method: 'tcp', port: PORT }, { vip: V4.lossy, method: 'tcp', port: PORT + 1 },
+      { vip: V4.dead, method: 'tcp', port: PORT },
     ];
     const before = echoesIn(vips);
     const { batches, t0, stopAt, probes } = await runEngine(agent, [targets]);
@@ -134,7 +136,7 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
       }
       const lossy = of(b, 'icmp', V4.lossy);
       assert.ok(Math.abs(lossy.recv - (lossy.sent * 3) / 5) <= 1, `2 of every 5 dropped: ${lossy.recv} of ${lossy.sent}`);
-      for (const [method, vip] of [['icmp', V4.dead], ['icmp', V6.dead], ['tcp', V4.lossy]] as const) {
+      for (const [method, vip] of [['icmp', V4.dead], ['icmp', V6.dead], ['tcp', V4.lossy], ['tcp', V4.dead]] as const) {
         const r = of(b, method, vip);
         assert.deepEqual([r.recv, 'rttAvg' in r], [0, false], `${method} ${vip}: all lost, no RTT fields`);
       }
