@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,6 +38,20 @@ static inline uint16_t inet_checksum(const uint8_t *b, size_t len) {
   return (uint16_t)~sum;
 }
 
+/* Makes room in *arr (*len elements of `size` bytes, indexed by fd) for index `fd`: doubled from 1,024 until it
+ * fits, the new elements zeroed. 0 when out of memory (the array is as it was). */
+static inline int grow_by_fd(void **arr, int *len, size_t size, int fd) {
+  if (fd < *len) return 1;
+  int cap = *len ? *len : 1024;
+  while (cap <= fd) cap *= 2;
+  char *grown = realloc(*arr, (size_t)cap * size);
+  if (!grown) return 0;
+  memset(grown + (size_t)*len * size, 0, (size_t)(cap - *len) * size);
+  *arr = grown;
+  *len = cap;
+  return 1;
+}
+
 /* room for a datagram's control messages (the SO_TIMESTAMPNS stamp) */
 typedef union { char buf[CMSG_SPACE(sizeof(struct timespec)) * 2]; struct cmsghdr align; } StampCtl;
 
@@ -53,7 +68,7 @@ static inline int64_t msg_stamp(struct msghdr *m) {
   return clock_ns(CLOCK_REALTIME); /* never seen on Linux with SO_TIMESTAMPNS; the next best */
 }
 
-/* points message i of a batch at its buffer, source and control room; lengths are reset (the kernel rewrites them) */
+/* points a message at its buffer, source and control room, lengths reset (recvmsg and recvmmsg rewrite them) */
 static inline void msg_setup(struct msghdr *m, struct iovec *iov, uint8_t *buf, size_t len, struct sockaddr_storage *from, StampCtl *ctl) {
   iov->iov_base = buf;
   iov->iov_len = len;

@@ -145,15 +145,7 @@ static void send_tcp(Schedule *s, Target *t, int16_t mi) {
     if (!(strcmp(what, "connect") == 0 && connect_lost(-fd))) fail(s, what, -fd); /* refused at once, no route...: simply lost */
     return;
   }
-  if (fd >= s->tcp_cap) {
-    int cap = s->tcp_cap ? s->tcp_cap : 1024;
-    while (cap <= fd) cap *= 2;
-    Flight *f = realloc(s->tcp_flights, (size_t)cap * sizeof *f);
-    if (!f) { tcp_close(&s->tcp_pool, fd); fail(s, "tcp", ENOMEM); return; }
-    memset(f + s->tcp_cap, 0, (size_t)(cap - s->tcp_cap) * sizeof *f);
-    s->tcp_flights = f;
-    s->tcp_cap = cap;
-  }
+  if (!grow_by_fd((void **)&s->tcp_flights, &s->tcp_cap, sizeof *s->tcp_flights, fd)) { tcp_close(&s->tcp_pool, fd); fail(s, "tcp", ENOMEM); return; }
   Flight *f = &s->tcp_flights[fd];
   f->serial = next_serial(s);
   f->minute = mi;

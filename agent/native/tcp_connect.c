@@ -210,15 +210,7 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
     napi_create_int32(env, -1, &lost);
     return lost;
   }
-  if (fd >= c->t0_len) {
-    int len = c->t0_len ? c->t0_len : 1024;
-    while (len <= fd) len *= 2;
-    int64_t *grown = realloc(c->t0, len * sizeof *grown);
-    if (!grown) { tcp_close(&c->pool, fd); return throw_msg(env, "TcpConnector: out of memory"); }
-    memset(grown + c->t0_len, 0, (len - c->t0_len) * sizeof *grown);
-    c->t0 = grown;
-    c->t0_len = len;
-  }
+  if (!grow_by_fd((void **)&c->t0, &c->t0_len, sizeof *c->t0, fd)) { tcp_close(&c->pool, fd); return throw_msg(env, "TcpConnector: out of memory"); }
   c->t0[fd] = t0 ? t0 : 1;
   napi_value out;
   napi_create_int32(env, fd, &out);

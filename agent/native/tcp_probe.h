@@ -16,7 +16,6 @@
 #include "probe_util.h"
 
 #include <netinet/tcp.h>
-#include <stdlib.h>
 
 #define TCP_IDLE_MAX 256 /* idle sockets kept per family; more are closed */
 
@@ -90,15 +89,7 @@ static inline int tcp_start(TcpPool *p, int ep, const struct sockaddr_storage *t
   } else {
     fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
-    if (fd >= p->family_len) {
-      int len = p->family_len ? p->family_len : 1024;
-      while (len <= fd) len *= 2;
-      uint8_t *grown = realloc(p->family, (size_t)len);
-      if (!grown) { close(fd); return -ENOMEM; }
-      memset(grown + p->family_len, 0, (size_t)(len - p->family_len));
-      p->family = grown;
-      p->family_len = len;
-    }
+    if (!grow_by_fd((void **)&p->family, &p->family_len, 1, fd)) { close(fd); return -ENOMEM; }
     p->family[fd] = (uint8_t)(fi + 1);
   }
   *t0 = clock_ns(CLOCK_MONOTONIC);
