@@ -40,6 +40,10 @@ export class NativeEngine implements Offload {
   private constructor(o: OffloadOptions, Schedule: ProbeScheduleConstructor) {
     this.#o = o;
     this.#schedule = new Schedule((start, count, skipped, failed, error) => this.#onMinute(start, count, skipped, failed, error), o.minuteMs, o.timeoutMs, o.tickMs, o.maxProbesPerSec);
+    if (this.#schedule.tickMs < o.tickMs) {
+      o.log.warn({ tickMs: o.tickMs, inUse: this.#schedule.tickMs, maxProbesPerSec: o.maxProbesPerSec },
+        'native schedule: a shorter tick, so that a tick\'s echo replies fit the socket\'s receive buffer (raise net.core.rmem_max to keep tickMs)');
+    }
   }
 
   /** ICMP to an IP address of a family whose raw socket opened, and TCP to an IP address and port. */

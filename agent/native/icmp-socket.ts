@@ -70,6 +70,11 @@ export interface ProbeSchedule {
   readonly icmp4Error: string | null;
   readonly icmp6Error: string | null;
   /**
+   * The tick in use: the one asked for, or shorter when a tick's replies at maxPerSec would not fit the echo sockets'
+   * receive buffers (net.core.rmem_max): replies wait in the socket until a tick reads them.
+   */
+  readonly tickMs: number;
+  /**
    * The targets: per target its id (stable across lists: counts are kept by id), kind (0 icmp, 1 tcp), IP address and
    * port (tcp); order and phases: target indexes sorted by phase and their phases, ms into the interval (PhasePlan).
    */

@@ -15,6 +15,8 @@
 //       RTTs in ms; skipped: probes the token bucket held back, failed: probes that could not start (error: the last
 //       such error). start -1: stop() has finished, every minute was handed over.
 //   .icmp4Error, .icmp6Error: null, or why that ICMP socket could not be opened (no CAP_NET_RAW, no IPv6)
+//   .tickMs: the tick in use: tickMs, or shorter when a tick's replies at maxPerSec would not fit the echo sockets'
+//       receive buffers (net.core.rmem_max; replies are read on the ticks)
 //   .setTargets(ids: Int32Array, kinds: Uint8Array (0 icmp, 1 tcp), addresses: string[], ports: Int32Array,
 //               order: Int32Array, phases: Float64Array, intervalMs: number)
 //       ids: the caller's stable id per target (counts are kept by id, so a minute under way survives a new list);
@@ -26,6 +28,7 @@
 #include "schedule.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <linux/icmp.h>
 #include <netinet/icmp6.h>
 #include <stdlib.h>
@@ -74,13 +77,9 @@ static void close_all(Schedule *s) {
   tcp_pool_free(&s->tcp_pool);
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_handle_closed);
-  uv_poll_stop(&s->tcp_poll);
-  uv_close((uv_handle_t *)&s->tcp_poll, on_handle_closed);
   close(s->ep);
   for (int i = 0; i < 2; i++) {
     if (s->icmp[i].fd < 0) continue;
-    uv_poll_stop(&s->icmp[i].poll);
-    uv_close((uv_handle_t *)&s->icmp[i].poll, on_handle_closed);
     close(s->icmp[i].fd);
     s->icmp[i].fd = -1;
   }
@@ -113,6 +112,25 @@ static int open_echo(int family, uint16_t id) {
   if (r < 0) { int e = errno; close(fd); return -e; }
   attach_echo_filter(fd, family, id); /* fewer wake-ups; sched_on_echo checks the identifier anyway */
   return fd;
+}
+
+/*
+ * Replies wait in the echo socket until the next tick reads them (schedule_run.c): the socket gets room for twice what
+ * a tick can bring at the rate cap, as far as net.core.rmem_max allows, and the tick shortened when that is too little,
+ * so no reply is dropped for want of room. The tick to use, at most tick_ms.
+ */
+static double fit_receive_buffer(int fd, double per_sec, double tick_ms) {
+  double want = fmin(4 << 20, per_sec * tick_ms / 1000 * 2 * REPLY_TRUESIZE);
+  int have = 0;
+  socklen_t l = sizeof have;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &l) != 0) return tick_ms;
+  if (have < want) {
+    int w = (int)want;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &w, sizeof w); /* the kernel caps it at rmem_max (and doubles it) */
+    l = sizeof have;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &l) != 0) return tick_ms;
+  }
+  return fmax(1, fmin(tick_ms, floor(have / (2.0 * REPLY_TRUESIZE) / per_sec * 1000)));
 }
 
 /* sets .out to room for `cells` result cells */
@@ -170,14 +188,10 @@ static napi_value js_new(napi_env env, napi_callback_info info) {
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
   s->open_handles++;
-  uv_poll_init(loop, &s->tcp_poll, ep);
-  s->tcp_poll.data = s;
-  s->open_handles++;
   for (int i = 0; i < 2; i++) {
     int family = i ? 6 : 4;
     EchoSock *e = &s->icmp[i];
     e->family = family;
-    e->owner = s;
     e->fd = open_echo(family, s->echo_id);
     if (e->fd < 0) { e->err = -e->fd; e->fd = -1; }
     napi_value why;
@@ -187,16 +201,13 @@ static napi_value js_new(napi_env env, napi_callback_info info) {
       CHECK(env, napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &why));
     } else {
       CHECK(env, napi_get_null(env, &why));
-      uv_poll_init(loop, &e->poll, e->fd);
-      e->poll.data = e;
-      s->open_handles++;
-      uv_poll_start(&e->poll, UV_READABLE, sched_on_echo);
-      uv_unref((uv_handle_t *)&e->poll);
+      s->tick_ms = fit_receive_buffer(e->fd, per_sec, s->tick_ms);
     }
     CHECK(env, napi_set_named_property(env, self, family == 4 ? "icmp4Error" : "icmp6Error", why));
   }
-  uv_poll_start(&s->tcp_poll, UV_READABLE, sched_on_tcp);
-  uv_unref((uv_handle_t *)&s->tcp_poll);
+  napi_value tick;
+  CHECK(env, napi_create_double(env, s->tick_ms, &tick));
+  CHECK(env, napi_set_named_property(env, self, "tickMs", tick));
   napi_value name;
   CHECK(env, napi_create_reference(env, argv[0], 1, &s->on_minute));
   CHECK(env, napi_create_reference(env, self, 1, &s->self));

@@ -16,10 +16,14 @@
 #define RECV_BATCH 32
 #define RECV_BYTES (60 + PACKET_BYTES)
 #define DRAIN_MAX 256
+/* the most an echo reply of ours takes of a socket's receive buffer (skb truesize: 832 bytes measured on lo) */
+#define REPLY_TRUESIZE 1024
 /* minutes counted at once: the one under way, the ones whose probes are still in flight, and slack for a stall */
 #define MINUTES 8
 
 enum { KIND_ICMP = 0, KIND_TCP = 1 };
+/* where a probe's answer is read: the two echo sockets and the TCP epoll set */
+enum { LANE_ICMP4 = 0, LANE_ICMP6 = 1, LANE_TCP = 2 };
 
 typedef struct {
   int32_t id;
@@ -45,6 +49,7 @@ typedef struct {
   int32_t id;
   int64_t t0;      /* ICMP: CLOCK_REALTIME ns before sendto(); TCP: CLOCK_MONOTONIC ns before connect() */
   uint8_t family;
+  uint8_t lane;    /* LANE_* */
   uint8_t dst[16];
 } Flight;
 
@@ -54,9 +59,7 @@ typedef struct { int64_t at; uint32_t serial; int32_t key; uint8_t kind; } Deadl
 typedef struct {
   int fd;
   int family;
-  int err;     /* why it could not be opened (errno), when fd is -1 */
-  uv_poll_t poll;
-  void *owner; /* the Schedule */
+  int err; /* why it could not be opened (errno), when fd is -1 */
 } EchoSock;
 
 typedef struct {
@@ -65,8 +68,7 @@ typedef struct {
   napi_async_context actx;
   double *out;
   int32_t out_cap; /* cells */
-  uv_timer_t timer;
-  uv_poll_t tcp_poll;
+  uv_timer_t timer; /* the only wake-up: sends, reads, timeouts and minutes all happen on its ticks */
   int ep;
   EchoSock icmp[2]; /* IPv4, IPv6; fd -1 when it could not be opened */
   int open_handles;
@@ -87,6 +89,8 @@ typedef struct {
   int tcp_cap;
   TcpPool tcp_pool;
   int32_t in_flight, seq;
+  int32_t lane_pending[3]; /* probes in flight by LANE_* */
+  int unread;              /* probes left since the last read: read again a tick later */
   uint32_t serial;
   Deadline *dl;
   int32_t dl_head, dl_len, dl_cap;
@@ -110,8 +114,6 @@ double sched_now_ms(void);
 /* (re)arms the timer for the next slot, minute end or deadline, at least tick_ms away */
 void sched_arm(Schedule *s, double now);
 void sched_on_tick(uv_timer_t *h);
-void sched_on_echo(uv_poll_t *h, int status, int events);
-void sched_on_tcp(uv_poll_t *h, int status, int events);
 /* room for `cap` target ids; 0 when out of memory */
 int sched_grow_cells(Schedule *s, int32_t cap);
 /* schedule.c: hands one minute's cells (s->out) to JavaScript; start -1: the stop is over */

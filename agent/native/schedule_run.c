@@ -1,6 +1,7 @@
-// The addon's schedule at work (schedule.h; its JS face and what it does: schedule.c): each tick sends the slots due
-// since the last one, expires the probes past their timeout and hands over the minutes that are done; the sockets'
-// wake-ups match replies into the minutes' sums. No JavaScript runs here except sched_emit, once per minute.
+// The addon's schedule at work (schedule.h; its JS face and what it does: schedule.c): each tick reads the replies
+// that came in since the last one into the minutes' sums, expires the probes past their timeout, sends the slots due
+// and hands over the minutes that are done. The timer is the process's only wake-up for probing. No JavaScript runs
+// here except sched_emit, once per minute.
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include "schedule.h"
@@ -27,12 +28,14 @@ static int minute_for(Schedule *s, double start) {
   return free_slot;
 }
 
-static void settle(Schedule *s, int16_t mi, int32_t id, double rtt) {
-  Minute *m = &s->minutes[mi];
+/* a probe in flight is over: rtt ms, or -1 for lost */
+static void settle(Schedule *s, const Flight *f, double rtt) {
+  Minute *m = &s->minutes[f->minute];
   m->pending--;
   s->in_flight--;
+  s->lane_pending[f->lane]--;
   if (rtt < 0 || rtt > s->timeout_ms) return; /* a reply after the timeout is lost all the same */
-  Cell *c = &m->cells[id];
+  Cell *c = &m->cells[f->id];
   c->recv++;
   c->sum += rtt;
   if (c->recv == 1 || rtt < c->min) c->min = rtt;
@@ -118,9 +121,11 @@ static void send_icmp(Schedule *s, Target *t, int16_t mi) {
   f->minute = mi;
   f->id = t->id;
   f->family = (uint8_t)t->family;
+  f->lane = t->family == 6 ? LANE_ICMP6 : LANE_ICMP4;
   memcpy(f->dst, addr_bytes(t->family, &t->to), t->family == 4 ? 4 : 16);
   m->pending++;
   s->in_flight++;
+  s->lane_pending[f->lane]++;
   ssize_t n;
   do {
     f->t0 = clock_ns(CLOCK_REALTIME); /* as fping: the stamp, then at once the send (set first: a veth peer answers inside sendto) */
@@ -129,10 +134,11 @@ static void send_icmp(Schedule *s, Target *t, int16_t mi) {
   if (n < 0) {
     /* no route, buffer full...: the probe went nowhere, it is lost */
     f->serial = 0;
-    settle(s, mi, t->id, -1);
+    settle(s, f, -1);
     return;
   }
   add_deadline(s, KIND_ICMP, seq, f->serial, clock_ns(CLOCK_MONOTONIC) + (int64_t)(s->timeout_ms * 1e6));
+  s->unread = 1;
 }
 
 static void send_tcp(Schedule *s, Target *t, int16_t mi) {
@@ -151,9 +157,12 @@ static void send_tcp(Schedule *s, Target *t, int16_t mi) {
   f->minute = mi;
   f->id = t->id;
   f->t0 = t0;
+  f->lane = LANE_TCP;
   m->pending++;
   s->in_flight++;
+  s->lane_pending[LANE_TCP]++;
   add_deadline(s, KIND_TCP, fd, f->serial, t0 + (int64_t)(s->timeout_ms * 1e6));
+  s->unread = 1;
 }
 
 static int take_token(Schedule *s, double now) {
@@ -199,20 +208,20 @@ static void expire(Schedule *s) {
     if (f->serial != d.serial) continue; /* settled already */
     f->serial = 0;
     if (d.kind == KIND_TCP) tcp_release(&s->tcp_pool, d.key);
-    settle(s, f->minute, f->id, -1);
+    settle(s, f, -1);
   }
   if (s->dl_head == s->dl_len) s->dl_head = s->dl_len = 0;
 }
 
-void sched_on_echo(uv_poll_t *h, int status, int events) {
-  (void)status; (void)events;
-  EchoSock *e = (EchoSock *)h->data;
-  Schedule *s = (Schedule *)e->owner;
-  if (!s->open) return;
+/* Replies are read on the ticks, not when they arrive: each one carries its own arrival time (the kernel's receive
+ * stamp for ICMP, TCP_INFO's handshake RTT for TCP), so reading late changes no figure, and the process is woken
+ * 20 times a second by its timer instead of also once per burst of replies (bench:agent: a third of the agent's
+ * wake-ups and the kernel's wake-up work per reply). Read before expire(): a reply that came in time counts even
+ * when its deadline passed since. */
+static void drain_echo(Schedule *s, EchoSock *e) {
   size_t alen = e->family == 4 ? 4 : 16;
-  /* replies in batches, each with its own kernel stamp: one system call a wake-up instead of one a reply and one
-     more to find the socket drained (a short batch says so) */
-  for (int k = 0; k < DRAIN_MAX; k += RECV_BATCH) {
+  /* replies in batches, each with its own kernel stamp: a short batch says the socket is drained */
+  for (int k = 0; k < s->seq_space; k += RECV_BATCH) { /* until drained: no more of ours can be queued */
     for (int i = 0; i < RECV_BATCH; i++) msg_setup(&s->rmsg[i].msg_hdr, &s->riov[i], s->rbuf[i], RECV_BYTES, &s->rfrom[i], &s->rctl[i]);
     int got;
     do got = recvmmsg(e->fd, s->rmsg, RECV_BATCH, MSG_DONTWAIT, NULL); while (got < 0 && errno == EINTR);
@@ -224,34 +233,42 @@ void sched_on_echo(uv_poll_t *h, int status, int events) {
       if (!f->serial || f->family != e->family || memcmp(addr_bytes(e->family, from), f->dst, alen) != 0) continue;
       f->serial = 0; /* one reply per probe: a duplicate is not counted */
       int64_t d = msg_stamp(&s->rmsg[i].msg_hdr) - f->t0;
-      settle(s, f->minute, f->id, d > 0 ? (double)d / 1e6 : 0); /* realtime stamps: a clock stepped back reads as 0 */
+      settle(s, f, d > 0 ? (double)d / 1e6 : 0); /* realtime stamps: a clock stepped back reads as 0 */
     }
     if (got < RECV_BATCH) break; /* drained, or an error (a queued ICMP error is consumed by the read) */
   }
 }
 
-void sched_on_tcp(uv_poll_t *h, int status, int events) {
-  (void)status; (void)events;
-  Schedule *s = (Schedule *)h->data;
-  if (!s->open) return;
+static void drain_tcp(Schedule *s) {
   struct epoll_event ev[DRAIN_MAX];
   int n;
-  do n = epoll_wait(s->ep, ev, DRAIN_MAX, 0); while (n < 0 && errno == EINTR);
-  int64_t mono = clock_ns(CLOCK_MONOTONIC);
-  for (int i = 0; i < n; i++) {
-    int fd = ev[i].data.fd;
-    if (fd >= s->tcp_cap) continue;
-    Flight *f = &s->tcp_flights[fd];
-    if (!f->serial) continue; /* an idle socket (tcp_probe.h) */
-    f->serial = 0;
-    settle(s, f->minute, f->id, tcp_finish(&s->tcp_pool, fd, ev[i].events, mono - f->t0)); /* refused: nothing listens, lost */
-  }
+  do {
+    do n = epoll_wait(s->ep, ev, DRAIN_MAX, 0); while (n < 0 && errno == EINTR);
+    int64_t mono = clock_ns(CLOCK_MONOTONIC);
+    for (int i = 0; i < n; i++) {
+      int fd = ev[i].data.fd;
+      if (fd >= s->tcp_cap) continue;
+      Flight *f = &s->tcp_flights[fd];
+      if (!f->serial) continue; /* an idle socket (tcp_probe.h) */
+      f->serial = 0;
+      /* refused: nothing listens, lost (tcp_probe.h) */
+      settle(s, f, tcp_finish(&s->tcp_pool, fd, ev[i].events, mono - f->t0));
+    }
+  } while (n == DRAIN_MAX); /* each socket reports once (one-shot): this ends */
+}
+
+/* reads what the probes in flight have to be read from (a family or method with none costs no call) */
+static void drain(Schedule *s) {
+  for (int i = 0; i < 2; i++) if (s->icmp[i].fd >= 0 && s->lane_pending[i == 1 ? LANE_ICMP6 : LANE_ICMP4] > 0) drain_echo(s, &s->icmp[i]);
+  if (s->lane_pending[LANE_TCP] > 0) drain_tcp(s);
 }
 
 void sched_on_tick(uv_timer_t *h) {
   Schedule *s = (Schedule *)h->data;
   if (!s->open) return;
   double now = sched_now_ms();
+  drain(s);
+  s->unread = 0;
   expire(s);
   if (s->running && s->n) {
     /* after a stall (suspended process), at most one probe per target, not the whole backlog */
@@ -278,6 +295,9 @@ void sched_arm(Schedule *s, double now) {
   if (s->running) next = fmin(next_at(s, s->cursor), floor(now / s->minute_ms) * s->minute_ms + s->minute_ms);
   for (int i = 0; i < MINUTES; i++) if (s->minutes[i].start >= 0) next = fmin(next, s->minutes[i].start + s->minute_ms);
   if (s->dl_head < s->dl_len) next = fmin(next, now + (double)(s->dl[s->dl_head].at - clock_ns(CLOCK_MONOTONIC)) / 1e6);
+  /* replies are read a tick after their probes left (on a busy schedule, the next sends' tick), then at the deadlines;
+     a stop reads every tick until nothing is in flight */
+  if (s->unread || (s->stopping && s->in_flight > 0)) next = fmin(next, now + s->tick_ms);
   if (!isfinite(next)) { uv_timer_stop(&s->timer); return; }
   double wait = fmax(s->tick_ms, ceil(next - now));
   uv_timer_start(&s->timer, sched_on_tick, (uint64_t)wait, 0);

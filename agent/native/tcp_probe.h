@@ -27,16 +27,23 @@ typedef struct {
 } TcpPool;
 
 /*
- * A connect's RTT: the kernel's own measure of SYN -> SYN/ACK (TCP_INFO's tcpi_rtt, µs: after the handshake's one
- * sample the smoothed RTT is that sample), so the event loop's lateness in reading the socket does not count, as
- * the ICMP probe's kernel stamps; when the SYN was sent again (no clean sample) the wall time to established.
+ * A connect's RTT in ms, or -1 when no handshake was made (refused, unreachable: epoll said EPOLLERR or EPOLLHUP and
+ * the kernel has no RTT sample). The RTT is the kernel's own measure of SYN -> SYN/ACK (TCP_INFO's tcpi_rtt, µs:
+ * after the handshake's one sample the smoothed RTT is that sample), so when the socket is read does not count, as
+ * with the ICMP probe's kernel stamps. A handshake made and then reset by the server before the read (the schedule
+ * reads on its ticks) still counts: its sample is there, and a refused connect has none (a new socket starts
+ * without one; the disconnect of a kept one clears it). When the SYN was sent again (no clean sample): the wall time
+ * to the read less how long ago the last ACK came (tcpi_last_ack_recv, ms: the SYN/ACK, or a segment of the server's
+ * soon after it), so a read at a later tick or at the deadline does not count either.
  */
-static inline double handshake_ms(int fd, int64_t wall_ns) {
+static inline double handshake_ms(int fd, uint32_t events, int64_t wall_ns) {
   struct tcp_info ti;
   socklen_t len = sizeof ti;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && len >= offsetof(struct tcp_info, tcpi_total_retrans) + sizeof ti.tcpi_total_retrans && ti.tcpi_total_retrans == 0 && ti.tcpi_rtt > 0)
-    return ti.tcpi_rtt / 1000.0;
-  return (double)wall_ns / 1e6;
+  int have = getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && len >= offsetof(struct tcp_info, tcpi_total_retrans) + sizeof ti.tcpi_total_retrans;
+  if (have && ti.tcpi_total_retrans == 0 && ti.tcpi_rtt > 0) return ti.tcpi_rtt / 1000.0;
+  if (events & (EPOLLERR | EPOLLHUP)) return -1;
+  double ms = (double)wall_ns / 1e6;
+  return have && ti.tcpi_last_ack_recv < ms ? ms - ti.tcpi_last_ack_recv : ms;
 }
 
 /* connect() errors that mean the probe is lost (said as a lost probe), not that the prober is broken */
@@ -113,10 +120,9 @@ static inline int tcp_start(TcpPool *p, int ep, const struct sockaddr_storage *t
 
 /* Ends a TCP probe epoll reported with `events`: its RTT in ms (-1: failed, e.g. refused), wall_ns the time since
  * its start; the socket is released. A failed connect reports EPOLLERR (and EPOLLHUP) beside EPOLLOUT, a good one
- * EPOLLOUT alone: no SO_ERROR call needed. */
+ * EPOLLOUT alone (handshake_ms: unless reset since): no SO_ERROR call needed. */
 static inline double tcp_finish(TcpPool *p, int fd, uint32_t events, int64_t wall_ns) {
-  int connected = !(events & (EPOLLERR | EPOLLHUP));
-  double rtt = connected ? handshake_ms(fd, wall_ns) : -1;
+  double rtt = handshake_ms(fd, events, wall_ns);
   tcp_release(p, fd);
   return rtt;
 }

@@ -5,11 +5,11 @@
 // Also echo mode (the addon matching replies itself) and the TCP connector (tcp_connect.c) of the same addon.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ECHO6_REPLY, ECHO6_REQUEST, ECHO_REPLY, ECHO_REQUEST, echoMessage } from '../../agent/probes/icmp-packet.js';
-import { icmpSocketClass, tcpConnectorClass, type IcmpSocket } from '../../agent/native/icmp-socket.js';
+import { icmpSocketClass, probeScheduleClass, tcpConnectorClass, type IcmpSocket } from '../../agent/native/icmp-socket.js';
 import { createServer } from 'node:net';
 import { freePort } from '../support/ports.js';
 import { skipUnless } from '../support/env.js';
@@ -208,4 +208,22 @@ test('TCP connector: one socket serves probe after probe (refused and aborted on
   const lingering = spawnSync('ss', ['-Htn', 'state', 'time-wait', 'state', 'fin-wait-1', 'state', 'fin-wait-2', `dport = :${port}`], { encoding: 'utf8' });
   assert.equal(lingering.status, 0, lingering.stderr);
   assert.equal(lingering.stdout.trim(), '', 'no connection to the port waits out a close');
+});
+
+test('schedule: the tick is shortened when a tick\'s echo replies at the rate cap would not fit the receive buffer', (t) => {
+  if (skipUnless(t, { root: true })) return;
+  const Schedule = probeScheduleClass()!;
+  const ok = new Schedule(() => {}, 60_000, 2000, 50, 500);
+  // 500 probes/s: 25 replies a tick, far below what the default buffer (net.core.rmem_default) holds
+  assert.equal(ok.tickMs, 50);
+  ok.close();
+  // 200,000 probes/s: 10,000 replies in a 50 ms tick. The schedule asks for 2 KiB a reply (at most 4 MiB); the kernel
+  // grants min(asked, net.core.rmem_max), doubled, and the tick becomes what half of that holds at 1 KiB a reply
+  const perSec = 200_000;
+  const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+  const granted = Math.min(Math.min(4 << 20, perSec * 0.05 * 2048), rmemMax) * 2;
+  const fast = new Schedule(() => {}, 60_000, 2000, 50, perSec);
+  assert.equal(fast.tickMs, Math.max(1, Math.min(50, Math.floor((granted / 2048 / perSec) * 1000))), `rmem_max ${rmemMax}`);
+  assert.ok(fast.tickMs < 50);
+  fast.close();
 });
