@@ -7,18 +7,22 @@
 // process and any children it has; the first whole minute must reach the gateway with a record per target. Beside
 // them, to judge a run on a shared machine: the scheduler's exact run time of the agent's main thread and of node's
 // helper threads, the time it waited for a CPU, its page faults, how busy the rest of the machine was (softirq
-// apart: on the veth the target namespace's packet work runs inside the agent's system calls), and the peak RSS
-// split into anonymous and file-backed (node's binary) memory.
+// apart), the peak RSS split into anonymous and file-backed (node's binary) memory, and the CPU of the target
+// namespace's answering.
+// The VIPs' answering is not the agent's work: on a real network another machine's kernel does it. On a plain veth it
+// would run inside the agent's own sendto() and connect() (the peer's receive runs as a softirq at the end of the
+// send) and be charged to the agent's system time, a third of it. So both ends of the veth receive in their own
+// kernel threads (threaded NAPI, GRO on and TSO off so that every packet takes that path), as a NIC's queue does,
+// and the bench prints what those threads used.
+// TARGET_NAPI=inline keeps the plain veth, for the figures measured that way before.
 // Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_FLAGS replaces the launcher's node flags
 // (e.g. "--max-semi-space-size=1 --cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
 // AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures. AGENT_SCHEDULE=js probes ICMP and TCP in
-// JavaScript (agent.schedule) for a before/after. TARGET_CPU=N moves the target namespace's receive work (echo replies,
-// handshakes) to CPU N and keeps the agent off it: without it, that work runs inside the agent's own sendto() and
-// connect() on the veth and is charged to the agent's system time, which on a real network it is not.
+// JavaScript (agent.schedule) for a before/after.
 // Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOST, testGateway } from '../agent/gateway.js';
 import { NetLab } from '../support/netns.js';
@@ -27,10 +31,8 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const TARGETS = Number(process.env.TARGETS ?? 2500);
 const MEASURE_SEC = Math.max(10, Number(process.env.MEASURE_SEC ?? 180));
 const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 20);
-const TARGET_CPU = process.env.TARGET_CPU === undefined ? null : Number(process.env.TARGET_CPU);
-if (TARGET_CPU !== null && !(Number.isInteger(TARGET_CPU) && TARGET_CPU >= 0 && TARGET_CPU < cpus().length && cpus().length > 1)) {
-  throw new Error(`TARGET_CPU=${process.env.TARGET_CPU}: expected a CPU number below ${cpus().length}, on a machine with more than one`);
-}
+const TARGET_NAPI = process.env.TARGET_NAPI ?? 'threaded';
+if (TARGET_NAPI !== 'threaded' && TARGET_NAPI !== 'inline') throw new Error(`TARGET_NAPI=${TARGET_NAPI}: expected threaded or inline`);
 const TCP_PORT = 8443;
 const TICKS = 100; // USER_HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,8 +81,8 @@ const rssMb = (pids: number[]): [number, number, number] => pids.reduce<[number,
  * waited for a CPU (/proc/PID/task/TID/schedstat, ns); the main thread apart from node's helper threads (GC, libuv).
  * And the machine: every CPU's busy ticks (/proc/stat), so a run can say how busy the others kept the 2 cores.
  */
-function schedNs(pid: number): { main: number; helpers: number; waited: number; minflt: number } {
-  const out = { main: 0, helpers: 0, waited: 0, minflt: 0 };
+function schedNs(pid: number): { main: number; helpers: number; waited: number; minflt: number; wakeups: number } {
+  const out = { main: 0, helpers: 0, waited: 0, minflt: 0, wakeups: 0 };
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
@@ -91,9 +93,34 @@ function schedNs(pid: number): { main: number; helpers: number; waited: number; 
     }
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     out.minflt = Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[7]);
+    // the main thread's sleeps that ended in a wake-up (each one a context switch)
+    out.wakeups = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'))![1]);
   } catch { /* exited */ }
   return out;
 }
+/**
+ * Threaded NAPI on both ends of the veth (devB inside the target namespace, set through inNs): the kernel threads'
+ * pids.
+ */
+function threadedNapi(devA: string, devB: string, inNs: (cmd: string) => void): number[] {
+  const set = (dev: string) => `ethtool -K ${dev} gro on tso off && echo 1 > /sys/class/net/${dev}/threaded`;
+  try {
+    execFileSync('sh', ['-c', set(devA)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    inNs(set(devB));
+  } catch (e) {
+    throw new Error(`threaded NAPI on the veth (${(e as Error).message.trim()}): needs ethtool (Debian's ethtool) and Linux 5.13 or later; TARGET_NAPI=inline runs without it`);
+  }
+  // kernel threads named napi/<dev>-<id>, cut to 15 characters: the two ends share the prefix
+  const prefix = `napi/${devA.slice(0, -1)}`.slice(0, 15);
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try { return readFileSync(`/proc/${d}/comm`, 'utf8').startsWith(prefix); } catch { return false; }
+  }).map(Number);
+  if (pids.length !== 2) throw new Error(`threaded NAPI: expected 2 kernel threads ${prefix}*, found ${pids.length}`);
+  return pids;
+}
+/** run time of those threads, ns */
+const napiNs = (pids: number[]) => pids.reduce((n, p) => n + Number(readFileSync(`/proc/${p}/schedstat`, 'utf8').split(' ')[0]), 0);
+
 /** [busy, softirq] ticks of all CPUs */
 const machineTicks = (): [number, number] => {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
@@ -123,12 +150,8 @@ let gw: Awaited<ReturnType<typeof testGateway>> | null = null;
 let agent: ReturnType<typeof spawn> | null = null;
 try {
   const ns = lab.ns('tgt');
-  const { devB } = lab.link(null, ns, '198.19.128.1/30', '198.19.128.2/30');
-  if (TARGET_CPU !== null) {
-    // receive packet steering: what arrives at the target's end of the veth is handled on TARGET_CPU's backlog, not
-    // inside the sender's sendto()/connect() (the agent is kept off that CPU below)
-    ns.run('sh', ['-c', `echo ${(1 << TARGET_CPU).toString(16)} > /sys/class/net/${devB}/queues/rx-0/rps_cpus`]);
-  }
+  const { devA, devB } = lab.link(null, ns, '198.19.128.1/30', '198.19.128.2/30');
+  const napiThreads = TARGET_NAPI === 'threaded' ? threadedNapi(devA, devB, (cmd) => ns.run('sh', ['-c', cmd])) : [];
   lab.addresses(ns, ['198.19.144.1/20']); // on lo: every address of the /20 is the namespace's own
   lab.route(null, '198.19.144.0/20', '198.19.128.2');
   lab.loss(ns, [{ addr: '198.19.156.0/22', pct: 100 }]);
@@ -151,8 +174,7 @@ try {
   // as the unit runs it (MALLOC_ARENA_MAX=2, the launcher and its node flags), as root instead of CAP_NET_RAW
   const flags = process.env.AGENT_NODE_FLAGS;
   const agentArgs = ['--gateway', gw.url, '--token', gw.token, '--config', config];
-  const others = Array.from({ length: cpus().length }, (_, i) => i).filter((i) => i !== TARGET_CPU).join(',');
-  agent = spawn(TARGET_CPU === null ? launcher : 'taskset', TARGET_CPU === null ? agentArgs : ['-c', others, launcher, ...agentArgs], {
+  agent = spawn(launcher, agentArgs, {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2', ...(flags !== undefined ? { VIPWATCH_NODE_FLAGS: flags } : {}) },
   });
@@ -162,6 +184,7 @@ try {
   const t0 = process.hrtime.bigint();
   const c0 = cpuTicks(tree(agent.pid!));
   const s0 = schedNs(agent.pid!);
+  const n0 = napiNs(napiThreads);
   const m0 = machineTicks();
   let peak: [number, number, number] = [0, 0, 0];
   for (let s = 0; s < MEASURE_SEC; s++) {
@@ -177,6 +200,7 @@ try {
   const pids = tree(agent.pid!);
   const c1 = cpuTicks(pids);
   const s1 = schedNs(agent.pid!);
+  const n1 = napiNs(napiThreads);
   const m1 = machineTicks();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const pct = (ticks: number) => (ticks / TICKS / wall) * 100;
@@ -210,10 +234,11 @@ try {
   if (whole!.get('icmp-lost')!.recv !== 0 || whole!.get('icmp')!.recv < whole!.get('icmp')!.sent * 0.99 || whole!.get('tcp')!.recv < whole!.get('tcp')!.sent * 0.99) {
     throw new Error('the mix is not what was set up (answered icmp and tcp must answer, the dropped addresses must not)');
   }
-  console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}${schedule ? `, agent.schedule ${schedule}` : ''}${TARGET_CPU !== null ? `, the target's receive work on CPU ${TARGET_CPU} and the agent off it` : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
+  console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}${schedule ? `, agent.schedule ${schedule}` : ''}${TARGET_NAPI === 'inline' ? ', plain veth: the target\'s answering runs in the agent\'s sendto() and counts as the agent\'s' : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
   const nsPct = (x: number) => `${((x / 1e9 / wall) * 100).toFixed(2)}%`;
   const agentTicks = c1[0] - c0[0] + c1[1] - c0[1];
-  console.log(`agent by the scheduler's clock (schedstat): main thread ${nsPct(s1.main - s0.main)}, helper threads ${nsPct(s1.helpers - s0.helpers)} of one core; waited for a CPU ${nsPct(s1.waited - s0.waited)} of the time; ${((s1.minflt - s0.minflt) / wall).toFixed(0)} page faults/s`);
+  console.log(`agent by the scheduler's clock (schedstat): main thread ${nsPct(s1.main - s0.main)}, helper threads ${nsPct(s1.helpers - s0.helpers)} of one core; waited for a CPU ${nsPct(s1.waited - s0.waited)} of the time; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s; ${((s1.minflt - s0.minflt) / wall).toFixed(0)} page faults/s`);
+  if (napiThreads.length) console.log(`the target namespace's answering, in the veth's NAPI threads (not the agent's): ${nsPct(n1 - n0)} of one core`);
   console.log(`machine (2 cores) over the window: the rest (this bench with its gateway included) busy ${pct(m1[0] - m0[0] - agentTicks).toFixed(1)}% of one core, softirq ${pct(m1[1] - m0[1]).toFixed(2)}%; peak RSS ${peak[1].toFixed(1)} MB anonymous + ${peak[2].toFixed(1)} MB file-backed`);
   console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
 } finally {
