@@ -109,8 +109,10 @@ static int open_echo(int family, uint16_t id) {
   ICMP6_FILTER_SETPASS(129, &f6);
   r = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   if (r == 0) r = family == 4 ? setsockopt(fd, SOL_RAW, ICMP_FILTER, &v4block, sizeof v4block) : setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f6, sizeof f6);
+  /* only ours are queued between the ticks' reads (a raw socket gets every echo reply of the host, which could fill
+     it); drain_echo checks the identifier anyway */
+  if (r == 0) r = attach_echo_filter(fd, family, id);
   if (r < 0) { int e = errno; close(fd); return -e; }
-  attach_echo_filter(fd, family, id); /* fewer wake-ups; sched_on_echo checks the identifier anyway */
   return fd;
 }
 
