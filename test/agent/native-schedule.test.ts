@@ -1,8 +1,8 @@
 // The addon's continuous schedule (agent/native/schedule.c through agent/native-engine.ts), as the agent runs it, in
 // a private namespace pair: ICMP and ICMPv6 answered, lost in a fixed pattern by nftables (exactly 2 of every 5) and
-// dropped; TCP to a listener, to one that resets each connection at once and to a closed port. Expected counts come from the plan (every target once per
-// interval, so perMinute probes in each whole minute) and from the VIP namespace's own kernel counters (echo
-// requests it received), not from the schedule. stop() hands over the last, partial minute. A probe counts in the
+// dropped; TCP to a listener, to one that resets each connection at once and to a closed port. Expected counts come
+// from the plan (every target once per interval, so perMinute probes in each whole minute) and from the VIP
+// namespace's own kernel counters (echo requests it received), not from the schedule. stop() hands over the last, partial minute. A probe counts in the
 // minute it was sent in, as in the JS engine: one due just before a minute's end may leave in the next tick (up to
 // tickMs later), so a whole minute holds perMinute +- 1 probes of a target; the totals are exact.
 import assert from 'node:assert/strict';
@@ -145,8 +145,8 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
         assert.deepEqual([r.recv, 'rttAvg' in r], [0, false], `${method} ${vip}: all lost, no RTT fields`);
       }
       for (const r of b.records.filter((x) => x.recv > 0)) {
-        // replies are read on the 50 ms ticks: an RTT taken when read would average about 25 ms; the kernel's own
-        // stamps (ICMP) and handshake RTT (TCP) on this veth are a fraction of a millisecond
+        // replies are read on the 50 ms ticks, a tick after their probes left: an RTT taken when read would be about
+        // 50 ms; the kernel's own stamps (ICMP) and handshake RTT (TCP) on this veth are a fraction of a millisecond
         assert.ok(r.rttMin! > 0 && r.rttMin! <= r.rttAvg! && r.rttAvg! <= r.rttMax! && r.rttAvg! < 5, JSON.stringify(r));
       }
     }
