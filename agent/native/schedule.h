@@ -15,14 +15,16 @@
    cut short, fails the checksum and is not ours anyway) */
 #define RECV_BATCH 32
 #define RECV_BYTES (60 + PACKET_BYTES)
-#define DRAIN_MAX 256
+/* epoll events read per call when the TCP probes are read */
+#define EPOLL_BATCH 256
 /* the most an echo reply of ours takes of a socket's receive buffer (skb truesize: 832 bytes measured on lo) */
 #define REPLY_TRUESIZE 1024
 /* minutes counted at once: the one under way, the ones whose probes are still in flight, and slack for a stall */
 #define MINUTES 8
 
 enum { KIND_ICMP = 0, KIND_TCP = 1 };
-/* where a probe's answer is read: the two echo sockets and the TCP epoll set */
+/* where a probe's answer is read: the two echo sockets (LANE_ICMP4/6 are their indexes in icmp[]) and the TCP
+   epoll set */
 enum { LANE_ICMP4 = 0, LANE_ICMP6 = 1, LANE_TCP = 2 };
 
 typedef struct {
@@ -88,8 +90,8 @@ typedef struct {
   Flight *tcp_flights; /* by fd */
   int tcp_cap;
   TcpPool tcp_pool;
-  int32_t in_flight, seq;
-  int32_t lane_pending[3]; /* probes in flight by LANE_* */
+  int32_t in_flight[3]; /* probes in flight by LANE_* */
+  int32_t seq;
   int unread;              /* probes left since the last read: read again a tick later */
   uint32_t serial;
   Deadline *dl;

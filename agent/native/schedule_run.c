@@ -28,12 +28,15 @@ static int minute_for(Schedule *s, double start) {
   return free_slot;
 }
 
+static int any_in_flight(const Schedule *s) {
+  return s->in_flight[LANE_ICMP4] || s->in_flight[LANE_ICMP6] || s->in_flight[LANE_TCP];
+}
+
 /* a probe in flight is over: rtt ms, or -1 for lost */
 static void settle(Schedule *s, const Flight *f, double rtt) {
   Minute *m = &s->minutes[f->minute];
   m->pending--;
-  s->in_flight--;
-  s->lane_pending[f->lane]--;
+  s->in_flight[f->lane]--;
   if (rtt < 0 || rtt > s->timeout_ms) return; /* a reply after the timeout is lost all the same */
   Cell *c = &m->cells[f->id];
   c->recv++;
@@ -124,8 +127,7 @@ static void send_icmp(Schedule *s, Target *t, int16_t mi) {
   f->lane = t->family == 6 ? LANE_ICMP6 : LANE_ICMP4;
   memcpy(f->dst, addr_bytes(t->family, &t->to), t->family == 4 ? 4 : 16);
   m->pending++;
-  s->in_flight++;
-  s->lane_pending[f->lane]++;
+  s->in_flight[f->lane]++;
   ssize_t n;
   do {
     f->t0 = clock_ns(CLOCK_REALTIME); /* as fping: the stamp, then at once the send (set first: a veth peer answers inside sendto) */
@@ -159,8 +161,7 @@ static void send_tcp(Schedule *s, Target *t, int16_t mi) {
   f->t0 = t0;
   f->lane = LANE_TCP;
   m->pending++;
-  s->in_flight++;
-  s->lane_pending[LANE_TCP]++;
+  s->in_flight[LANE_TCP]++;
   add_deadline(s, KIND_TCP, fd, f->serial, t0 + (int64_t)(s->timeout_ms * 1e6));
   s->unread = 1;
 }
@@ -240,10 +241,10 @@ static void drain_echo(Schedule *s, EchoSock *e) {
 }
 
 static void drain_tcp(Schedule *s) {
-  struct epoll_event ev[DRAIN_MAX];
+  struct epoll_event ev[EPOLL_BATCH];
   int n;
   do {
-    do n = epoll_wait(s->ep, ev, DRAIN_MAX, 0); while (n < 0 && errno == EINTR);
+    do n = epoll_wait(s->ep, ev, EPOLL_BATCH, 0); while (n < 0 && errno == EINTR);
     int64_t mono = clock_ns(CLOCK_MONOTONIC);
     for (int i = 0; i < n; i++) {
       int fd = ev[i].data.fd;
@@ -254,13 +255,15 @@ static void drain_tcp(Schedule *s) {
       /* refused: nothing listens, lost (tcp_probe.h) */
       settle(s, f, tcp_finish(&s->tcp_pool, fd, ev[i].events, mono - f->t0));
     }
-  } while (n == DRAIN_MAX); /* each socket reports once (one-shot): this ends */
+  } while (n == EPOLL_BATCH); /* each socket reports once (one-shot): this ends */
 }
 
 /* reads what the probes in flight have to be read from (a family or method with none costs no call) */
 static void drain(Schedule *s) {
-  for (int i = 0; i < 2; i++) if (s->icmp[i].fd >= 0 && s->lane_pending[i == 1 ? LANE_ICMP6 : LANE_ICMP4] > 0) drain_echo(s, &s->icmp[i]);
-  if (s->lane_pending[LANE_TCP] > 0) drain_tcp(s);
+  for (int i = LANE_ICMP4; i <= LANE_ICMP6; i++) {
+    if (s->icmp[i].fd >= 0 && s->in_flight[i] > 0) drain_echo(s, &s->icmp[i]);
+  }
+  if (s->in_flight[LANE_TCP] > 0) drain_tcp(s);
 }
 
 void sched_on_tick(uv_timer_t *h) {
@@ -280,7 +283,7 @@ void sched_on_tick(uv_timer_t *h) {
     }
     s->cursor = to;
   }
-  if (s->stopping && s->in_flight == 0) {
+  if (s->stopping && !any_in_flight(s)) {
     s->stopping = 0;
     flush(s, now, 1);
     if (s->open) sched_emit(s, -1, 0);
@@ -297,7 +300,7 @@ void sched_arm(Schedule *s, double now) {
   if (s->dl_head < s->dl_len) next = fmin(next, now + (double)(s->dl[s->dl_head].at - clock_ns(CLOCK_MONOTONIC)) / 1e6);
   /* replies are read a tick after their probes left (on a busy schedule, the next sends' tick), then at the deadlines;
      a stop reads every tick until nothing is in flight */
-  if (s->unread || (s->stopping && s->in_flight > 0)) next = fmin(next, now + s->tick_ms);
+  if (s->unread || (s->stopping && any_in_flight(s))) next = fmin(next, now + s->tick_ms);
   if (!isfinite(next)) { uv_timer_stop(&s->timer); return; }
   double wait = fmax(s->tick_ms, ceil(next - now));
   uv_timer_start(&s->timer, sched_on_tick, (uint64_t)wait, 0);

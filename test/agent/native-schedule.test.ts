@@ -2,9 +2,10 @@
 // a private namespace pair: ICMP and ICMPv6 answered, lost in a fixed pattern by nftables (exactly 2 of every 5) and
 // dropped; TCP to a listener, to one that resets each connection at once and to a closed port. Expected counts come
 // from the plan (every target once per interval, so perMinute probes in each whole minute) and from the VIP
-// namespace's own kernel counters (echo requests it received), not from the schedule. stop() hands over the last, partial minute. A probe counts in the
-// minute it was sent in, as in the JS engine: one due just before a minute's end may leave in the next tick (up to
-// tickMs later), so a whole minute holds perMinute +- 1 probes of a target; the totals are exact.
+// namespace's own kernel counters (echo requests it received), not from the schedule. stop() hands over the last,
+// partial minute. A probe counts in the minute it was sent in, as in the JS engine: one due just before a minute's
+// end may leave in the next tick (up to tickMs later), so a whole minute holds perMinute +- 1 probes of a target;
+// the totals are exact.
 import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
