@@ -122,6 +122,11 @@ export const configSchema = z.object({
     jobProbesPerSec: z.number().int().min(1).default(100),
     /** How long the agent's job poll (GET /api/v1/jobs?wait=) asks the gateway to hold it; 0 turns jobs off. */
     jobWaitSec: z.number().int().min(0).max(55).default(25),
+    /**
+     * The agent gives back the pages of node's binary and libraries it no longer uses (agent/page-release.ts) once
+     * probing has started, again after its first minute went out, then every this many seconds; 0: never.
+     */
+    releasePagesSec: z.number().int().min(0).default(3600),
   }).prefault({}),
   analyzer: z.object({
     graceSec: z.number().min(0).default(45),

@@ -1,5 +1,5 @@
 // Loads the agent's native addon (icmp_socket.c: raw ICMP sockets; tcp_connect.c: TCP connect probes; schedule.c: the
-// continuous ICMP/TCP probing; built by `npm run build`) and types it.
+// continuous ICMP/TCP probing; pages.c: releasePages; built by `npm run build`) and types it.
 // The .node file is looked up next to this module at the same relative place in the source tree and in dist/
 // (build/Release/, where node-gyp writes it and build/build.js copies it), and in the agent package beside the bundle
 // (build/package-agent.js puts it at lib/vipwatch-agent/icmp_socket.node; the code may sit in a chunks/ directory).
@@ -92,7 +92,13 @@ export interface ProbeScheduleConstructor {
 const NAME = 'icmp_socket.node';
 const candidates = [`./build/Release/${NAME}`, `./${NAME}`, `../${NAME}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
-interface Addon { IcmpSocket: IcmpSocketConstructor; TcpConnector: TcpConnectorConstructor; ProbeSchedule: ProbeScheduleConstructor }
+/**
+ * madvise(MADV_DONTNEED) on each (start, length) pair, whole pages of read-only private file mappings (the caller
+ * picks them: agent/page-release.ts), then malloc_trim(0). Returns how many ranges madvise refused.
+ */
+export type ReleasePages = (ranges: Float64Array) => number;
+
+interface Addon { IcmpSocket: IcmpSocketConstructor; TcpConnector: TcpConnectorConstructor; ProbeSchedule: ProbeScheduleConstructor; releasePages: ReleasePages }
 
 function load(): Addon {
   const file = candidates.find((f) => existsSync(f));
@@ -118,6 +124,15 @@ export function tcpConnectorClass(): TcpConnectorConstructor | null {
 export function probeScheduleClass(): ProbeScheduleConstructor | null {
   try {
     return load().ProbeSchedule ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The addon's releasePages (pages.c); null when the addon is not built. */
+export function releasePagesFunction(): ReleasePages | null {
+  try {
+    return load().releasePages ?? null;
   } catch {
     return null;
   }

@@ -388,6 +388,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 napi_status tcp_connect_init(napi_env env, napi_value exports); /* tcp_connect.c */
 napi_status schedule_init(napi_env env, napi_value exports);    /* schedule.c */
+napi_status pages_init(napi_env env, napi_value exports);       /* pages.c */
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
@@ -402,6 +403,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(env, napi_set_named_property(env, exports, "IcmpSocket", cls));
   CHECK(env, tcp_connect_init(env, exports));
   CHECK(env, schedule_init(env, exports));
+  CHECK(env, pages_init(env, exports));
   return exports;
 }
 

@@ -7,6 +7,7 @@ import { systemClock, systemTimers } from '../../agent/clock.js';
 import { availableMethods, availablePaths, closeMethods } from '../../agent/methods.js';
 import { NativeEngine } from '../../agent/native-engine.js';
 import { serveMetrics } from '../../agent/metrics.js';
+import { PageRelease } from '../../agent/page-release.js';
 import type { Command } from '../command.js';
 import { untilSignal } from '../lifecycle.js';
 
@@ -40,8 +41,14 @@ export const agentCommand: Command = {
     const server = cfg.agent.metricsPort === undefined ? null : await serveMetrics(registry, cfg.agent.metricsPort, '127.0.0.1');
     if (server) log.info({ url: `http://127.0.0.1:${server.port}/metrics` }, 'agent metrics');
     await agent.start();
+    // start-up's pages of node's binary, given back once probing runs and once the first minute has gone out
+    const pages = cfg.agent.releasePagesSec > 0
+      ? PageRelease.open({ timers: systemTimers, log, settleMs: 2 * cfg.minuteSec * 1000 + cfg.agent.timeoutMs + 5000, everyMs: cfg.agent.releasePagesSec * 1000 })
+      : null;
+    pages?.start();
     const sig = await untilSignal();
     log.info({ signal: sig }, 'stopping: sending what was measured');
+    pages?.stop();
     await agent.stop();
     await closeMethods(available);
     await Promise.all(Object.values(paths).map((p) => p.close()));
