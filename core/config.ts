@@ -89,8 +89,11 @@ export const configSchema = z.object({
     timeoutMs: z.number().int().min(10).max(10_000).default(2000),
     /** Global rate cap (probes per second, all methods) that protects the host. */
     maxProbesPerSec: z.number().int().min(1).default(500),
-    /** Shortest wait between two engine wake-ups: fewer wake-ups cost less CPU; probes due within one leave together. */
-    tickMs: z.number().int().min(1).max(1000).default(50),
+    /**
+     * Shortest wait between two engine wake-ups: fewer wake-ups cost less CPU; probes due within one leave together.
+     * 100 ms: 10 wake-ups a second (bench:agent at 2,500 targets: 0.67-0.77% of a core, against 0.85-0.89% at 50 ms).
+     */
+    tickMs: z.number().int().min(1).max(1000).default(100),
     /**
      * Where ICMP and TCP targets are probed: "native", in the addon's schedule (no JavaScript per probe; the agent
      * falls back to "js" when the addon is not built), or "js", in the engine with the http targets.

@@ -15,6 +15,9 @@
 // kernel threads (threaded NAPI, GRO on and TSO off so that every packet takes that path), as a NIC's queue does,
 // and the bench prints what those threads used.
 // TARGET_NAPI=inline keeps the plain veth, for the figures measured that way before.
+// AGENT_FLOOR=1 runs agent-floor.c (compiled with gcc) in the agent's place: the same probes' packets and system calls
+// from a plain C loop and nothing else, the floor of what any agent pays for them on this machine. Its last line
+// starts `floor:`; no records reach the gateway then.
 // Env: TARGETS (2500), MEASURE_SEC (180), WARMUP_SEC (20); AGENT_NODE_FLAGS replaces the launcher's node flags
 // (e.g. "--max-semi-space-size=1 --cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
 // AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures. AGENT_SCHEDULE=js probes ICMP and TCP in
@@ -24,6 +27,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configSchema } from '../../core/config.js';
 import { HOST, testGateway } from '../agent/gateway.js';
 import { NetLab } from '../support/netns.js';
 
@@ -32,6 +36,7 @@ const TARGETS = Number(process.env.TARGETS ?? 2500);
 const MEASURE_SEC = Math.max(10, Number(process.env.MEASURE_SEC ?? 180));
 const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 20);
 const TARGET_NAPI = process.env.TARGET_NAPI ?? 'threaded';
+const FLOOR = process.env.AGENT_FLOOR === '1';
 if (TARGET_NAPI !== 'threaded' && TARGET_NAPI !== 'inline') throw new Error(`TARGET_NAPI=${TARGET_NAPI}: expected threaded or inline`);
 const TCP_PORT = 8443;
 const TICKS = 100; // USER_HZ
@@ -146,6 +151,39 @@ if (tcpVips > 254 * 4 || answered > 254 * 8 || lost > 254 * 4) throw new Error(`
 
 const lab = new NetLab('vwba');
 const dir = mkdtempSync(join(tmpdir(), 'vipwatch-bench-agent-'));
+const flags = process.env.AGENT_NODE_FLAGS;
+// AGENT_SCHEDULE=js: ICMP and TCP probed in JavaScript as before the addon's schedule (agent.schedule), to compare
+const schedule = process.env.AGENT_SCHEDULE;
+// AGENT_TICK_MS: agent.tickMs (and the floor's tick) other than the default
+const tickMs = process.env.AGENT_TICK_MS;
+let launcher = '';
+
+/** The packaged agent (AGENT_TARBALL, or one built now), as the unit runs it (MALLOC_ARENA_MAX=2, the launcher and its node flags), as root instead of CAP_NET_RAW. */
+function startAgent(gateway: { url: string; token: string }): ReturnType<typeof spawn> {
+  const tarball = process.env.AGENT_TARBALL ?? (() => {
+    execFileSync(process.execPath, [join(ROOT, 'build/package-agent.js'), '--out', join(dir, 'pkg')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    return join(dir, 'pkg', readdirSync(join(dir, 'pkg')).find((f) => f.endsWith('.tar.gz'))!);
+  })();
+  execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+  launcher = join(dir, readdirSync(dir).find((f) => f.startsWith('vipwatch-agent-'))!, 'bin/vipwatch-agent');
+  const config = join(dir, 'agent.yaml');
+  const metricsPort = process.env.AGENT_METRICS_PORT;
+  writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'state'))}\n${metricsPort ? `  metricsPort: ${metricsPort}\n` : ''}${schedule ? `  schedule: ${schedule}\n` : ''}${tickMs ? `  tickMs: ${tickMs}\n` : ''}`);
+  return spawn(launcher, ['--gateway', gateway.url, '--token', gateway.token, '--config', config], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2', ...(flags !== undefined ? { VIPWATCH_NODE_FLAGS: flags } : {}) },
+  });
+}
+
+/** agent-floor.c with the agent's defaults: its tick, 10 probes a minute per target, a 2 s timeout. */
+function startFloor(): ReturnType<typeof spawn> {
+  const floor = join(dir, 'agent-floor');
+  execFileSync('gcc', ['-O2', '-o', floor, join(ROOT, 'test/bench/agent-floor.c')]);
+  const child = spawn(floor, [tickMs ?? String(configSchema.parse({}).agent.tickMs), '6000', '2000'], { stdio: ['pipe', 'inherit', 'inherit'] });
+  child.stdin!.end(vips.flatMap((v) => [`icmp ${v.ip}`, ...('port' in v ? [`tcp ${v.ip} ${v.port}`] : [])]).join('\n') + '\n');
+  return child;
+}
+
 let gw: Awaited<ReturnType<typeof testGateway>> | null = null;
 let agent: ReturnType<typeof spawn> | null = null;
 try {
@@ -158,26 +196,8 @@ try {
   ns.spawn(process.execPath, ['-e', `require('net').createServer((s) => { s.on('error', () => {}); s.destroy(); }).listen(${TCP_PORT}, '0.0.0.0', () => console.log('ready'))`]);
   execFileSync('sh', ['-c', `for i in $(seq 50); do ip netns exec ${ns.name} ss -ltn | grep -q ':${TCP_PORT} ' && exit 0; sleep 0.1; done; exit 1`]);
 
-  const tarball = process.env.AGENT_TARBALL ?? (() => {
-    execFileSync(process.execPath, [join(ROOT, 'build/package-agent.js'), '--out', join(dir, 'pkg')], { stdio: ['ignore', 'inherit', 'inherit'] });
-    return join(dir, 'pkg', readdirSync(join(dir, 'pkg')).find((f) => f.endsWith('.tar.gz'))!);
-  })();
-  execFileSync('tar', ['-xzf', tarball, '-C', dir]);
-  const launcher = join(dir, readdirSync(dir).find((f) => f.startsWith('vipwatch-agent-'))!, 'bin/vipwatch-agent');
-
   gw = await testGateway(vips);
-  const config = join(dir, 'agent.yaml');
-  const metricsPort = process.env.AGENT_METRICS_PORT;
-  // AGENT_SCHEDULE=js: ICMP and TCP probed in JavaScript as before the addon's schedule (agent.schedule), to compare
-  const schedule = process.env.AGENT_SCHEDULE;
-  writeFileSync(config, `logLevel: warn\nagent:\n  dir: ${JSON.stringify(join(dir, 'state'))}\n${metricsPort ? `  metricsPort: ${metricsPort}\n` : ''}${schedule ? `  schedule: ${schedule}\n` : ''}`);
-  // as the unit runs it (MALLOC_ARENA_MAX=2, the launcher and its node flags), as root instead of CAP_NET_RAW
-  const flags = process.env.AGENT_NODE_FLAGS;
-  const agentArgs = ['--gateway', gw.url, '--token', gw.token, '--config', config];
-  agent = spawn(launcher, agentArgs, {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { PATH: process.env.PATH, MALLOC_ARENA_MAX: '2', ...(flags !== undefined ? { VIPWATCH_NODE_FLAGS: flags } : {}) },
-  });
+  agent = FLOOR ? startFloor() : startAgent(gw);
   const started = Date.now();
   await sleep(WARMUP_SEC * 1000);
   if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode})`);
@@ -192,7 +212,8 @@ try {
     const now = rssMb(tree(agent.pid!));
     if (now[0] > peak[0]) peak = now;
   }
-  if (metricsPort) {
+  const metricsPort = process.env.AGENT_METRICS_PORT;
+  if (metricsPort && !FLOOR) {
     // where the memory goes, as the agent's own process metrics say
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     console.log(text.split('\n').filter((l) => /^vipwatch_(process_resident|nodejs_heap_size|nodejs_external|nodejs_heap_space_size_used)/.test(l)).join('\n'));
@@ -206,41 +227,46 @@ try {
   const pct = (ticks: number) => (ticks / TICKS / wall) * 100;
   const [userPct, sysPct] = [pct(c1[0] - c0[0]), pct(c1[1] - c0[1])];
 
-  // the first minute the agent probed whole must have reached the gateway: a record per target
-  const firstWhole = Math.ceil((started + 3000) / 60_000) * 60_000;
-  type Sum = { n: number; sent: number; recv: number; rtt: number };
-  const byMinute = new Map<string, Map<string, Sum>>();
-  const lostSet = new Set(vips.slice(tcpVips + answered).map((v) => v.ip));
-  for (const until = Date.now() + 80_000; Date.now() < until;) {
-    byMinute.clear();
-    for (const r of (await gw.stored()).filter((x) => x.host === HOST)) {
-      const kind = r.method === 'tcp' ? 'tcp' : lostSet.has(r.vip) ? 'icmp-lost' : 'icmp';
-      const m = byMinute.get(r.ts) ?? new Map<string, Sum>();
-      const s = m.get(kind) ?? { n: 0, sent: 0, recv: 0, rtt: 0 };
-      s.n++; s.sent += r.sent; s.recv += r.recv; s.rtt += r.rttAvg ?? 0;
-      m.set(kind, s);
-      byMinute.set(r.ts, m);
-    }
-    if (byMinute.has(iso(firstWhole))) break;
-    await sleep(2000);
-  }
-  for (const [ts, m] of [...byMinute].sort()) {
-    const parts = [...m].sort().map(([k, s]) => `${k} ${s.n} records, ${s.sent} sent, loss ${((100 * (s.sent - s.recv)) / s.sent).toFixed(1)}%${s.recv ? `, mean rtt ${(s.rtt / s.n).toFixed(3)} ms` : ''}`);
-    console.log(`minute ${ts}${ts === iso(firstWhole) ? ' (whole)' : ''}: ${parts.join('; ')}`);
-  }
-  const whole = byMinute.get(iso(firstWhole));
-  const n = whole ? [...whole.values()].reduce((s, x) => s + x.n, 0) : 0;
-  if (n !== TARGETS) throw new Error(`minute ${iso(firstWhole)} arrived with ${n} records, not ${TARGETS}`);
-  if (whole!.get('icmp-lost')!.recv !== 0 || whole!.get('icmp')!.recv < whole!.get('icmp')!.sent * 0.99 || whole!.get('tcp')!.recv < whole!.get('tcp')!.sent * 0.99) {
-    throw new Error('the mix is not what was set up (answered icmp and tcp must answer, the dropped addresses must not)');
-  }
-  console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}${schedule ? `, agent.schedule ${schedule}` : ''}${TARGET_NAPI === 'inline' ? ', plain veth: the target\'s answering runs in the agent\'s sendto() and counts as the agent\'s' : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
   const nsPct = (x: number) => `${((x / 1e9 / wall) * 100).toFixed(2)}%`;
-  const agentTicks = c1[0] - c0[0] + c1[1] - c0[1];
-  console.log(`agent by the scheduler's clock (schedstat): main thread ${nsPct(s1.main - s0.main)}, helper threads ${nsPct(s1.helpers - s0.helpers)} of one core; waited for a CPU ${nsPct(s1.waited - s0.waited)} of the time; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s; ${((s1.minflt - s0.minflt) / wall).toFixed(0)} page faults/s`);
-  if (napiThreads.length) console.log(`the target namespace's answering, in the veth's NAPI threads (not the agent's): ${nsPct(n1 - n0)} of one core`);
-  console.log(`machine (2 cores) over the window: the rest (this bench with its gateway included) busy ${pct(m1[0] - m0[0] - agentTicks).toFixed(1)}% of one core, softirq ${pct(m1[1] - m0[1]).toFixed(2)}%; peak RSS ${peak[1].toFixed(1)} MB anonymous + ${peak[2].toFixed(1)} MB file-backed`);
-  console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
+  if (FLOOR) {
+    console.log(`agent-floor.c in the agent's place (the same probes, no node, no records), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s${napiThreads.length ? `; the target's answering ${nsPct(n1 - n0)}` : ''}`);
+    console.log(`floor: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
+  } else {
+    // the first minute the agent probed whole must have reached the gateway: a record per target
+    const firstWhole = Math.ceil((started + 3000) / 60_000) * 60_000;
+    type Sum = { n: number; sent: number; recv: number; rtt: number };
+    const byMinute = new Map<string, Map<string, Sum>>();
+    const lostSet = new Set(vips.slice(tcpVips + answered).map((v) => v.ip));
+    for (const until = Date.now() + 80_000; Date.now() < until;) {
+      byMinute.clear();
+      for (const r of (await gw.stored()).filter((x) => x.host === HOST)) {
+        const kind = r.method === 'tcp' ? 'tcp' : lostSet.has(r.vip) ? 'icmp-lost' : 'icmp';
+        const m = byMinute.get(r.ts) ?? new Map<string, Sum>();
+        const s = m.get(kind) ?? { n: 0, sent: 0, recv: 0, rtt: 0 };
+        s.n++; s.sent += r.sent; s.recv += r.recv; s.rtt += r.rttAvg ?? 0;
+        m.set(kind, s);
+        byMinute.set(r.ts, m);
+      }
+      if (byMinute.has(iso(firstWhole))) break;
+      await sleep(2000);
+    }
+    for (const [ts, m] of [...byMinute].sort()) {
+      const parts = [...m].sort().map(([k, s]) => `${k} ${s.n} records, ${s.sent} sent, loss ${((100 * (s.sent - s.recv)) / s.sent).toFixed(1)}%${s.recv ? `, mean rtt ${(s.rtt / s.n).toFixed(3)} ms` : ''}`);
+      console.log(`minute ${ts}${ts === iso(firstWhole) ? ' (whole)' : ''}: ${parts.join('; ')}`);
+    }
+    const whole = byMinute.get(iso(firstWhole));
+    const n = whole ? [...whole.values()].reduce((s, x) => s + x.n, 0) : 0;
+    if (n !== TARGETS) throw new Error(`minute ${iso(firstWhole)} arrived with ${n} records, not ${TARGETS}`);
+    if (whole!.get('icmp-lost')!.recv !== 0 || whole!.get('icmp')!.recv < whole!.get('icmp')!.sent * 0.99 || whole!.get('tcp')!.recv < whole!.get('tcp')!.sent * 0.99) {
+      throw new Error('the mix is not what was set up (answered icmp and tcp must answer, the dropped addresses must not)');
+    }
+    console.log(`packaged agent (${launcher.slice(dir.length + 1)}${flags !== undefined ? `, node flags ${JSON.stringify(flags)}` : ''}${schedule ? `, agent.schedule ${schedule}` : ''}${tickMs ? `, agent.tickMs ${tickMs}` : ''}${TARGET_NAPI === 'inline' ? ', plain veth: the target\'s answering runs in the agent\'s sendto() and counts as the agent\'s' : ''}), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s after a ${WARMUP_SEC} s warm-up; processes ${pids.join(',')}; RSS = peak of 1 s samples`);
+    const agentTicks = c1[0] - c0[0] + c1[1] - c0[1];
+    console.log(`agent by the scheduler's clock (schedstat): main thread ${nsPct(s1.main - s0.main)}, helper threads ${nsPct(s1.helpers - s0.helpers)} of one core; waited for a CPU ${nsPct(s1.waited - s0.waited)} of the time; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s; ${((s1.minflt - s0.minflt) / wall).toFixed(0)} page faults/s`);
+    if (napiThreads.length) console.log(`the target namespace's answering, in the veth's NAPI threads (not the agent's): ${nsPct(n1 - n0)} of one core`);
+    console.log(`machine (2 cores) over the window: the rest (this bench with its gateway included) busy ${pct(m1[0] - m0[0] - agentTicks).toFixed(1)}% of one core, softirq ${pct(m1[1] - m0[1]).toFixed(2)}%; peak RSS ${peak[1].toFixed(1)} MB anonymous + ${peak[2].toFixed(1)} MB file-backed`);
+    console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
+  }
 } finally {
   if (agent && agent.exitCode === null && agent.signalCode === null) {
     const exited = new Promise((r) => agent!.once('exit', r));
