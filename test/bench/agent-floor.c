@@ -4,7 +4,8 @@
  * replies (recvmmsg, 32 at a time, kernel stamps), the TCP probes (epoll_wait 0, TCP_INFO, the disconnect that keeps
  * the socket), expires, then sends what is due: ICMP echo requests (56-byte payload, one sendto each) on a raw socket
  * with ICMP_FILTER, TCP connects on kept sockets re-armed with EPOLL_CTL_MOD (one-shot). Each target once per
- * interval at evenly spread phases. No records, no minutes, no posts, no JavaScript.
+ * interval at evenly spread phases. No records, no minutes, no posts, no JavaScript; and no BPF filter on the echo
+ * identifier (the bench's namespace has no other pinger), no rate cap, timeouts found by a scan.
  * Usage: agent-floor TICK_MS INTERVAL_MS TIMEOUT_MS < targets   (lines: "icmp ADDR" or "tcp ADDR PORT", IPv4)
  * Runs until SIGTERM, then prints "sent icmp N tcp N, answered icmp N tcp N" on stderr. */
 #define _GNU_SOURCE

@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../core/config.js';
 import { HOST, testGateway } from '../agent/gateway.js';
+import { stopChild } from '../support/child.js';
 import { NetLab } from '../support/netns.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -157,6 +158,7 @@ const schedule = process.env.AGENT_SCHEDULE;
 // AGENT_TICK_MS: agent.tickMs (and the floor's tick) other than the default
 const tickMs = process.env.AGENT_TICK_MS;
 let launcher = '';
+let floorSays = '';
 
 /** The packaged agent (AGENT_TARBALL, or one built now), as the unit runs it (MALLOC_ARENA_MAX=2, the launcher and its node flags), as root instead of CAP_NET_RAW. */
 function startAgent(gateway: { url: string; token: string }): ReturnType<typeof spawn> {
@@ -179,7 +181,8 @@ function startAgent(gateway: { url: string; token: string }): ReturnType<typeof 
 function startFloor(): ReturnType<typeof spawn> {
   const floor = join(dir, 'agent-floor');
   execFileSync('gcc', ['-O2', '-o', floor, join(ROOT, 'test/bench/agent-floor.c')]);
-  const child = spawn(floor, [tickMs ?? String(configSchema.parse({}).agent.tickMs), '6000', '2000'], { stdio: ['pipe', 'inherit', 'inherit'] });
+  const child = spawn(floor, [tickMs ?? String(configSchema.parse({}).agent.tickMs), '6000', '2000'], { stdio: ['pipe', 'inherit', 'pipe'] });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { floorSays += d; });
   child.stdin!.end(vips.flatMap((v) => [`icmp ${v.ip}`, ...('port' in v ? [`tcp ${v.ip} ${v.port}`] : [])]).join('\n') + '\n');
   return child;
 }
@@ -229,7 +232,9 @@ try {
 
   const nsPct = (x: number) => `${((x / 1e9 / wall) * 100).toFixed(2)}%`;
   if (FLOOR) {
-    console.log(`agent-floor.c in the agent's place (the same probes, no node, no records), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp); CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s${napiThreads.length ? `; the target's answering ${nsPct(n1 - n0)}` : ''}`);
+    // its counts come at its end: what it sent and what was answered, so a floor that probed nothing shows
+    await stopChild(agent);
+    console.log(`agent-floor.c in the agent's place (the same probes, no node, no records), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp): ${floorSays.trim()}; CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s${napiThreads.length ? `; the target's answering ${nsPct(n1 - n0)}` : ''}`);
     console.log(`floor: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
   } else {
     // the first minute the agent probed whole must have reached the gateway: a record per target
