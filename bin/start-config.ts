@@ -1,6 +1,7 @@
 // How `vipwatch start` adapts the configuration. Pure: config in, config out.
 // --speed N compresses time: a minute lasts minuteSec / N seconds, and every period counted in real seconds that
-// belongs to the minute's story (the analyzer's grace, reminders, the board's refresh) shrinks with it.
+// belongs to the minute's story (the analyzer's grace, reminders, the board's refresh, the agents' tick) shrinks with
+// it; the tick no lower than 50 ms, as the simulated fleet's engines all run in this one process.
 // With the simulated fleet, alert messages also need somewhere visible to go when no channel is configured.
 import { join, resolve } from 'node:path';
 import { parseDuration } from '../analyzer/alerting/duration.js';
@@ -22,6 +23,8 @@ export function parseSpeed(raw: string | undefined, minuteSec: number): number {
 export const simEnabled = (cfg: Config): boolean => cfg.sim.enabled ?? !cfg.inventory;
 
 const DEFAULT_WEB_URL = alertingSchema.parse({}).webUrl;
+/** the shortest tick of a sped-up fleet: its ~372 engines wake in one process */
+const DEMO_TICK_FLOOR_MS = 50;
 
 export interface StartOptions {
   speed: number;
@@ -41,6 +44,7 @@ export function startConfig(cfg: Config, o: StartOptions): Config {
   return {
     ...cfg,
     minuteSec: cfg.minuteSec / s,
+    agent: { ...cfg.agent, tickMs: s === 1 ? cfg.agent.tickMs : Math.min(cfg.agent.tickMs, Math.max(DEMO_TICK_FLOOR_MS, Math.round(cfg.agent.tickMs / s))) },
     analyzer: { ...cfg.analyzer, graceSec: cfg.analyzer.graceSec / s, rules },
     web: { ...cfg.web, board: { ...cfg.web.board, refreshSec: Math.max(1, cfg.web.board.refreshSec / s) } },
     alerting: {
