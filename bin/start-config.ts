@@ -44,7 +44,7 @@ export function startConfig(cfg: Config, o: StartOptions): Config {
   return {
     ...cfg,
     minuteSec: cfg.minuteSec / s,
-    agent: { ...cfg.agent, tickMs: s === 1 ? cfg.agent.tickMs : Math.min(cfg.agent.tickMs, Math.max(DEMO_TICK_FLOOR_MS, Math.round(cfg.agent.tickMs / s))) },
+    agent: { ...cfg.agent, tickMs: Math.min(cfg.agent.tickMs, Math.max(DEMO_TICK_FLOOR_MS, Math.round(cfg.agent.tickMs / s))) },
     analyzer: { ...cfg.analyzer, graceSec: cfg.analyzer.graceSec / s, rules },
     web: { ...cfg.web, board: { ...cfg.web.board, refreshSec: Math.max(1, cfg.web.board.refreshSec / s) } },
     alerting: {

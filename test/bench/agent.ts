@@ -199,8 +199,8 @@ try {
   ns.spawn(process.execPath, ['-e', `require('net').createServer((s) => { s.on('error', () => {}); s.destroy(); }).listen(${TCP_PORT}, '0.0.0.0', () => console.log('ready'))`]);
   execFileSync('sh', ['-c', `for i in $(seq 50); do ip netns exec ${ns.name} ss -ltn | grep -q ':${TCP_PORT} ' && exit 0; sleep 0.1; done; exit 1`]);
 
-  gw = await testGateway(vips);
-  agent = FLOOR ? startFloor() : startAgent(gw);
+  // the floor posts nothing: no gateway for it
+  agent = FLOOR ? startFloor() : startAgent(gw = await testGateway(vips));
   const started = Date.now();
   await sleep(WARMUP_SEC * 1000);
   if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode})`);
@@ -244,7 +244,7 @@ try {
     const lostSet = new Set(vips.slice(tcpVips + answered).map((v) => v.ip));
     for (const until = Date.now() + 80_000; Date.now() < until;) {
       byMinute.clear();
-      for (const r of (await gw.stored()).filter((x) => x.host === HOST)) {
+      for (const r of (await gw!.stored()).filter((x) => x.host === HOST)) {
         const kind = r.method === 'tcp' ? 'tcp' : lostSet.has(r.vip) ? 'icmp-lost' : 'icmp';
         const m = byMinute.get(r.ts) ?? new Map<string, Sum>();
         const s = m.get(kind) ?? { n: 0, sent: 0, recv: 0, rtt: 0 };
