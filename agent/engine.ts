@@ -29,8 +29,8 @@ export interface OffloadOptions {
 /** Probes some of the targets elsewhere (native-engine.ts), handing its minutes to onMinute itself. */
 export interface Offload {
   handles(t: Target): boolean;
-  /** the targets it handles; intervalMs: minute / probes per minute */
-  setTargets(host: string, targets: Target[], intervalMs: number): void;
+  /** the targets it handles; intervalMs: minute / probes per minute; maxProbesPerSec: its share of the host's cap */
+  setTargets(host: string, targets: Target[], intervalMs: number, maxProbesPerSec: number): void;
   readonly targetCount: number;
   start(): void;
   /** ends it: waits for the probes in flight and hands over every minute (the last one partial) */
@@ -106,7 +106,11 @@ export class ProbeEngine {
     const offloaded: Target[] = [];
     const usable: Target[] = [];
     for (const t of all) (offload?.handles(t) ? offloaded : usable).push(t);
-    offload?.setTargets(host, offloaded, this.#d.minuteMs / perMinute);
+    // the host's cap split by targets (each is probed at the same rate), so that the two buckets together hold to it
+    const share = (n: number) => (all.length ? (this.#d.maxProbesPerSec * n) / all.length : this.#d.maxProbesPerSec);
+    // (none offloaded: any rate, it has nothing to probe)
+    offload?.setTargets(host, offloaded, this.#d.minuteMs / perMinute, share(offloaded.length) || this.#d.maxProbesPerSec);
+    this.#bucket.setRate(share(usable.length), this.#d.clock.now());
     this.#host = host;
     this.#targets = usable;
     this.#probeTargets = usable.map(probeTargetOf);

@@ -59,7 +59,7 @@ export class NativeEngine implements Offload {
   /** how many target ids the addon keeps cells for (the list's targets, those retiring and free ones) */
   get idSpace(): number { return this.#byId.length; }
 
-  setTargets(host: string, targets: Target[], intervalMs: number): void {
+  setTargets(host: string, targets: Target[], intervalMs: number, maxProbesPerSec: number): void {
     this.#host = host;
     this.#count = targets.length;
     const n = targets.length;
@@ -89,7 +89,7 @@ export class NativeEngine implements Offload {
     // the JS engine's keys and seed: the targets here spread evenly over the interval, shifted by the host's offset
     const plan = new PhasePlan(targets.map((t) => phaseKey(host, t)), intervalMs, host);
     const { order, phases } = plan.table();
-    this.#schedule.setTargets(ids, kinds, targets.map((t) => t.vip), ports, order, phases, intervalMs);
+    this.#schedule.setTargets(ids, kinds, targets.map((t) => t.vip), ports, order, phases, intervalMs, maxProbesPerSec);
   }
 
   start(): void { this.#schedule.start(); }

@@ -116,15 +116,29 @@ export function probesPerMinute(intervalSec: number, ceiling: number, targets: n
 export class TokenBucket {
   #tokens: number;
   #at: number;
-  constructor(readonly perSec: number, now: number) {
-    this.#tokens = perSec;
+  #perSec: number;
+  constructor(perSec: number, now: number) {
+    this.#perSec = perSec;
+    this.#tokens = this.#burst();
     this.#at = now;
   }
+  get perSec(): number { return this.#perSec; }
+  /** a new rate from now on: what was filled so far at the old rate, no more than a second of the new one */
+  setRate(perSec: number, now: number): void {
+    this.#refill(now);
+    this.#perSec = perSec;
+    this.#tokens = Math.min(this.#burst(), this.#tokens);
+  }
   take(now: number): boolean {
-    this.#tokens = Math.min(this.perSec, this.#tokens + ((now - this.#at) / 1000) * this.perSec);
-    this.#at = now;
+    this.#refill(now);
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+  /** a second of the rate, and at least one probe: a share under 1/s still gets its probes */
+  #burst(): number { return Math.max(1, this.#perSec); }
+  #refill(now: number): void {
+    this.#tokens = Math.min(this.#burst(), this.#tokens + ((now - this.#at) / 1000) * this.#perSec);
+    this.#at = now;
   }
 }

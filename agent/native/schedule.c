@@ -18,9 +18,11 @@
 //   .tickMs: the tick in use: tickMs, or shorter when a tick's replies at maxPerSec would not fit the echo sockets'
 //       receive buffers (net.core.rmem_max; replies are read on the ticks)
 //   .setTargets(ids: Int32Array, kinds: Uint8Array (0 icmp, 1 tcp), addresses: string[], ports: Int32Array,
-//               order: Int32Array, phases: Float64Array, intervalMs: number)
+//               order: Int32Array, phases: Float64Array, intervalMs: number, maxPerSec: number)
 //       ids: the caller's stable id per target (counts are kept by id, so a minute under way survives a new list);
-//       order/phases: target indexes sorted by phase and their phases (ms into the interval), as PhasePlan has them.
+//       order/phases: target indexes sorted by phase and their phases (ms into the interval), as PhasePlan has them;
+//       maxPerSec: the token bucket's rate from now on (this schedule's share of the host's cap), > 0 and no more than
+//       the constructor's maxPerSec, which sizes the buffers.
 //   .start(), .stop() (sends no more; onMinute(-1) once nothing is in flight), .close()
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
@@ -167,7 +169,7 @@ static napi_value js_new(napi_env env, napi_callback_info info) {
   s->env = env;
   s->ep = ep;
   s->minute_ms = minute_ms; s->timeout_ms = timeout_ms; s->tick_ms = tick_ms; s->per_sec = per_sec;
-  s->tokens = per_sec;
+  s->rate = s->tokens = per_sec; /* >= 1: a second's burst */
   s->tokens_at = sched_now_ms();
   double most = per_sec * timeout_ms / 1000 * 2;
   for (s->seq_space = 1024; s->seq_space < most && s->seq_space < 65536; s->seq_space *= 2) {}
@@ -230,22 +232,23 @@ static Schedule *unwrap_open(napi_env env, napi_callback_info info, size_t *argc
 }
 
 static napi_value js_set_targets(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7], self;
+  size_t argc = 8;
+  napi_value argv[8], self;
   Schedule *s = unwrap_open(env, info, &argc, argv, &self);
   if (!s) return NULL;
   int32_t *ids, *ports, *order;
   uint8_t *kinds;
-  double *phases, interval;
+  double *phases, interval, rate;
   size_t n, nk, np, no, nph;
   uint32_t na;
   bool isArr;
-  if (argc < 7 || !typed_array(env, argv[0], napi_int32_array, (void **)&ids, &n) || !typed_array(env, argv[1], napi_uint8_array, (void **)&kinds, &nk) ||
+  if (argc < 8 || !typed_array(env, argv[0], napi_int32_array, (void **)&ids, &n) || !typed_array(env, argv[1], napi_uint8_array, (void **)&kinds, &nk) ||
       napi_is_array(env, argv[2], &isArr) != napi_ok || !isArr || napi_get_array_length(env, argv[2], &na) != napi_ok ||
       !typed_array(env, argv[3], napi_int32_array, (void **)&ports, &np) || !typed_array(env, argv[4], napi_int32_array, (void **)&order, &no) ||
       !typed_array(env, argv[5], napi_float64_array, (void **)&phases, &nph) || napi_get_value_double(env, argv[6], &interval) != napi_ok ||
-      nk != n || na != n || np != n || no != n || nph != n || !(interval > 0))
-    return throw_msg(env, "ProbeSchedule.setTargets(ids, kinds, addresses, ports, order, phases, intervalMs): arrays of one length and an interval > 0");
+      napi_get_value_double(env, argv[7], &rate) != napi_ok ||
+      nk != n || na != n || np != n || no != n || nph != n || !(interval > 0) || !(rate > 0 && rate <= s->per_sec))
+    return throw_msg(env, "ProbeSchedule.setTargets(ids, kinds, addresses, ports, order, phases, intervalMs, maxPerSec): arrays of one length, an interval > 0 and a rate > 0 within the constructor's");
   Target *targets = calloc(n ? n : 1, sizeof *targets);
   int32_t *ord = malloc((n ? n : 1) * sizeof *ord);
   double *ph = malloc((n ? n : 1) * sizeof *ph);
@@ -286,6 +289,10 @@ static napi_value js_set_targets(napi_env env, napi_callback_info info) {
   s->n = (int32_t)n;
   s->interval_ms = interval;
   s->cursor = sched_now_ms();
+  /* the bucket as filled so far at its old rate, then no more than a second of the new one */
+  s->tokens = fmin(fmax(1, rate), fmin(fmax(1, s->rate), s->tokens + (s->cursor - s->tokens_at) / 1000 * s->rate));
+  s->tokens_at = s->cursor;
+  s->rate = rate;
   if (s->running) sched_arm(s, s->cursor);
   return NULL;
 }

@@ -76,7 +76,7 @@ typedef struct {
   int open_handles;
   int open, finalized, running, stopping;
   /* settings */
-  double minute_ms, timeout_ms, tick_ms, per_sec;
+  double minute_ms, timeout_ms, tick_ms, per_sec; /* per_sec: the most it is ever given (sizes its buffers) */
   /* targets */
   Target *targets;
   int32_t n, *order, ids_cap;
@@ -96,8 +96,8 @@ typedef struct {
   uint32_t serial;
   Deadline *dl;
   int32_t dl_head, dl_len, dl_cap;
-  /* token bucket */
-  double tokens, tokens_at;
+  /* token bucket: rate a second (its share of the host's cap, set with the targets), a second of it as burst */
+  double rate, tokens, tokens_at;
   /* since the last minute handed over */
   uint32_t skipped, failed;
   char error[160];

@@ -167,7 +167,7 @@ static void send_tcp(Schedule *s, Target *t, int16_t mi) {
 }
 
 static int take_token(Schedule *s, double now) {
-  s->tokens = fmin(s->per_sec, s->tokens + (now - s->tokens_at) / 1000 * s->per_sec);
+  s->tokens = fmin(fmax(1, s->rate), s->tokens + (now - s->tokens_at) / 1000 * s->rate); /* a share under 1/s still gets its probe */
   s->tokens_at = now;
   if (s->tokens < 1) return 0;
   s->tokens -= 1;

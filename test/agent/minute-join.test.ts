@@ -1,6 +1,7 @@
 // One batch a minute from the engine's own probes and the offload's (agent/minute-join.ts, wired in agent/engine.ts):
 // the join's rules on their own, then the engine with a fake http method and a fake offload on a fake clock, counting
-// the batches the agent would spool. Expected batches are written out by hand.
+// the batches the agent would spool, and the host's rate cap split between the two. Expected batches and counts are
+// written out by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -131,6 +132,46 @@ describe('minute join', () => {
     engine.start();
     time.advance(12_100);
     assert.deepEqual(out.slice(before).map(({ at, batch: b }) => [b.start, at <= b.start + 2000 + 100]), [[10_000, true]]);
+    await engine.stop();
+  });
+
+  it('the host\'s rate cap is split between the engine and the offload by their targets: together they hold to it', async () => {
+    const time = new FakeTime();
+    let launched = 0;
+    const http: ProbeMethod = {
+      name: 'http',
+      probe: () => Promise.resolve(12),
+      launch: (_t, _ms, ctx, done) => { launched++; done(ctx, 12); },
+      close: () => Promise.resolve(),
+    };
+    const given: { targets: number; perSec: number }[] = [];
+    const offload: Offload = {
+      handles: (t) => t.method === 'icmp',
+      setTargets: (_host, targets, _intervalMs, perSec) => { given.push({ targets: targets.length, perSec }); },
+      get targetCount() { return given.at(-1)?.targets ?? 0; },
+      start: () => {},
+      stop: () => Promise.resolve(),
+    };
+    const engine = new ProbeEngine({
+      methods: { http, icmp: http as unknown as ProbeMethod }, clock: time.clock, timers: time.timers, log: createLogger('silent'),
+      metrics: agentMetrics(new Registry()), minuteMs: 2000, timeoutMs: 500, tickMs: 50, maxProbesPerSec: 10,
+      onMinute: () => {}, offload,
+    });
+    const targets: Target[] = [1, 2, 3, 4].flatMap((i) => [
+      { vip: `198.18.0.${i}`, method: 'http', url: `http://198.18.0.${i}/` },
+      { vip: `198.18.1.${i}`, method: 'icmp' },
+    ]);
+    // 20 probes a minute of 2 s: a probe every 100 ms per target, 40 a second of http alone against a cap of 10
+    engine.setTargets('h1', targets, 20);
+    assert.deepEqual(given, [{ targets: 4, perSec: 5 }], 'the offload: 4 of the 8 targets, half the cap');
+    engine.start();
+    time.advance(2000);
+    // the engine's half: a second of burst (5) and 5 a second for 2 s; with the whole cap it would be 10 + 20
+    assert.ok(launched >= 14 && launched <= 16, `http probes in 2 s: ${launched}`);
+    engine.setTargets('h1', targets.slice(0, 2), 20);
+    assert.deepEqual(given.at(-1), { targets: 1, perSec: 5 }, 'one of two targets');
+    engine.setTargets('h1', targets.filter((t) => t.method === 'icmp'), 20);
+    assert.deepEqual(given.at(-1), { targets: 4, perSec: 10 }, 'all of them: the whole cap');
     await engine.stop();
   });
 });

@@ -75,6 +75,14 @@ test('rates: the gateway sets probes per minute, under the host ceiling and the 
   assert.equal([1, 2, 3, 4, 5, 6].map(() => bucket.take(0)).filter(Boolean).length, 5, 'one second of burst');
   assert.equal(bucket.take(200), true, '0.2 s refills one token');
   assert.equal(bucket.take(200), false);
+  // a new rate keeps what was filled, to a second of the new rate
+  bucket.setRate(2, 1200); // 1 s at 5/s filled it to 5, held to 2
+  assert.equal([1, 2, 3].map(() => bucket.take(1200)).filter(Boolean).length, 2, 'a second of the new rate');
+  assert.equal(bucket.take(1600), false, '0.4 s at 2/s is not a probe');
+  assert.equal(bucket.take(1700), true, '0.5 s is');
+  // a share under one probe a second still probes (it starts with one), at its rate
+  const slow = new TokenBucket(0.25, 0);
+  assert.deepEqual([0, 1000, 3999, 4000, 8000].map((t) => slow.take(t)), [true, false, false, true, true]);
 });
 
 test('pull schedule: the interval with a per-agent offset', () => {
