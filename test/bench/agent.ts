@@ -22,6 +22,9 @@
 // (e.g. "--max-semi-space-size=1 --cpu-prof --cpu-prof-dir=/tmp/prof"); AGENT_TARBALL uses that tarball instead of building one;
 // AGENT_METRICS_PORT=N serves the agent's /metrics there and prints its memory figures. AGENT_SCHEDULE=js probes ICMP and TCP in
 // JavaScript (agent.schedule) for a before/after.
+// Before the last line: what one system call costs on this machine (agent-floor.c's `syscall` mode, run before the
+// agent starts). The agent's CPU is mostly system calls; the same tree measured 0.43% on a VM at 0.12 µs a call and
+// 0.71% on one at 1.26 µs (agent/README.md, Benchmark).
 // Prints LAST: `agent: <targets> targets, <cpu>% of one core, <rss> MB RSS`.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -178,14 +181,14 @@ function startAgent(gateway: { url: string; token: string }): ReturnType<typeof 
 }
 
 /** agent-floor.c with the agent's defaults: its tick, 10 probes a minute per target, a 2 s timeout. */
-function startFloor(): ReturnType<typeof spawn> {
-  const floor = join(dir, 'agent-floor');
-  execFileSync('gcc', ['-O2', '-o', floor, join(ROOT, 'test/bench/agent-floor.c')]);
+function startFloor(floor: string): ReturnType<typeof spawn> {
   const child = spawn(floor, [tickMs ?? String(configSchema.parse({}).agent.tickMs), '6000', '2000'], { stdio: ['pipe', 'inherit', 'pipe'] });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { floorSays += d; });
   child.stdin!.end(vips.flatMap((v) => [`icmp ${v.ip}`, ...('port' in v ? [`tcp ${v.ip} ${v.port}`] : [])]).join('\n') + '\n');
   return child;
 }
+
+const machineLine = (us: number) => `this machine: a system call (getppid) costs ${us.toFixed(3)} µs; the figure below scales with it (AGENT_FLOOR=1 measures the same probes from plain C)`;
 
 let gw: Awaited<ReturnType<typeof testGateway>> | null = null;
 let agent: ReturnType<typeof spawn> | null = null;
@@ -199,8 +202,12 @@ try {
   ns.spawn(process.execPath, ['-e', `require('net').createServer((s) => { s.on('error', () => {}); s.destroy(); }).listen(${TCP_PORT}, '0.0.0.0', () => console.log('ready'))`]);
   execFileSync('sh', ['-c', `for i in $(seq 50); do ip netns exec ${ns.name} ss -ltn | grep -q ':${TCP_PORT} ' && exit 0; sleep 0.1; done; exit 1`]);
 
+  // what a system call costs on this machine, measured before anything runs: it sets the floor (VMs differ tenfold)
+  const floor = join(dir, 'agent-floor');
+  execFileSync('gcc', ['-O2', '-o', floor, join(ROOT, 'test/bench/agent-floor.c')]);
+  const syscallUs = Number(execFileSync(floor, ['syscall'], { encoding: 'utf8' }));
   // the floor posts nothing: no gateway for it
-  agent = FLOOR ? startFloor() : startAgent(gw = await testGateway(vips));
+  agent = FLOOR ? startFloor(floor) : startAgent(gw = await testGateway(vips));
   const started = Date.now();
   await sleep(WARMUP_SEC * 1000);
   if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode})`);
@@ -235,6 +242,7 @@ try {
     // its counts come at its end: what it sent and what was answered, so a floor that probed nothing shows
     await stopChild(agent);
     console.log(`agent-floor.c in the agent's place (the same probes, no node, no records), ${answered} icmp answered + ${lost} icmp lost + ${tcpVips} tcp (their VIPs also icmp): ${floorSays.trim()}; CPU ${userPct.toFixed(2)}% user + ${sysPct.toFixed(2)}% system over ${wall.toFixed(1)} s; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s${napiThreads.length ? `; the target's answering ${nsPct(n1 - n0)}` : ''}`);
+    console.log(machineLine(syscallUs));
     console.log(`floor: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
   } else {
     // the first minute the agent probed whole must have reached the gateway: a record per target
@@ -270,6 +278,7 @@ try {
     console.log(`agent by the scheduler's clock (schedstat): main thread ${nsPct(s1.main - s0.main)}, helper threads ${nsPct(s1.helpers - s0.helpers)} of one core; waited for a CPU ${nsPct(s1.waited - s0.waited)} of the time; ${((s1.wakeups - s0.wakeups) / wall).toFixed(0)} wake-ups/s; ${((s1.minflt - s0.minflt) / wall).toFixed(0)} page faults/s`);
     if (napiThreads.length) console.log(`the target namespace's answering, in the veth's NAPI threads (not the agent's): ${nsPct(n1 - n0)} of one core`);
     console.log(`machine (2 cores) over the window: the rest (this bench with its gateway included) busy ${pct(m1[0] - m0[0] - agentTicks).toFixed(1)}% of one core, softirq ${pct(m1[1] - m0[1]).toFixed(2)}%; peak RSS ${peak[1].toFixed(1)} MB anonymous + ${peak[2].toFixed(1)} MB file-backed`);
+    console.log(machineLine(syscallUs));
     console.log(`agent: ${TARGETS} targets, ${(userPct + sysPct).toFixed(2)}% of one core, ${peak[0].toFixed(1)} MB RSS`);
   }
 } finally {
