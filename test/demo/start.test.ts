@@ -113,12 +113,20 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     }
     latency = (await (await fetch(`${url}/api/v1/faults?status=all&signal=latency`)).json()) as FaultEpisode[];
     return latency.length >= det.vips && latency.every((f) => f.end !== null) && seen.slowOnBoard !== null;
-  }, 160_000 - (Date.now() - spawned), 'the latency act to open and close its latency faults and show slow cells on the board');
+  }, 160_000 - (Date.now() - spawned), 'the latency act to open and close its latency faults and show slow cells on the board').catch((e: Error) => {
+    // what had shown by then, timed from the detour's start, so that a run that fails says which step was late
+    const rel = (iso: string | null | undefined) => (iso ? `${((Date.parse(iso) - Date.parse(det.start)) / 1000).toFixed(1)} s` : 'none');
+    throw new Error(`${e.message}; detour ${det.start} to ${det.end} (${((Date.parse(det.start) - spawned) / 1000).toFixed(1)} s after the spawn), `
+      + `now ${rel(new Date().toISOString())}; ${latency.length} of ${det.vips} latency faults, ${latency.filter((f) => f.end !== null).length} closed `
+      + `(first detected ${rel(latency.map((f) => f.detectedAt).sort()[0])}, last closed ${rel(latency.map((f) => f.end ?? '').sort().at(-1))}); `
+      + `slow cells on the board ${seen.slowOnBoard === null ? 'never seen' : `seen at ${rel(new Date(seen.slowOnBoard).toISOString())}`}; stderr tail: ${err.slice(-600)}`);
+  });
 
   const start = Date.parse(inc.start);
   const sec = (ms: number | null) => ((ms! - start) / 1000).toFixed(1);
   console.log(`demo at speed ${SPEED} (a minute is ${fleet.minuteSec} s): process start -> incident start ${((start - spawned) / 1000).toFixed(1)} s; ` +
-    `from incident start: detected ${sec(seen.detected)} s, alerted ${sec(seen.alerted)} s, closed ${sec(seen.closed)} s, recovery message ${sec(seen.recovered)} s`);
+    `from incident start: detected ${sec(seen.detected)} s, alerted ${sec(seen.alerted)} s, closed ${sec(seen.closed)} s, recovery message ${sec(seen.recovered)} s; `
+    + `latency act seen whole ${((Date.now() - spawned) / 1000).toFixed(1)} s after the spawn (allowed: 160 s)`);
 
   await t.test('the DC fault has every VIP of the DC as a child, scoped to the outage isps', () => {
     const dc = last.find((f) => f.id === dcId)!;
