@@ -50,7 +50,7 @@ export interface EngineDeps {
   onMinute(batch: MinuteBatch): void;
   /**
    * shortest wait between two wake-ups (agent.tickMs): probes due closer together leave together. Wake-ups are much
-   * of an agent's CPU (bench:agent, 2,500 targets in the addon's schedule: 50 ms 0.85-0.89%, 100 ms 0.67-0.77% of a
+   * of an agent's CPU (bench:agent, 2,500 targets in the addon's schedule: 100 ms 0.50-0.59%, 200 ms 0.40-0.43% of a
    * core; with this engine's per-probe JavaScript, round 1, 1,000 targets: 20 ms 2.6%, 50 ms 1.9-2.1%, 100 ms 2.0%).
    */
   tickMs: number;

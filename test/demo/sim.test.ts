@@ -152,8 +152,8 @@ test('--speed divides the minute; the grace, reminders and board refresh shrink 
   assert.equal(c.analyzer.graceSec, 4.5);
   assert.equal(c.alerting.reminderInterval, '360000ms');
   assert.equal(c.web.board.refreshSec, 1);
-  assert.equal(c.agent.tickMs, 50, 'the agents\' 100 ms tick shrinks with the minute, to no less than 50 ms');
-  assert.equal(startConfig(base, { speed: 1, url: null }).agent.tickMs, 100);
+  assert.equal(c.agent.tickMs, 50, 'the agents\' 200 ms tick shrinks with the minute, to no less than 50 ms');
+  assert.equal(startConfig(base, { speed: 1, url: null }).agent.tickMs, 200);
   assert.equal(c.alerting.webUrl, 'http://127.0.0.1:9999');
   assert.equal(c.alerting.emlDir, '/tmp/x/mail');
   // a configured channel or inventory file changes the defaults
