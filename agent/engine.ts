@@ -106,10 +106,10 @@ export class ProbeEngine {
     const offloaded: Target[] = [];
     const usable: Target[] = [];
     for (const t of all) (offload?.handles(t) ? offloaded : usable).push(t);
-    // the host's cap split by targets (each is probed at the same rate), so that the two buckets together hold to it
-    const share = (n: number) => (all.length ? (this.#d.maxProbesPerSec * n) / all.length : this.#d.maxProbesPerSec);
-    // (none offloaded: any rate, it has nothing to probe)
-    offload?.setTargets(host, offloaded, this.#d.minuteMs / perMinute, share(offloaded.length) || this.#d.maxProbesPerSec);
+    // the host's cap split by targets (each is probed at the same rate), so that the two buckets together hold to it;
+    // a side with no targets keeps the whole cap, as it sends nothing
+    const share = (n: number) => (n ? (this.#d.maxProbesPerSec * n) / all.length : this.#d.maxProbesPerSec);
+    offload?.setTargets(host, offloaded, this.#d.minuteMs / perMinute, share(offloaded.length));
     this.#bucket.setRate(share(usable.length), this.#d.clock.now());
     this.#host = host;
     this.#targets = usable;

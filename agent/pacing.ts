@@ -122,7 +122,6 @@ export class TokenBucket {
     this.#tokens = this.#burst();
     this.#at = now;
   }
-  get perSec(): number { return this.#perSec; }
   /** a new rate from now on: what was filled so far at the old rate, no more than a second of the new one */
   setRate(perSec: number, now: number): void {
     this.#refill(now);

@@ -289,10 +289,7 @@ static napi_value js_set_targets(napi_env env, napi_callback_info info) {
   s->n = (int32_t)n;
   s->interval_ms = interval;
   s->cursor = sched_now_ms();
-  /* the bucket as filled so far at its old rate, then no more than a second of the new one */
-  s->tokens = fmin(fmax(1, rate), fmin(fmax(1, s->rate), s->tokens + (s->cursor - s->tokens_at) / 1000 * s->rate));
-  s->tokens_at = s->cursor;
-  s->rate = rate;
+  sched_set_rate(s, rate, s->cursor);
   if (s->running) sched_arm(s, s->cursor);
   return NULL;
 }

@@ -115,6 +115,8 @@ typedef struct {
 double sched_now_ms(void);
 /* (re)arms the timer for the next slot, minute end or deadline, at least tick_ms away */
 void sched_arm(Schedule *s, double now);
+/* the token bucket's rate from now: what was filled at the old rate, no more than a second of the new one */
+void sched_set_rate(Schedule *s, double rate, double now);
 void sched_on_tick(uv_timer_t *h);
 /* room for `cap` target ids; 0 when out of memory */
 int sched_grow_cells(Schedule *s, int32_t cap);

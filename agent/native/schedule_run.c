@@ -166,9 +166,20 @@ static void send_tcp(Schedule *s, Target *t, int16_t mi) {
   s->unread = 1;
 }
 
-static int take_token(Schedule *s, double now) {
-  s->tokens = fmin(fmax(1, s->rate), s->tokens + (now - s->tokens_at) / 1000 * s->rate); /* a share under 1/s still gets its probe */
+/* the bucket filled up to now at its rate: a second of it at most, and at least one probe (a share under 1/s) */
+static void refill(Schedule *s, double now) {
+  s->tokens = fmin(fmax(1, s->rate), s->tokens + (now - s->tokens_at) / 1000 * s->rate);
   s->tokens_at = now;
+}
+
+void sched_set_rate(Schedule *s, double rate, double now) {
+  refill(s, now);
+  s->rate = rate;
+  s->tokens = fmin(fmax(1, rate), s->tokens);
+}
+
+static int take_token(Schedule *s, double now) {
+  refill(s, now);
   if (s->tokens < 1) return 0;
   s->tokens -= 1;
   return 1;

@@ -115,11 +115,12 @@ test('vipwatch start: the scripted DC outage is detected, alerted and closed; sp
     return latency.length >= det.vips && latency.every((f) => f.end !== null) && seen.slowOnBoard !== null;
   }, 160_000 - (Date.now() - spawned), 'the latency act to open and close its latency faults and show slow cells on the board').catch((e: Error) => {
     // what had shown by then, timed from the detour's start, so that a run that fails says which step was late
-    const rel = (iso: string | null | undefined) => (iso ? `${((Date.parse(iso) - Date.parse(det.start)) / 1000).toFixed(1)} s` : 'none');
+    const relMs = (ms: number) => `${((ms - Date.parse(det.start)) / 1000).toFixed(1)} s`;
+    const rel = (iso: string | null | undefined) => (iso ? relMs(Date.parse(iso)) : 'none');
     throw new Error(`${e.message}; detour ${det.start} to ${det.end} (${((Date.parse(det.start) - spawned) / 1000).toFixed(1)} s after the spawn), `
-      + `now ${rel(new Date().toISOString())}; ${latency.length} of ${det.vips} latency faults, ${latency.filter((f) => f.end !== null).length} closed `
+      + `now ${relMs(Date.now())}; ${latency.length} of ${det.vips} latency faults, ${latency.filter((f) => f.end !== null).length} closed `
       + `(first detected ${rel(latency.map((f) => f.detectedAt).sort()[0])}, last closed ${rel(latency.map((f) => f.end ?? '').sort().at(-1))}); `
-      + `slow cells on the board ${seen.slowOnBoard === null ? 'never seen' : `seen at ${rel(new Date(seen.slowOnBoard).toISOString())}`}; stderr tail: ${err.slice(-600)}`);
+      + `slow cells on the board ${seen.slowOnBoard === null ? 'never seen' : `seen at ${relMs(seen.slowOnBoard)}`}; stderr tail: ${err.slice(-600)}`);
   });
 
   const start = Date.parse(inc.start);
