@@ -7,7 +7,7 @@
 import { open } from 'node:fs/promises';
 import { ValidationError, show, type Problem } from '../core/errors.js';
 import { isValidRecord, recordProblems, validFields } from '../core/records.js';
-import { BatchBuilder, type MinuteBatch } from './engine/batch.js';
+import { BatchBuilder, latencyRank, type MinuteBatch } from './engine/batch.js';
 import type { Topology } from './engine/topology.js';
 import { IDS, INTS, NUMS, recordScanner } from './record-scan.js';
 
@@ -36,6 +36,8 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
   const names: string[] = [];
   const hostIds: number[] = [];
   const vipIds: number[] = [];
+  /** per string id, its latencyRank (read only for a line's method) */
+  const ranks: number[] = [];
   let badLines = 0;
   let records = 0;
   let lineNo = 0;
@@ -46,10 +48,10 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
   const bad = (field: string, message: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ file, entry: `line ${lineNo}`, field, message });
   };
-  const add = (host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined) =>
-    addIds(topo.hostIndex.get(host) ?? -1, topo.vipIndex.get(vip) ?? -1, host, vip, ts, sent, recv, rttAvg);
+  const add = (host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined, rank: number) =>
+    addIds(topo.hostIndex.get(host) ?? -1, topo.vipIndex.get(vip) ?? -1, host, vip, ts, sent, recv, rttAvg, rank);
   /** `h`, `v`: the inventory indexes of host and vip, -1 for a name the inventory does not know */
-  const addIds = (h: number, v: number, host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined) => {
+  const addIds = (h: number, v: number, host: string, vip: string, ts: string, sent: number, recv: number, rttAvg: number | undefined, rank: number) => {
     if (h < 0 || v < 0) {
       badLines++;
       if (h < 0) bad('host', `unknown host (not in the inventory) (value ${show(host)})`);
@@ -63,7 +65,7 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
       // sized as the fullest minute so far: minutes are alike, and growing copies the columns (and leaves garbage)
       if (!current) builders.set(minute, (current = new BatchBuilder(Math.max(1 << 16, fullest))));
     }
-    current!.push(h, v, (100 * (sent - recv)) / sent, recv > 0 ? rttAvg : NaN);
+    current!.push(h, v, (100 * (sent - recv)) / sent, recv > 0 ? rttAvg : NaN, rank);
     if (current!.length > fullest) fullest = current!.length;
     records++;
   };
@@ -78,7 +80,7 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
       bad('(line)', `not JSON: ${(e as Error).message} (value ${show(text)})`);
       return;
     }
-    if (isValidRecord(o)) return add(o.host, o.vip, o.ts, o.sent, o.recv, o.rttAvg);
+    if (isValidRecord(o)) return add(o.host, o.vip, o.ts, o.sent, o.recv, o.rttAvg, latencyRank(o.method));
     badLines++;
     for (const p of recordProblems(o)) bad(p.field, p.message);
   };
@@ -118,7 +120,7 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
             let v = vipIds[vipId]!;
             if (v === UNSET) v = vipIds[vipId] = topo.vipIndex.get(vip!) ?? -1;
             lineNo++;
-            addIds(h, v, host!, vip!, ts!, sent, recv, rttAvg);
+            addIds(h, v, host!, vip!, ts!, sent, recv, rttAvg, m < 0 ? 0 : ranks[m]!);
             continue;
           }
         }
@@ -130,7 +132,7 @@ export async function loadResults(file: string, topo: Topology, minuteMs: number
   /** the strings the scanner interned since the last call, with no inventory index looked up yet */
   const learn = () => {
     const fresh = scanner.names(names.length);
-    for (const name of fresh) { names.push(name); hostIds.push(UNSET); vipIds.push(UNSET); }
+    for (const name of fresh) { names.push(name); hostIds.push(UNSET); vipIds.push(UNSET); ranks.push(latencyRank(name)); }
   };
 
   const fh = await open(file, 'r').catch((e: Error) => { throw new ValidationError([{ file, message: `cannot read: ${e.message}` }]); });

@@ -8,7 +8,7 @@ import type { CellCounts } from './lane.js';
 import type { EngineState } from './state.js';
 import type { Topology } from './topology.js';
 
-/** A minute's records grouped by cell (vip * groups + group), one entry per host (its worst method for loss and for latency). */
+/** A minute's records grouped by cell (vip * groups + group), one entry per host (its worst method for loss; for latency, its latency method: batch.ts latencyRank). */
 export class Gathered {
   /** cells that got records, in cell order */
   count = 0;
@@ -18,8 +18,9 @@ export class Gathered {
   len: Int32Array;
   entHost: Int32Array;
   entLoss: Float32Array;
-  /** the host's rttAvg (ms, the slowest of its methods that got replies); NaN when none did */
+  /** the rttAvg (ms) of the host's latency method (the highest latencyRank it probed); NaN when that got no reply */
   entRtt: Float32Array;
+  entRank: Uint8Array;
   /** cell -> index in the lists above + 1; 0 for a cell without records */
   readonly slot: Int32Array;
   private readonly head: Int32Array;
@@ -31,6 +32,7 @@ export class Gathered {
     this.head = new Int32Array(cells).fill(-1);
     this.cell = this.vip = this.start = this.len = this.entHost = this.next = new Int32Array(0);
     this.entLoss = this.entRtt = new Float32Array(0);
+    this.entRank = new Uint8Array(0);
   }
 
   private ensure(n: number): void {
@@ -44,6 +46,7 @@ export class Gathered {
     this.entHost = new Int32Array(cap);
     this.entLoss = new Float32Array(cap);
     this.entRtt = new Float32Array(cap);
+    this.entRank = new Uint8Array(cap);
   }
 
   /**
@@ -79,12 +82,18 @@ export class Gathered {
         const h = batch.host[r]!;
         const l = batch.loss[r]!;
         const rtt = batch.rtt[r]!;
+        const rank = batch.rank[r]!;
         let k = s;
         while (k < e && this.entHost[k] !== h) k++;
         if (k < e) {
           if (l > this.entLoss[k]!) this.entLoss[k] = l;
-          if (rtt > this.entRtt[k]! || (rtt === rtt && this.entRtt[k] !== this.entRtt[k])) this.entRtt[k] = rtt;
-        } else { this.entHost[e] = h; this.entLoss[e] = l; this.entRtt[e] = rtt; e++; }
+          const had = this.entRank[k]!;
+          // a record of a slower kind takes over (replies or not); one of the same kind (a repeated line) counts if slower
+          if (rank > had || (rank === had && (rtt > this.entRtt[k]! || (rtt === rtt && this.entRtt[k] !== this.entRtt[k])))) {
+            this.entRtt[k] = rtt;
+            this.entRank[k] = rank;
+          }
+        } else { this.entHost[e] = h; this.entLoss[e] = l; this.entRtt[e] = rtt; this.entRank[e] = rank; e++; }
       }
       this.start[touched] = s;
       this.len[touched] = e - s;

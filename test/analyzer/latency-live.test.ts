@@ -13,7 +13,9 @@ import { Registry } from 'prom-client';
 import type { FaultTransition } from '../../core/model.js';
 import { LiveAnalyzer } from '../../analyzer/live.js';
 import { engineFor, silentLog, stores, tagged } from './live-support.js';
-import { at, range, Scenario, T0 } from './scenario.js';
+import { at, range, Scenario, T0, WithHttp } from './scenario.js';
+import { rulesSchema } from '../../core/config.js';
+import { Engine } from '../../analyzer/engine/engine.js';
 
 const MIN = 60_000;
 
@@ -177,4 +179,30 @@ test('a restart mid-fault, killed or stopped cleanly, alerts exactly as an unint
   assert.equal(stopped.replayed, 0, 'a clean stop wrote every part: nothing to replay');
   assert.deepEqual(stopped.seen, straight.seen);
   assert.deepEqual(stopped.episodes, straight.episodes);
+});
+
+test('the live analyzer judges a host by its latency method too: an outage whose replies are icmp ones opens no latency fault', async (t) => {
+  // latency.test.ts's scenario (icmp and http to every VIP; 95% lost from ct and cu in minutes 1-4; ct +40 ms in
+  // 14-19), here read from the SQLite series store: the loss fault, and the one latency fault of the real slowdown
+  const dir = mkdtempSync(join(tmpdir(), 'vipwatch-latency-methods-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const s = new WithHttp(26);
+  const vip = s.inventory.vips[0]!.ip;
+  s.loss({ vips: [vip], isps: ['ct', 'cu'] }, range(1, 4), 95).delay({ vips: [vip], isps: ['ct'] }, range(14, 19), 40);
+  const st = stores(dir);
+  await st.series.init();
+  await st.series.write(tagged(s.inventory, s.records()));
+  await st.faults.init();
+  let now = T0 + MIN; // minute 0 is due: the first start evaluates every minute from the first on
+  const engine = new Engine(buildCatalog(s.inventory), { rules: rulesSchema.parse({ baselineMinutes: 10, baselineMinSamples: 3 }), minuteMs: MIN });
+  const live = new LiveAnalyzer({ engine, series: st.series, faults: st.faults, whitelist: async () => [], graceSec: 0, log: silentLog, now: () => now });
+  await live.runDue();
+  now = T0 + 26 * MIN;
+  await live.runDue();
+  assert.deepEqual(brief(await st.faults.list({ status: 'all' })).sort((a, b) => a[1]!.localeCompare(b[1]!)), [
+    [`vip:${vip}`, at(1), at(3), at(5)],
+    [`vip:${vip}:latency`, at(14), at(16), at(20)],
+  ]);
+  await st.series.close();
+  await st.faults.close();
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FaultEpisode } from '../../core/model.js';
 import { PROVINCES } from '../../core/geo.js';
-import { at, range, run, runCli, Scenario } from './scenario.js';
+import { at, range, run, runCli, Scenario, WithHttp } from './scenario.js';
 
 const ps = PROVINCES.slice(0, 10).map((p) => p.id);
 const lat = (es: FaultEpisode[]) => es.filter((e) => e.signal === 'latency');
@@ -123,6 +123,24 @@ test('decoys stay silent: diurnal drift within the ratio, a one-minute spike, on
   const v = lossy.inventory.vips[0]!.ip;
   lossy.loss({ vips: [v], isps: ['ct'], provinces: ps.slice(0, 6) }, range(40, 49), 60).delay({ vips: [v], isps: ['ct'], provinces: ps.slice(0, 6) }, range(40, 49), 100);
   assert.deepEqual(ids((await run(lossy)).episodes), [`vip:${v}`]);
+});
+
+test('a VIP probed by icmp and http: an outage whose few replies are icmp ones leaves the baseline alone', async () => {
+  // 95% lost in minutes 1-4 from ct and cu: each icmp record gets 1 reply of 20 (32 ms), each http record none.
+  // A host's latency is its http record's (68 ms) or nothing. Were it "the slowest method that got replies", minutes
+  // 1-4 would read 32 ms, the baseline at minute 7 (minutes 0-2: 68, 32, 32) 32 ms, and every minute from 5 on
+  // 68 > max(48, 52): a latency fault from ct and cu that never closes (slow minutes stay out of the baseline).
+  const s = new WithHttp(26);
+  const v = s.inventory.vips[0]!.ip;
+  const short = { baselineMinutes: 10, baselineMinSamples: 3 };
+  s.loss({ vips: [v], isps: ['ct', 'cu'] }, range(1, 4), 95);
+  assert.deepEqual(ids((await run(s, { rules: short })).episodes), [`vip:${v}`]);
+  // a real slowdown still shows through http: +40 ms on the path is 148 ms against the baseline of 68 (minutes 0, 5-9)
+  s.delay({ vips: [v], isps: ['ct'] }, range(14, 19), 40); // (latency-live.test.ts runs this one through the live analyzer)
+  const r = await run(s, { rules: short });
+  assert.deepEqual(lat(r.episodes).map((e) => [e.id, e.start, e.detectedAt, e.end]), [[`vip:${v}:latency`, at(14), at(16), at(20)]]);
+  const open = r.transitions.find((t) => t.kind === 'open' && t.episode.signal === 'latency')!;
+  assert.deepEqual(open.latency, [{ isp: 'ct', baselineMs: 68, currentMs: 148, slowProvinces: 10, provinces: 10 }]);
 });
 
 test('loss and latency at once for one DC: the latency DC fault is a child of the loss DC fault', async () => {

@@ -139,6 +139,18 @@ export class Scenario {
   }
 }
 
+/** Every record also comes by http: 2 x the icmp RTT + 4 ms, and none of it gets through in a lossy minute. */
+export class WithHttp extends Scenario {
+  override records(): ResultRecord[] {
+    return super.records().flatMap((r) => {
+      const lost = r.recv < r.sent;
+      const http: ResultRecord = { ts: r.ts, host: r.host, vip: r.vip, method: 'http', sent: r.sent, recv: lost ? 0 : r.recv };
+      if (!lost) Object.assign(http, { rttMin: 2 * r.rttMin! + 4, rttAvg: 2 * r.rttAvg! + 4, rttMax: 2 * r.rttMax! + 4 });
+      return [r, http];
+    });
+  }
+}
+
 export interface RunResult {
   episodes: FaultEpisode[];
   transitions: FaultTransition[];

@@ -1,5 +1,6 @@
 // The demo's scripted story through the real rules, without wall-clock time: the sim model's probes (every demo host
-// to every VIP, 10 probes a minute) summed into records and fed to the engine with the configuration `vipwatch start`
+// to every VIP, by each of the VIP's methods as a task list has them, 10 probes a minute) summed into records and fed
+// to the engine with the configuration `vipwatch start`
 // uses. The DC outage must give one loss DC fault with its VIP faults; the latency act one latency fault per VIP of
 // the detoured DC, from its isp only, over its minutes; the spikes nothing. (start.test.ts checks the same story
 // end to end through the real agents, gateway and web UI.)
@@ -7,12 +8,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LatencyModel } from '../../agent/sim/model.js';
 import { startConfig } from '../../bin/start-config.js';
-import { buildCatalog } from '../../core/catalog.js';
+import { buildCatalog, targetsOf } from '../../core/catalog.js';
 import { parseConfig } from '../../core/config.js';
 import { demoInventory } from '../../core/demo.js';
 import { seededRandom } from '../../core/random.js';
 import type { FaultEpisode } from '../../core/model.js';
-import { BatchBuilder } from '../../analyzer/engine/batch.js';
+import { BatchBuilder, latencyRank } from '../../analyzer/engine/batch.js';
 import { Engine } from '../../analyzer/engine/engine.js';
 import { EpisodeCollector } from '../../analyzer/replay.js';
 
@@ -26,21 +27,25 @@ test('the demo story: a loss DC fault for the outage, a latency fault per detour
   const engine = new Engine(catalog, { rules: cfg.analyzer.rules, minuteMs: 60_000 });
   const random = seededRandom(7);
   const hosts = catalog.inventory.hosts.map((h) => h.id);
-  const vips = catalog.inventory.vips.map((v) => v.ip);
+  const vips = catalog.inventory.vips;
+  const records = hosts.length * vips.reduce((n, v) => n + targetsOf(v).length, 0);
   let state = engine.initialState();
   const collector = new EpisodeCollector();
   for (let m = 0; m < 22; m++) {
-    const b = new BatchBuilder(hosts.length * vips.length);
+    const b = new BatchBuilder(records);
     for (const host of hosts) {
       for (const vip of vips) {
-        const path = model.path(host, vip)!;
-        let recv = 0;
-        let sum = 0;
-        for (let k = 0; k < 10; k++) {
-          const rtt = model.probe(path, 'icmp', m, random(), random());
-          if (rtt !== null) { recv++; sum += rtt; }
+        const path = model.path(host, vip.ip)!;
+        // the outage's VIPs include http ones: in its minutes the few replies that get through are of any method
+        for (const { method } of targetsOf(vip)) {
+          let recv = 0;
+          let sum = 0;
+          for (let k = 0; k < 10; k++) {
+            const rtt = model.probe(path, method, m, random(), random());
+            if (rtt !== null) { recv++; sum += rtt; }
+          }
+          b.push(engine.topo.hostIndex.get(host)!, engine.topo.vipIndex.get(vip.ip)!, (100 * (10 - recv)) / 10, recv ? sum / recv : NaN, latencyRank(method));
         }
-        b.push(engine.topo.hostIndex.get(host)!, engine.topo.vipIndex.get(vip)!, (100 * (10 - recv)) / 10, recv ? sum / recv : NaN);
       }
     }
     const r = engine.step(state, T0 + m * 60_000, b.build());
