@@ -158,8 +158,9 @@ export class ProbeEngine {
     const now = this.#d.clock.now();
     const plan = this.#plan;
     if (plan) {
-      // after a stall (suspended process), send at most one probe per target, not the whole backlog
+      // after a stall (suspended process), send at most one probe per target, not the whole backlog; count the rest
       const from = Math.max(this.#cursor, now - plan.intervalMs);
+      if (from > this.#cursor) this.#d.metrics.late.inc(plan.countBetween(this.#cursor, from));
       plan.indexesBetween(from, now + 1, this.#due);
       for (const index of this.#due) this.#send(index, now);
       this.#cursor = now + 1;

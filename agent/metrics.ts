@@ -8,6 +8,7 @@ export function agentMetrics(registry: Registry) {
   return {
     probes: new Counter({ name: 'vipwatch_agent_probes_total', help: 'probes sent, by method and outcome (reply|lost)', labelNames: ['method', 'outcome'], registers: r }),
     skipped: new Counter({ name: 'vipwatch_agent_probes_skipped_total', help: 'probes not sent because the global rate cap was reached', registers: r }),
+    late: new Counter({ name: 'vipwatch_agent_probes_late_total', help: 'probe slots passed over because the agent woke more than an interval late (a stalled or suspended process): after a stall each target gets one probe, not its backlog', registers: r }),
     targets: new Gauge({ name: 'vipwatch_agent_targets', help: 'targets being probed now', registers: r }),
     probing: new Gauge({ name: 'vipwatch_agent_probing', help: '1 while the agent probes, 0 when it stopped (empty or too old task list)', registers: r }),
     listAge: new Gauge({ name: 'vipwatch_agent_task_list_age_seconds', help: 'seconds since the gateway last confirmed the task list', registers: r }),

@@ -80,6 +80,16 @@ export class PhasePlan {
     }
   }
 
+  /** How many slots have from <= at < to (the slots a stall passed over: counted, not listed). */
+  countBetween(from: number, to: number): number {
+    return to > from ? this.#countBefore(to) - this.#countBefore(from) : 0;
+  }
+
+  #countBefore(t: number): number {
+    const base = Math.floor(t / this.intervalMs);
+    return base * this.#phases.length + this.#firstAtOrAfter(t - base * this.intervalMs);
+  }
+
   /** The time of the first slot at or after t (Infinity when there are no targets). */
   nextAt(t: number): number {
     const n = this.#phases.length;

@@ -59,10 +59,11 @@ export interface TcpConnectorConstructor { new (onDone: OnConnected): TcpConnect
 
 /**
  * onMinute of a ProbeSchedule: a finished minute (start, ms), its cells in `out` [0, 6 * count) as (target id, sent,
- * recv, min, max, sum; RTTs in ms), how many probes the rate cap held back and how many could not start (with the
- * last such error) since the minute before. start -1: stop() is over, every minute was handed over.
+ * recv, min, max, sum; RTTs in ms), how many probes the rate cap held back, how many slots a stall passed over (late)
+ * and how many probes could not start (with the last such error) since the minute before. start -1: stop() is over,
+ * every minute was handed over.
  */
-export type OnScheduleMinute = (start: number, count: number, skipped: number, failed: number, error: string | null) => void;
+export type OnScheduleMinute = (start: number, count: number, skipped: number, late: number, failed: number, error: string | null) => void;
 
 export interface ProbeSchedule {
   readonly out: Float64Array;

@@ -10,9 +10,10 @@
 //
 // JS API (agent/native/icmp-socket.ts types it):
 //   new ProbeSchedule(onMinute, minuteMs, timeoutMs, tickMs, maxPerSec)
-//       onMinute(start: number, count: number, skipped: number, failed: number, error: string | null):
+//       onMinute(start: number, count: number, skipped: number, late: number, failed: number, error: string | null):
 //       a finished minute (start: its first ms): .out[0, 6 * count) holds per target (id, sent, recv, min, max, sum),
-//       RTTs in ms; skipped: probes the token bucket held back, failed: probes that could not start (error: the last
+//       RTTs in ms; skipped: probes the token bucket held back, late: slots a stall passed over (a tick more than an
+//       interval late sends one probe per target, not the backlog), failed: probes that could not start (error: the last
 //       such error). start -1: stop() has finished, every minute was handed over.
 //   .icmp4Error, .icmp6Error: null, or why that ICMP socket could not be opened (no CAP_NET_RAW, no IPv6)
 //   .tickMs: the tick in use: tickMs, or shorter when a tick's replies at maxPerSec would not fit the echo sockets'
@@ -54,19 +55,21 @@ void sched_emit(Schedule *s, double start, int32_t count) {
   napi_env env = s->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value self, cb, argv[5];
+  napi_value self, cb, argv[6];
   napi_get_reference_value(env, s->self, &self);
   napi_get_reference_value(env, s->on_minute, &cb);
   napi_create_double(env, start, &argv[0]);
   napi_create_int32(env, count, &argv[1]);
   napi_create_uint32(env, s->skipped, &argv[2]);
-  napi_create_uint32(env, s->failed, &argv[3]);
-  if (s->failed) napi_create_string_utf8(env, s->error, NAPI_AUTO_LENGTH, &argv[4]);
-  else napi_get_null(env, &argv[4]);
+  napi_create_double(env, s->late, &argv[3]);
+  napi_create_uint32(env, s->failed, &argv[4]);
+  if (s->failed) napi_create_string_utf8(env, s->error, NAPI_AUTO_LENGTH, &argv[5]);
+  else napi_get_null(env, &argv[5]);
   s->skipped = s->failed = 0;
+  s->late = 0;
   napi_callback_scope cscope;
   napi_open_callback_scope(env, self, s->actx, &cscope);
-  call_js(env, self, cb, 5, argv);
+  call_js(env, self, cb, 6, argv);
   napi_close_callback_scope(env, cscope);
   napi_close_handle_scope(env, scope);
 }

@@ -100,6 +100,7 @@ typedef struct {
   double rate, tokens, tokens_at;
   /* since the last minute handed over */
   uint32_t skipped, failed;
+  double late;             /* slots a stall passed over (a day's suspension can pass over more than 2^32) */
   char error[160];
   uint16_t echo_id;
   uint8_t nonce[NONCE_BYTES];

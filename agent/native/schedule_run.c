@@ -204,6 +204,12 @@ static int32_t first_at_or_after(Schedule *s, double offset) {
   return lo;
 }
 
+/* how many slots come before t (a stall's passed-over slots are counted, not walked: a suspension can be long) */
+static double slots_before(Schedule *s, double t) {
+  double base = floor(t / s->interval_ms);
+  return base * s->n + first_at_or_after(s, t - base * s->interval_ms);
+}
+
 /* the time of the first slot at or after t */
 static double next_at(Schedule *s, double t) {
   if (!s->n) return INFINITY;
@@ -285,8 +291,9 @@ void sched_on_tick(uv_timer_t *h) {
   s->unread = 0;
   expire(s);
   if (s->running && s->n) {
-    /* after a stall (suspended process), at most one probe per target, not the whole backlog */
+    /* after a stall (suspended process), at most one probe per target, not the whole backlog; the rest are counted */
     double from = fmax(s->cursor, now - s->interval_ms), to = now + 1, iv = s->interval_ms;
+    if (from > s->cursor) s->late += slots_before(s, from) - slots_before(s, s->cursor);
     for (double base = floor(from / iv) * iv; base < to; base += iv) {
       int32_t k = first_at_or_after(s, from - base);
       for (; k < s->n && base + s->phases[k] < to; k++) send_one(s, s->order[k], now);

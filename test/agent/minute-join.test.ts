@@ -5,36 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import type { Timers } from '../../agent/clock.js';
 import { ProbeEngine, type MinuteBatch, type Offload } from '../../agent/engine.js';
 import { agentMetrics } from '../../agent/metrics.js';
 import { MinuteJoin, type Source } from '../../agent/minute-join.js';
 import type { ProbeMethod } from '../../agent/probes/method.js';
 import { createLogger } from '../../core/log.js';
 import type { ResultRecord, Target } from '../../core/model.js';
-
-/** A clock and timers moved by hand: advance() fires every timer due on the way, in time order (bounded). */
-class FakeTime {
-  t = 0;
-  readonly #armed: { at: number; fn: () => void; cleared: boolean }[] = [];
-  readonly clock = { now: () => this.t };
-  readonly timers: Timers = {
-    setTimeout: (fn, ms) => { const h = { at: this.t + ms, fn, cleared: false }; this.#armed.push(h); return h; },
-    clearTimeout: (h) => { if (h) (h as { cleared: boolean }).cleared = true; },
-  };
-
-  advance(to: number): void {
-    for (let fired = 0; ; fired++) {
-      assert.ok(fired < 10_000, 'timers keep firing');
-      const due = this.#armed.filter((h) => !h.cleared && h.at <= to).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.cleared = true;
-      this.t = Math.max(this.t, due.at);
-      due.fn();
-    }
-    this.t = to;
-  }
-}
+import { FakeTime } from '../support/fake-time.js';
 
 const rec = (start: number, vip: string, method: ResultRecord['method']): ResultRecord => ({ ts: new Date(start).toISOString(), host: 'h1', vip, method, sent: 1, recv: 1, rttMin: 1, rttAvg: 1, rttMax: 1 });
 const batch = (start: number, ...records: ResultRecord[]): MinuteBatch => ({ host: 'h1', start, records });

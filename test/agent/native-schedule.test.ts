@@ -27,16 +27,17 @@ const PORT = 7070;
 const ROTATING = ['198.19.60.10', '198.19.60.11', '198.19.60.12', '198.19.60.13', '198.19.60.14'];
 
 interface Batch { start: number; records: ResultRecord[] }
-/** probes: vipwatch_agent_probes_total at the stop, [method, outcome, value] */
-interface Run { batches: Batch[]; t0: number; stopAt: number; switchAt: number[]; idSpace: number; probes: [string, string, number][] }
+/** probes: vipwatch_agent_probes_total at the stop, [method, outcome, value]; late: vipwatch_agent_probes_late_total */
+interface Run { batches: Batch[]; t0: number; stopAt: number; switchAt: number[]; idSpace: number; probes: [string, string, number][]; late: number; stall: [number, number] | null }
 
 /**
  * Runs the native engine inside `ns` on lists[0] to the middle of a minute at least ${MINUTES} minutes on, then stops
  * it: its batches, when it started and stopped, and how many target ids it kept. Each further list is set `everyMs`
  * after the one before, the first in the middle of the first whole minute (switchAt: when). Each target is probed
  * every intervalMs (PER_MINUTE times a minute unless set) with a timeout of timeoutMs, under a rate cap of maxPerSec.
+ * stallMs: the event loop is held that long (a busy wait) from the middle of the first whole minute (stall: when).
  */
-function runEngine(ns: Netns, lists: object[][], { everyMs = MINUTE_MS, intervalMs = MINUTE_MS / PER_MINUTE, timeoutMs = 500, maxPerSec = 500 } = {}): Promise<Run> {
+function runEngine(ns: Netns, lists: object[][], { everyMs = MINUTE_MS, intervalMs = MINUTE_MS / PER_MINUTE, timeoutMs = 500, maxPerSec = 500, stallMs = 0 } = {}): Promise<Run> {
   const minutes = Math.max(MINUTES, Math.ceil(((lists.length - 1) * everyMs) / MINUTE_MS) + 2);
   const script = `
     import { NativeEngine } from ${JSON.stringify(engineModule)};
@@ -54,9 +55,12 @@ function runEngine(ns: Netns, lists: object[][], { everyMs = MINUTE_MS, interval
     const switchAt = [];
     const first = ${MINUTE_MS} - (t0 % ${MINUTE_MS}) + ${MINUTE_MS / 2}; // the middle of the first whole minute
     lists.slice(1).forEach((list, i) => setTimeout(() => { switchAt.push(Date.now()); engine.setTargets('h1', list, ${intervalMs}, ${maxPerSec}); }, first + i * ${everyMs}));
+    let stall = null;
+    if (${stallMs}) setTimeout(() => { const from = Date.now(); while (Date.now() < from + ${stallMs}); stall = [from, Date.now()]; }, first);
     setTimeout(() => { const stopAt = Date.now(); engine.stop().then(async () => {
       const probes = (await metrics.probes.get()).values.map((v) => [v.labels.method, v.labels.outcome, v.value]);
-      console.log(JSON.stringify({ t0, stopAt, switchAt, idSpace: engine.idSpace, probes }));
+      const late = (await metrics.late.get()).values[0]?.value ?? 0;
+      console.log(JSON.stringify({ t0, stopAt, switchAt, idSpace: engine.idSpace, probes, late, stall }));
     }); }, first + ${minutes - 1} * ${MINUTE_MS});`;
   const child = ns.spawn(process.execPath, ['--input-type=module', '-e', script]);
   const batches: Batch[] = [];
@@ -192,6 +196,26 @@ describe('the native schedule in a namespace: ICMP, ICMPv6 and TCP, counted per 
     const sent = batches.flatMap((b) => b.records).reduce((n, r) => n + r.sent, 0);
     const expected = 4 + (4 * (stopAt - t0)) / 1000;
     assert.ok(Math.abs(sent - expected) <= 2, `${sent} probes sent in ${stopAt - t0} ms; the cap allows ${expected.toFixed(1)}`);
+  });
+
+  it('a stalled event loop: one probe per target after it, the slots it passed over counted late; sent + late is the plan', async (t) => {
+    // 3 targets every 300 ms; the loop held for 1.6 s: the first tick after it sends each target once, and the slots
+    // of [the tick before the stall, 300 ms before the one after) are passed over and counted
+    const targets = ROTATING.slice(0, 3).map((vip) => ({ vip, method: 'icmp' }));
+    const iv = MINUTE_MS / PER_MINUTE;
+    const { batches, t0, stopAt, late, stall } = await runEngine(agent, [targets], { stallMs: 1600 });
+    const records = batches.flatMap((b) => b.records);
+    const sent = records.reduce((n, r) => n + r.sent, 0);
+    assert.equal(records.reduce((n, r) => n + r.recv, 0), sent, 'every probe answered');
+    const [from, to] = stall!;
+    t.diagnostic(`stall ${to - from} ms: ${late} slots late, ${sent} probes sent in ${stopAt - t0} ms`);
+    // per target at least (stall - interval - one 50 ms tick) / interval slots passed over, at most stall / interval
+    assert.ok(late >= targets.length * Math.floor((to - from - iv - 50) / iv) && late <= targets.length * Math.ceil((to - from) / iv), `late: ${late}`);
+    // each target has floor or ceil((stop - start) / interval) slots in the run, one fewer when its last slot came
+    // within a tick of the stop; each is sent or counted late
+    const planned = (stopAt - t0) / iv;
+    assert.ok(sent + late >= targets.length * (Math.floor(planned) - 1) && sent + late <= targets.length * Math.ceil(planned),
+      `sent ${sent} + late ${late} against ${planned.toFixed(2)} slots per target`);
   });
 
   it('a new task list mid-minute: the minute under way keeps the probes of a removed target, one record per target', async () => {

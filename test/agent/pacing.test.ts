@@ -27,6 +27,13 @@ test('every target gets exactly one slot per interval, at a fixed phase', () => 
   }));
 });
 
+test('countBetween counts the slots between() lists (what a stall passed over), for any window', () => {
+  fc.assert(fc.property(fc.uniqueArray(fc.string({ minLength: 1 }), { maxLength: 40 }), fc.integer({ min: 0, max: 2e12 }), fc.integer({ min: -500, max: 40_000 }), (keys, from, len) => {
+    const plan = new PhasePlan(keys, 700, 'h');
+    assert.equal(plan.countBetween(from, from + len), len > 0 ? [...plan.between(from, from + len)].length : 0);
+  }));
+});
+
 test('1,000 targets spread evenly over the interval: no burst', () => {
   const keys = Array.from({ length: 1000 }, (_, i) => `host-1 icmp 127.0.${i >> 8}.${i & 255}`);
   const plan = new PhasePlan(keys, 6000, 'host-1');
