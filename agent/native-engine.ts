@@ -39,7 +39,7 @@ export class NativeEngine implements Offload {
 
   private constructor(o: OffloadOptions, Schedule: ProbeScheduleConstructor) {
     this.#o = o;
-    this.#schedule = new Schedule((start, count, skipped, late, failed, error) => this.#onMinute(start, count, skipped, late, failed, error), o.minuteMs, o.timeoutMs, o.tickMs, o.maxProbesPerSec);
+    this.#schedule = new Schedule((...minute) => this.#onMinute(...minute), o.minuteMs, o.timeoutMs, o.tickMs, o.maxProbesPerSec);
     if (this.#schedule.tickMs < o.tickMs) {
       o.log.warn({ tickMs: o.tickMs, inUse: this.#schedule.tickMs, maxProbesPerSec: o.maxProbesPerSec },
         'native schedule: a shorter tick, so that a tick\'s echo replies fit the socket\'s receive buffer (raise net.core.rmem_max to keep tickMs)');

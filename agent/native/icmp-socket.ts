@@ -77,9 +77,9 @@ export interface ProbeSchedule {
   readonly tickMs: number;
   /**
    * The targets: per target its id (stable across lists: counts are kept by id), kind (0 icmp, 1 tcp), IP address and
-   * port (tcp); order and phases: target indexes sorted by phase and their phases, ms into the interval (PhasePlan).
+   * port (tcp); order and phases: target indexes sorted by phase and their phases, ms into the interval (PhasePlan);
+   * maxPerSec: the rate cap's share for these targets, at most the constructor's.
    */
-  /** maxPerSec: the rate cap's share for these targets, at most the constructor's */
   setTargets(ids: Int32Array, kinds: Uint8Array, addresses: string[], ports: Int32Array, order: Int32Array, phases: Float64Array, intervalMs: number, maxPerSec: number): void;
   start(): void;
   /** sends no more; onMinute(-1, ...) once nothing is in flight */

@@ -1,5 +1,5 @@
 // One minute of records in columns of integer ids: what the engine's step takes.
-import { lossPct, METHODS, type Method, type ResultRecord } from '../../core/model.js';
+import { lossPct, METHODS, type ResultRecord } from '../../core/model.js';
 import type { Topology } from './topology.js';
 
 export interface MinuteBatch {
@@ -69,7 +69,7 @@ export class BatchBuilder {
 }
 
 /** Converts stored records of one minute; records of hosts or VIPs the inventory does not know are left out and counted. */
-export function batchFromRecords(topo: Topology, records: Iterable<Pick<ResultRecord, 'host' | 'vip' | 'sent' | 'recv' | 'rttAvg'> & { method?: Method }>): { batch: MinuteBatch; unknown: number } {
+export function batchFromRecords(topo: Topology, records: Iterable<Pick<ResultRecord, 'host' | 'vip' | 'method' | 'sent' | 'recv' | 'rttAvg'>>): { batch: MinuteBatch; unknown: number } {
   const b = new BatchBuilder();
   let unknown = 0;
   for (const r of records) {

@@ -8,25 +8,25 @@
 // CAP_NET_RAW and nothing more, no new privileges, a seccomp filter, a read-only root with its state directory
 // writable, the records stored, and a clean exit on stop. Not part of `npm test`: the bootstrap downloads ~100 MB.
 // Prints LAST: `systemd: <version>: ...`.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST, testGateway } from '../agent/gateway.js';
+import { hasCommand, isRoot } from '../support/env.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BASE = '/var/tmp/vipwatch-systemd-bookworm';
 const RUN = `${BASE}.run`;
 const SHARE = '/mnt/vipwatch';
 const CAP_NET_RAW = (1n << 13n).toString(16).padStart(16, '0');
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-if (process.getuid?.() !== 0) {
+if (!isRoot) {
   console.error('check:systemd boots a container and installs a package in it: it needs root');
   process.exit(1);
 }
-if (!has('debootstrap') || !has('systemd-nspawn')) {
+if (!hasCommand('debootstrap') || !hasCommand('systemd-nspawn')) {
   console.log('installing debootstrap and systemd-container from Debian\'s packages');
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'debootstrap', 'systemd-container'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
